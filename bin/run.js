@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// minirun entry point. oclif reads the generated manifest, so only the command being run is loaded.
+// Every error becomes one line `Error: ...` on stderr and a non-zero exit (stack with MINIRUN_DEBUG=1).
+import {flush, run} from '@oclif/core'
+
+try {
+  await run(process.argv.slice(2), import.meta.url)
+  await flush()
+} catch (error) {
+  const exit = error?.oclif?.exit
+  if (error?.code === 'EEXIT' && typeof exit === 'number') process.exit(exit)
+  if (process.env.MINIRUN_DEBUG) console.error(error)
+  const msg = String(error?.message ?? error)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join('. ')
+    .replace(/^Error:\s*/, '')
+  process.stderr.write(`Error: ${msg}\n`)
+  process.exit(typeof error?.exitCode === 'number' ? error.exitCode : typeof exit === 'number' && exit > 0 ? exit : 1)
+}

@@ -1,0 +1,82 @@
+import {execa} from 'execa'
+import {KernelError} from '../errors.js'
+
+// The ONLY place minirun spawns system tools. Every call can be recorded (for --explain) and a
+// failing tool becomes a KernelError naming the command and its stderr.
+
+export type Phase = 'image' | 'netns' | 'driver' | 'ports' | 'launch' | 'teardown' | 'state'
+
+export interface RunOptions {
+  /** One line: why this step is needed (printed by --explain). */
+  why?: string
+  input?: string
+  /** Do not throw on non-zero exit (teardown of things that may already be gone). */
+  allowFail?: boolean
+  env?: Record<string, string>
+  /** Not printed by --explain (read-only probes such as `ip -j link show`). */
+  quiet?: boolean
+}
+
+export interface Result {
+  stdout: string
+  stderr: string
+  exitCode: number
+}
+
+type Sink = (line: string) => void
+let sink: Sink | undefined
+let currentPhase: Phase | undefined
+
+/** Turn on --explain: every kernel step is printed as an equivalent shell command as it runs. */
+export function explainTo(out: Sink | undefined): void {
+  sink = out
+  currentPhase = undefined
+}
+
+export function explaining(): boolean {
+  return sink !== undefined
+}
+
+export function phase(p: Phase, title?: string): void {
+  if (!sink || currentPhase === p) return
+  currentPhase = p
+  sink(`\n# ── ${p}${title ? `: ${title}` : ''}`)
+}
+
+/** Record a step that minirun performs itself (a file write, a mkdir) as its shell equivalent. */
+export function note(shellLine: string, why?: string): void {
+  if (!sink) return
+  if (why) sink(`# ${why}`)
+  sink(shellLine)
+}
+
+export function shellQuote(arg: string): string {
+  if (arg === '') return "''"
+  if (/^[\w@%+=:,./-]+$/.test(arg)) return arg
+  return `'${arg.replace(/'/g, `'\\''`)}'`
+}
+
+export function shellLine(argv: string[], input?: string): string {
+  const line = argv.map(shellQuote).join(' ')
+  if (input === undefined) return line
+  return `${line} <<'MINIRUN_EOF'\n${input.replace(/\n$/, '')}\nMINIRUN_EOF`
+}
+
+export async function run(argv: string[], opts: RunOptions = {}): Promise<Result> {
+  if (sink && !opts.quiet) note(shellLine(argv, opts.input), opts.why)
+  const res = await execa(argv[0], argv.slice(1), {
+    input: opts.input,
+    reject: false,
+    env: opts.env,
+    extendEnv: true,
+    stripFinalNewline: false,
+  })
+  const out: Result = {stdout: String(res.stdout ?? ''), stderr: String(res.stderr ?? ''), exitCode: res.exitCode ?? -1}
+  if (out.exitCode !== 0 && !opts.allowFail) {
+    if (res.failed && res.exitCode === undefined && (res as {code?: string}).code === 'ENOENT') {
+      throw new KernelError(argv, `${argv[0]} is not installed (install iproute2, nftables, util-linux)`, undefined)
+    }
+    throw new KernelError(argv, out.stderr || out.stdout, res.exitCode)
+  }
+  return out
+}
