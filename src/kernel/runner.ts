@@ -80,3 +80,42 @@ export async function run(argv: string[], opts: RunOptions = {}): Promise<Result
   }
   return out
 }
+
+export interface Attached {
+  pid: number
+  /** exit code; 128+N when the process died of signal N (as a shell reports it) */
+  done: Promise<number>
+}
+
+/** Start a process sharing our stdio (foreground `run`, `exec`). */
+export async function spawnAttached(argv: string[], opts: {stdin: boolean; env?: Record<string, string>; why?: string}): Promise<Attached> {
+  const {spawn} = await import('node:child_process')
+  const os = await import('node:os')
+  if (sink) note(shellLine(argv), opts.why)
+  const child = spawn(argv[0], argv.slice(1), {stdio: [opts.stdin ? 'inherit' : 'ignore', 'inherit', 'inherit'], env: opts.env})
+  const done = new Promise<number>((resolve, reject) => {
+    child.once('error', (e) => reject(new KernelError(argv, String(e.message), undefined)))
+    child.once('exit', (code, sig) => resolve(code ?? 128 + (sig ? os.constants.signals[sig] : 0)))
+  })
+  if (child.pid === undefined) await done
+  return {pid: child.pid!, done}
+}
+
+/** Start a process that outlives minirun (a detached container's supervisor): new session, stdio to a file. */
+export async function spawnDetached(argv: string[], opts: {logFile: string; env?: Record<string, string>; why?: string}): Promise<number> {
+  const {spawn} = await import('node:child_process')
+  const fs = await import('node:fs')
+  if (sink) note(`${shellLine(argv)} </dev/null >>${shellQuote(opts.logFile)} 2>&1 &`, opts.why)
+  const out = fs.openSync(opts.logFile, 'a')
+  try {
+    const child = spawn(argv[0], argv.slice(1), {detached: true, stdio: ['ignore', out, out], env: opts.env})
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve)
+      child.once('error', (e) => reject(new KernelError(argv, String(e.message), undefined)))
+    })
+    child.unref()
+    return child.pid!
+  } finally {
+    fs.closeSync(out)
+  }
+}

@@ -1,0 +1,26 @@
+import {Args, Command, Flags} from '@oclif/core'
+import {splitAtPositional} from '../cli/argv.js'
+import {execInContainer} from '../containers/exec.js'
+import {UserError} from '../errors.js'
+
+export default class Exec extends Command {
+  static description = 'Run a command in a running container (same namespaces, capabilities and no_new_privs as its PID 1)'
+  static examples = ['<%= config.bin %> exec web wget -qO- 127.0.0.1', '<%= config.bin %> exec -it web sh']
+  static flags = {
+    interactive: Flags.boolean({char: 'i', description: 'keep stdin open'}),
+    tty: Flags.boolean({char: 't', description: 'allocate a terminal (uses the calling terminal)'}),
+    env: Flags.string({char: 'e', multiple: true, description: 'extra environment variable K=V'}),
+    workdir: Flags.string({char: 'w', description: 'working directory inside the container'}),
+  }
+
+  static args = {container: Args.string({required: true}), command: Args.string({description: 'command and its arguments (everything after the container)'})}
+
+  async run(): Promise<void> {
+    const split = splitAtPositional(this.argv, Exec.flags as never)
+    const {flags} = await this.parse(Exec, split.positional === undefined ? split.own : [...split.own, '--', split.positional])
+    const ref = split.positional!
+    const command = split.rest
+    if (command.length === 0) throw new UserError('exec needs a command, e.g. minirun exec web sh')
+    process.exitCode = await execInContainer(ref, command, {env: flags.env ?? [], workdir: flags.workdir, interactive: flags.interactive, tty: flags.tty})
+  }
+}

@@ -1,0 +1,32 @@
+import {Args, Command, Flags} from '@oclif/core'
+import {explainFlag, startExplain} from '../../cli/explain.js'
+import {createNetwork, parseOptions} from '../../networks/manage.js'
+
+export default class NetworkCreate extends Command {
+  static description = 'Create a network (a Linux bridge, or macvlan on a parent interface)'
+  static examples = [
+    '<%= config.bin %> network create my_bridge',
+    '<%= config.bin %> network create --subnet 10.10.0.0/24 --gateway 10.10.0.1 -o com.docker.network.bridge.name=br-demo demo',
+    '<%= config.bin %> network create -d macvlan --subnet 192.168.50.0/24 --gateway 192.168.50.1 -o parent=lanA pub_net',
+  ]
+
+  static flags = {
+    driver: Flags.string({char: 'd', description: 'bridge or macvlan', default: 'bridge'}),
+    subnet: Flags.string({description: 'IPv4 subnet in CIDR form'}),
+    gateway: Flags.string({description: 'gateway address (default: the first host of the subnet)'}),
+    'ip-range': Flags.string({description: 'allocate container addresses from this sub-range (macvlan)'}),
+    opt: Flags.string({char: 'o', multiple: true, description: 'driver option KEY=VALUE'}),
+    explain: explainFlag,
+  }
+
+  static args = {name: Args.string({required: true})}
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(NetworkCreate)
+    startExplain(flags.explain)
+    const options = parseOptions(flags.opt ?? [])
+    if (flags['ip-range']) options['ip-range'] = flags['ip-range']
+    const rec = await createNetwork({name: args.name, driver: flags.driver, subnet: flags.subnet, gateway: flags.gateway, options})
+    this.log(rec.id)
+  }
+}

@@ -1,0 +1,24 @@
+import {Args, Command} from '@oclif/core'
+import {printJson} from '../../cli/output.js'
+import {networkView} from '../../networks/inspect.js'
+import {ensureDefaultBridge} from '../../networks/bridge.js'
+import {findNetwork} from '../../networks/records.js'
+import {UserError} from '../../errors.js'
+
+export default class NetworkInspect extends Command {
+  static description = "Show networks' details as JSON (Docker's shape)"
+  static strict = false
+  static examples = ["<%= config.bin %> network inspect bridge | jq '.[0].IPAM.Config[0].Subnet'"]
+  static args = {name: Args.string({required: true})}
+
+  async run(): Promise<void> {
+    const {argv} = await this.parse(NetworkInspect)
+    const out = []
+    for (const ref of argv as string[]) {
+      const net = ref === 'bridge' ? await ensureDefaultBridge() : await findNetwork(ref)
+      if (!net) throw new UserError(`network ${ref} not found (see minirun network ls)`)
+      out.push(await networkView(net))
+    }
+    printJson(out)
+  }
+}

@@ -1,0 +1,21 @@
+import {Args, Command} from '@oclif/core'
+import {explainFlag, startExplain} from '../../cli/explain.js'
+import {removeNetwork} from '../../networks/manage.js'
+
+export default class NetworkRm extends Command {
+  static description = 'Remove networks (refused while containers use them)'
+  static strict = false
+  static aliases = ['network:remove']
+  static examples = ['<%= config.bin %> network rm my_bridge']
+  static flags = {explain: explainFlag}
+  static args = {name: Args.string({required: true})}
+
+  async run(): Promise<void> {
+    const {argv, flags} = await this.parse(NetworkRm)
+    startExplain(flags.explain)
+    for (const ref of argv as string[]) {
+      await removeNetwork(ref)
+      this.log(ref)
+    }
+  }
+}

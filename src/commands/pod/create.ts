@@ -1,0 +1,21 @@
+import {Command, Flags} from '@oclif/core'
+import {explainFlag, startExplain} from '../../cli/explain.js'
+import {createPod} from '../../pods/pods.js'
+
+export default class PodCreate extends Command {
+  static description = 'Create a pod: a pause container holding a network (and UTS, IPC) namespace that members join'
+  static examples = ['<%= config.bin %> pod create --name demo -p 18081:80', '<%= config.bin %> run -d --pod demo busybox httpd -f -p 80 -h /www']
+  static flags = {
+    name: Flags.string({description: 'pod name'}),
+    publish: Flags.string({char: 'p', multiple: true, description: 'publish a port of the pod: [IP:]HOSTPORT:CTRPORT[/proto]'}),
+    network: Flags.string({description: 'network of the pod (default bridge)'}),
+    explain: explainFlag,
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(PodCreate)
+    startExplain(flags.explain)
+    const pod = await createPod({name: flags.name, publish: flags.publish ?? [], network: flags.network, warn: (m) => process.stderr.write(m + '\n')})
+    this.log(pod.id)
+  }
+}

@@ -1,0 +1,17 @@
+import {Args, Command, Flags} from '@oclif/core'
+import {explainFlag, startExplain} from '../../cli/explain.js'
+import {removePod} from '../../pods/pods.js'
+
+export default class PodRm extends Command {
+  static description = 'Remove pods with their members and pause container'
+  static strict = false
+  static examples = ['<%= config.bin %> pod rm -f demo']
+  static flags = {force: Flags.boolean({char: 'f', description: 'remove running members too'}), explain: explainFlag}
+  static args = {name: Args.string({required: true})}
+
+  async run(): Promise<void> {
+    const {argv, flags} = await this.parse(PodRm)
+    startExplain(flags.explain)
+    for (const ref of argv as string[]) this.log((await removePod(ref, flags.force)).id)
+  }
+}

@@ -1,0 +1,26 @@
+import {Args, Command, Flags} from '@oclif/core'
+import {explainFlag, startExplain} from '../cli/explain.js'
+import {removeContainer} from '../containers/lifecycle.js'
+
+export default class Rm extends Command {
+  static description = 'Remove containers and everything they made (veth, netns, DNAT entries, mounts)'
+  static strict = false
+  static examples = ['<%= config.bin %> rm web', '<%= config.bin %> rm -f web']
+  static flags = {force: Flags.boolean({char: 'f', description: 'kill a running container first'}), explain: explainFlag}
+  static args = {container: Args.string({required: true})}
+
+  async run(): Promise<void> {
+    const {argv, flags} = await this.parse(Rm)
+    startExplain(flags.explain)
+    let failed: unknown
+    for (const ref of argv as string[]) {
+      try {
+        await removeContainer(ref, flags.force)
+        this.log(ref)
+      } catch (error) {
+        failed ??= error
+      }
+    }
+    if (failed) throw failed
+  }
+}

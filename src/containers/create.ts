@@ -1,0 +1,229 @@
+import {randomBytes} from 'node:crypto'
+import fs from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import {UserError} from '../errors.js'
+import {resolveImage} from '../images/store.js'
+import {createNetns, deleteNetns, loopbackUp} from '../kernel/netns.js'
+import {mountOverlay, unmount} from '../kernel/mount.js'
+import {isAlive, pidStartTime} from '../kernel/proc.js'
+import type {Rollback} from '../kernel/rollback.js'
+import {phase} from '../kernel/runner.js'
+import {attachNetwork, ensureNetworkReady} from '../networks/attach.js'
+import {parseNetworkMode} from '../networks/mode.js'
+import {validateEnv, validateName, parseVolume} from '../networks/names.js'
+import {checkDuplicates, parseExposedPorts, parsePublish, type PortMapping} from '../networks/ports.js'
+import {readPod} from '../pods/records.js'
+import {withLock} from '../state/lock.js'
+import {paths} from '../state/paths.js'
+import {effectiveCaps} from './capabilities.js'
+import {writeEtcFiles} from './etc.js'
+import {findContainer, listContainers} from './find.js'
+import {randomName} from './names.js'
+import {type Bind, type ContainerRecord, writeRecord} from './record.js'
+
+// Everything `run` does before the command starts, as the list of steps it performs.
+// Each step registers its undo on the rollback stack first, so a failure leaves nothing behind.
+
+export interface RunRequest {
+  image: string
+  command: string[]
+  /** replaces the image's Entrypoint (a Kubernetes container's `command`) */
+  entrypoint?: string[]
+  name?: string
+  env: string[]
+  workdir?: string
+  hostname?: string
+  tty: boolean
+  interactive: boolean
+  detach: boolean
+  autoRemove: boolean
+  network?: string
+  ip?: string
+  publish: string[]
+  publishAll: boolean
+  volumes: string[]
+  capAdd: string[]
+  capDrop: string[]
+  privileged: boolean
+  init: boolean
+  memory?: number
+  pidsLimit?: number
+  pod?: string
+  /** this container is the pause container of that pod */
+  infraOf?: string
+  /** warnings for the user (stderr), e.g. ports ignored in host mode */
+  warn: (msg: string) => void
+}
+
+/** Validate everything that can be validated without touching the machine. */
+function validate(req: RunRequest) {
+  if (req.name !== undefined) validateName('container', req.name)
+  const env = req.env.map((e) => validateEnv(e))
+  const binds: Bind[] = req.volumes.map((v) => parseVolume(v))
+  const mode = parseNetworkMode(req.network)
+  const specs = req.publish.flatMap((p) => parsePublish(p))
+  checkDuplicates(specs)
+  if (req.ip !== undefined && mode.kind !== 'network') {
+    throw new UserError(`--ip needs a bridge or macvlan network, not --network ${req.network}`)
+  }
+  return {env, binds, mode, specs}
+}
+
+export async function createContainer(req: RunRequest, rb: Rollback): Promise<ContainerRecord> {
+  const valid = validate(req)
+  const {env, binds, specs} = valid
+  let mode = valid.mode
+  if (req.pod !== undefined) {
+    const pod = await readPod(req.pod)
+    if (!pod || !pod.infraId) throw new UserError(`no such pod: ${req.pod} (create it with minirun pod create --name ${req.pod})`)
+    if (specs.length > 0) throw new UserError(`publish ports on the pod, not its members (minirun pod create -p ... --name ${req.pod})`)
+    mode = {kind: 'container', ref: pod.infraId}
+  }
+  for (const b of binds) {
+    const st = await fs.stat(b.hostPath).catch(() => undefined)
+    if (!st) throw new UserError(`volume source ${b.hostPath} does not exist; create it first (mkdir -p ${b.hostPath})`)
+  }
+
+  phase('image', req.image)
+  const image = await resolveImage(req.image)
+  const id = randomBytes(32).toString('hex')
+  const entrypoint = req.entrypoint ?? image.config.Entrypoint ?? []
+  // As Docker: a new entrypoint drops the image's Cmd; a given command replaces it.
+  const cmd = req.command.length > 0 ? req.command : req.entrypoint ? [] : image.config.Cmd ?? []
+  const argv = [...entrypoint, ...cmd]
+  if (argv.length === 0) throw new UserError(`no command given and image ${req.image} has no Cmd; add a command after the image name`)
+  const exposed = parseExposedPorts(Object.keys(image.config.ExposedPorts ?? {}))
+  let ports: PortMapping[] = specs.map((s) => ({...s}))
+  if (req.publishAll) {
+    for (const e of exposed) {
+      if (!ports.some((p) => p.containerPort === e.containerPort && p.protocol === e.protocol)) ports.push({hostIp: '0.0.0.0', hostPort: 0, ...e})
+    }
+  }
+  if (mode.kind === 'host' && ports.length > 0) {
+    req.warn('WARNING: Published ports are discarded when using host network mode')
+    ports = []
+  }
+  const network = mode.kind === 'network' ? await ensureNetworkReady(mode.name) : undefined
+  if (network?.driver === 'macvlan' && ports.length > 0) {
+    req.warn(`WARNING: Published ports are ignored on macvlan network ${network.name}: the container is directly on the LAN, reach it at its own address`)
+    ports = []
+  }
+  if ((mode.kind === 'none' || mode.kind === 'container') && ports.length > 0) {
+    throw new UserError(`-p cannot be used with --network ${req.network}: the container has no interface of its own to publish`)
+  }
+
+  const dir = paths.container(id)
+  const rec: ContainerRecord = {
+    id,
+    name: '',
+    created: new Date().toISOString(),
+    image: req.image,
+    imageId: image.id,
+    rootfs: {lower: image.rootfs, upper: path.join(dir, 'upper'), work: path.join(dir, 'work'), merged: path.join(dir, 'rootfs')},
+    config: {
+      argv,
+      entrypoint,
+      cmd,
+      env: mergeEnv(image.config.Env ?? [], env),
+      workdir: req.workdir ?? (image.config.WorkingDir || '/'),
+      hostname: req.hostname ?? (mode.kind === 'host' ? os.hostname() : id.slice(0, 12)),
+      tty: req.tty,
+      interactive: req.interactive,
+      exposedPorts: exposed.map((e) => `${e.containerPort}/${e.protocol}`),
+    },
+    hostConfig: {
+      networkMode: 'bridge',
+      autoRemove: req.autoRemove,
+      binds,
+      ports,
+      capAdd: req.capAdd,
+      capDrop: req.capDrop,
+      privileged: req.privileged,
+      init: req.init,
+      memory: req.memory,
+      pidsLimit: req.pidsLimit,
+      pod: req.pod ?? req.infraOf,
+      detached: req.detach,
+    },
+    state: {
+      status: 'created',
+      pid: 0,
+      pidStart: 0,
+      launcherPid: 0,
+      supervisorPid: 0,
+      creatorPid: process.pid,
+      creatorStart: pidStartTime(process.pid),
+      exitCode: 0,
+      startedAt: '',
+      finishedAt: '',
+      error: '',
+    },
+    netns: null,
+    networks: {},
+  }
+  effectiveCaps(req.capAdd, req.capDrop, req.privileged) // validates the names before anything is made
+
+  // 1. The record, under the store lock so two runs cannot take the same name.
+  phase('state', 'container record')
+  await withLock(async () => {
+    const all = await listContainers()
+    const taken = new Set(all.map((c) => c.name))
+    if (req.name !== undefined && taken.has(req.name)) {
+      const other = all.find((c) => c.name === req.name)!
+      throw new UserError(`the container name "${req.name}" is already in use by container ${other.id.slice(0, 12)}; remove it (minirun rm -f ${req.name}) or choose another name`)
+    }
+    rec.name = req.name ?? randomName(taken)
+    await fs.mkdir(dir, {recursive: true})
+    rb.push('container dir', () => fs.rm(dir, {recursive: true, force: true}))
+    await writeRecord(rec)
+  })
+
+  // 2. The root filesystem: an overlay on the image, never a copy.
+  phase('image', 'container root filesystem')
+  rb.push('overlay', () => unmount(rec.rootfs.merged))
+  await mountOverlay(rec.rootfs.lower, rec.rootfs.upper, rec.rootfs.work, rec.rootfs.merged)
+
+  // 3. The network namespace and what is wired into it.
+  if (mode.kind === 'host') {
+    rec.hostConfig.networkMode = 'host'
+  } else if (mode.kind === 'container') {
+    const ref = mode.ref
+    const target = await findContainer(ref).catch(() => {
+      throw new UserError(`cannot join the network of container ${ref}: no such container`)
+    })
+    if (target.state.status !== 'running' || !isAlive(target.state.pid, target.state.pidStart)) {
+      throw new UserError(`cannot join the network of container ${target.name}: it is not running (start a new one first)`)
+    }
+    rec.hostConfig.networkMode = `container:${target.id}`
+    rec.netns = target.netns
+    rec.netnsOwner = target.netnsOwner ?? target.id
+    rec.networks = target.networks
+  } else {
+    phase('netns', 'a network namespace of its own')
+    const netns = paths.netns(id)
+    rb.push('netns', () => deleteNetns(netns))
+    await createNetns(netns)
+    rec.netns = netns
+    await loopbackUp(netns)
+    if (network) {
+      rec.hostConfig.networkMode = network.name
+      const att = await attachNetwork(rec, network, {ifname: 'eth0', requestedIp: req.ip, ports, aliases: [rec.name]}, rb)
+      rec.networks[network.name] = att
+    } else {
+      rec.hostConfig.networkMode = 'none'
+    }
+  }
+  // ports now carry the host ports actually chosen (-P / -p CTR)
+  await writeEtcFiles(rec)
+  await withLock(() => writeRecord(rec))
+  return rec
+}
+
+/** Image Env first, then -e: a later KEY replaces an earlier one. */
+export function mergeEnv(base: string[], extra: string[]): string[] {
+  const out = new Map<string, string>()
+  for (const e of [...base, ...extra]) out.set(e.split('=')[0], e)
+  if (![...out.keys()].includes('PATH')) out.set('PATH', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin')
+  return [...out.values()]
+}

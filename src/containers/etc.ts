@@ -1,0 +1,63 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import {note} from '../kernel/runner.js'
+import {hostsFile, resolvConf} from '../networks/etc-files.js'
+import {readNetwork} from '../networks/records.js'
+import {paths} from '../state/paths.js'
+import {listContainers} from './find.js'
+import type {ContainerRecord} from './record.js'
+
+// /etc/hosts, /etc/hostname and /etc/resolv.conf of a container live in its state dir and are
+// bind-mounted over the image's. Containers on a user-defined network find each other by name
+// through /etc/hosts, rewritten in place (same inode: it is a bind mount) whenever a member
+// joins or leaves — daemonless name resolution, where Docker runs an embedded DNS server.
+
+export const etcFile = (id: string, name: 'hosts' | 'hostname' | 'resolv.conf') => path.join(paths.container(id), name)
+
+async function peersOf(rec: ContainerRecord, all: ContainerRecord[]) {
+  const peers: Array<{ip: string; names: string[]}> = []
+  for (const [netName, att] of Object.entries(rec.networks)) {
+    const net = await readNetwork(netName)
+    if (!net || net.isDefault || net.driver === 'host' || net.driver === 'null') continue
+    for (const other of all) {
+      if (other.id === rec.id || other.state.status === 'exited') continue
+      const oatt = other.networks[netName]
+      if (!oatt || other.netnsOwner === rec.id || rec.netnsOwner === other.id) continue
+      peers.push({ip: oatt.ip, names: [...new Set([other.name, ...oatt.aliases, other.id.slice(0, 12)])]})
+    }
+    void att
+  }
+  return peers
+}
+
+function ownIp(rec: ContainerRecord): string | undefined {
+  return Object.values(rec.networks)[0]?.ip
+}
+
+async function hostsFor(rec: ContainerRecord, all: ContainerRecord[]): Promise<string> {
+  if (rec.hostConfig.networkMode === 'host') return fs.readFile('/etc/hosts', 'utf8').catch(() => hostsFile({hostname: rec.config.hostname, peers: []}))
+  return hostsFile({hostname: rec.config.hostname, ip: ownIp(rec), peers: await peersOf(rec, all)})
+}
+
+export async function writeEtcFiles(rec: ContainerRecord): Promise<void> {
+  const all = await listContainers()
+  const hosts = await hostsFor(rec, all)
+  const hostResolv = await fs.readFile('/etc/resolv.conf', 'utf8').catch(() => '')
+  const resolv = rec.hostConfig.networkMode === 'none' ? '' : resolvConf(hostResolv)
+  const hostname = rec.config.hostname
+  for (const [name, text] of [['hosts', hosts], ['hostname', hostname + '\n'], ['resolv.conf', resolv]] as const) {
+    note(`cat > ${etcFile(rec.id, name)} <<'EOF'\n${text.replace(/\n$/, '')}\nEOF`, name === 'hosts' ? "the container's /etc/hosts (bind-mounted over the image's)" : undefined)
+    await fs.writeFile(etcFile(rec.id, name), text)
+  }
+}
+
+/** Rewrite /etc/hosts of every live container on `networks` (someone joined or left). */
+export async function refreshHosts(networks: string[]): Promise<void> {
+  const all = await listContainers()
+  for (const rec of all) {
+    if (rec.state.status === 'exited' || !Object.keys(rec.networks).some((n) => networks.includes(n))) continue
+    const file = etcFile(rec.id, 'hosts')
+    // Truncate and rewrite the same inode: a rename would leave the bind mount on the old file.
+    await fs.writeFile(file, await hostsFor(rec, all)).catch(() => {})
+  }
+}

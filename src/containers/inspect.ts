@@ -1,0 +1,92 @@
+import {isAlive} from '../kernel/proc.js'
+import {dockerPortsView} from '../networks/ports.js'
+import type {ContainerRecord} from './record.js'
+
+// Docker's `inspect` shape, from a record. Pure apart from the liveness check of PID 1.
+
+/** What the record says, corrected by the kernel: a "running" container whose PID 1 is gone has exited. */
+export function liveStatus(rec: ContainerRecord): 'created' | 'running' | 'exited' {
+  if (rec.state.status === 'running' && !isAlive(rec.state.pid, rec.state.pidStart)) return 'exited'
+  return rec.state.status
+}
+
+export function inspectView(rec: ContainerRecord) {
+  const status = liveStatus(rec)
+  const networks: Record<string, object> = {}
+  for (const [name, a] of Object.entries(rec.networks)) {
+    networks[name] = {
+      NetworkID: a.networkId,
+      EndpointID: rec.id,
+      Gateway: a.gateway,
+      IPAddress: a.ip,
+      IPPrefixLen: a.prefixLen,
+      MacAddress: a.mac,
+      Aliases: a.aliases,
+    }
+  }
+  // A container sharing another's namespace has no endpoint of its own (Docker shows "" too).
+  const shared = rec.hostConfig.networkMode.startsWith('container:')
+  const primary = shared ? undefined : Object.values(rec.networks)[0]
+  return {
+    Id: rec.id,
+    Created: rec.created,
+    Path: rec.config.argv[0],
+    Args: rec.config.argv.slice(1),
+    State: {
+      Status: status,
+      Running: status === 'running',
+      Paused: false,
+      OOMKilled: false,
+      Dead: false,
+      Pid: status === 'running' ? rec.state.pid : 0,
+      ExitCode: status === 'exited' ? rec.state.exitCode : 0,
+      Error: rec.state.error,
+      StartedAt: rec.state.startedAt || '0001-01-01T00:00:00Z',
+      FinishedAt: rec.state.finishedAt || '0001-01-01T00:00:00Z',
+    },
+    Image: `sha256:${rec.imageId}`,
+    Name: `/${rec.name}`,
+    Driver: 'overlay',
+    HostConfig: {
+      NetworkMode: rec.hostConfig.networkMode,
+      AutoRemove: rec.hostConfig.autoRemove,
+      Binds: rec.hostConfig.binds.map((b) => `${b.hostPath}:${b.containerPath}${b.readOnly ? ':ro' : ''}`),
+      PortBindings: portBindings(rec),
+      CapAdd: rec.hostConfig.capAdd,
+      CapDrop: rec.hostConfig.capDrop,
+      Privileged: rec.hostConfig.privileged,
+      Init: rec.hostConfig.init,
+      Memory: rec.hostConfig.memory ?? 0,
+      PidsLimit: rec.hostConfig.pidsLimit ?? 0,
+    },
+    GraphDriver: {Name: 'overlay', Data: {LowerDir: rec.rootfs.lower, UpperDir: rec.rootfs.upper, WorkDir: rec.rootfs.work, MergedDir: rec.rootfs.merged}},
+    Mounts: rec.hostConfig.binds.map((b) => ({Type: 'bind', Source: b.hostPath, Destination: b.containerPath, RW: !b.readOnly})),
+    Config: {
+      Hostname: rec.config.hostname,
+      Env: rec.config.env,
+      Cmd: rec.config.cmd,
+      Entrypoint: rec.config.entrypoint.length > 0 ? rec.config.entrypoint : null,
+      Image: rec.image,
+      WorkingDir: rec.config.workdir,
+      Tty: rec.config.tty,
+      OpenStdin: rec.config.interactive,
+      ExposedPorts: Object.fromEntries(rec.config.exposedPorts.map((p) => [p, {}])),
+      Labels: rec.hostConfig.pod ? {'io.minirun.pod': rec.hostConfig.pod} : {},
+    },
+    NetworkSettings: {
+      SandboxKey: rec.netns ?? '',
+      Ports: shared ? {} : dockerPortsView(rec.hostConfig.ports, rec.config.exposedPorts),
+      IPAddress: primary?.ip ?? '',
+      IPPrefixLen: primary?.prefixLen ?? 0,
+      Gateway: primary?.gateway ?? '',
+      MacAddress: primary?.mac ?? '',
+      Networks: shared ? {} : networks,
+    },
+  }
+}
+
+function portBindings(rec: ContainerRecord): Record<string, Array<{HostIp: string; HostPort: string}>> {
+  const out: Record<string, Array<{HostIp: string; HostPort: string}>> = {}
+  for (const p of rec.hostConfig.ports) (out[`${p.containerPort}/${p.protocol}`] ??= []).push({HostIp: p.hostIp, HostPort: String(p.hostPort)})
+  return out
+}

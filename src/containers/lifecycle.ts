@@ -1,0 +1,269 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {UserError} from '../errors.js'
+import {deleteNetns} from '../kernel/netns.js'
+import {unmount} from '../kernel/mount.js'
+import {childrenOf, isAlive, pidStartTime, signal, sleep, waitFor} from '../kernel/proc.js'
+import {type Rollback, transaction} from '../kernel/rollback.js'
+import {phase, spawnAttached, spawnDetached} from '../kernel/runner.js'
+import {detachNetwork} from '../networks/attach.js'
+import {readJson} from '../state/files.js'
+import {withLock} from '../state/lock.js'
+import {paths} from '../state/paths.js'
+import {resolveInRoot, ensureMountPoint} from '../util/scoped-path.js'
+import {effectiveCaps} from './capabilities.js'
+import {createContainer, type RunRequest} from './create.js'
+import {etcFile, refreshHosts} from './etc.js'
+import {findContainer, listContainers} from './find.js'
+import {launchArgv, type LaunchSpec, type Mount} from './launch.js'
+import {type ContainerRecord, exitFile, logFile, readRecord, writeRecord} from './record.js'
+
+// The container lifecycle: create → start → (exit) → cleanup → remove.
+// A detached container is kept by its own process tree plus a tiny shell supervisor that
+// records the exit code and calls `minirun container cleanup ID` (as podman's conmon does);
+// no Node process stays resident.
+
+const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url))
+const pidFile = (id: string) => path.join(paths.container(id), 'launcher.pid')
+
+const SUPERVISOR = [
+  'pidf=$1 exitf=$2 node=$3 bin=$4 id=$5; shift 5',
+  '"$@" &',
+  'echo $! > "$pidf"',
+  'wait $! 2>/dev/null',
+  'echo $? > "$exitf.tmp" && mv "$exitf.tmp" "$exitf"',
+  'exec "$node" "$bin" container cleanup "$id"',
+].join('\n')
+
+/** `run`: create, start, and for a foreground container wait and return its exit code. */
+export async function runContainer(req: RunRequest): Promise<{rec: ContainerRecord; exitCode?: number}> {
+  let attached: {pid: number; done: Promise<number>} | undefined
+  const rec = await transaction(async (rb) => {
+    const rec = await createContainer(req, rb)
+    await checkExecutable(rec)
+    phase('launch', 'the command, in fresh PID, mount, UTS and IPC namespaces')
+    const spec = await launchSpec(rec)
+    if (req.detach) {
+      await startDetached(rec, spec, rb)
+    } else {
+      attached = await spawnAttached(launchArgv(spec), {stdin: req.interactive, env: containerEnv(rec), why: 'start the container attached to this terminal'})
+      rb.push('container process', async () => signal(attached!.pid, 'SIGKILL'))
+      await markRunning(rec, attached.pid, 0)
+    }
+    return rec
+  })
+  await refreshHosts(Object.keys(rec.networks))
+  if (!attached) return {rec}
+  const forward = (sig: NodeJS.Signals) => signal(rec.state.pid || attached!.pid, sig, rec.state.pidStart || undefined)
+  const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
+  for (const s of sigs) process.on(s, forward)
+  const code = await attached.done
+  for (const s of sigs) process.off(s, forward)
+  // If the launcher died first (e.g. of the terminal's SIGINT), PID 1 must not outlive this run.
+  if (rec.state.pid && !(await waitFor(() => !isAlive(rec.state.pid, rec.state.pidStart), 2000, 20))) signal(rec.state.pid, 'SIGKILL', rec.state.pidStart)
+  await cleanupContainer(rec.id, code)
+  return {rec, exitCode: code}
+}
+
+async function startDetached(rec: ContainerRecord, spec: LaunchSpec, rb: Rollback): Promise<void> {
+  const argv = ['/bin/sh', '-c', SUPERVISOR, 'minirun-supervisor', pidFile(rec.id), exitFile(rec.id), process.execPath, BIN, rec.id, ...launchArgv(spec)]
+  const env = {...containerEnv(rec), MINIRUN_ROOT: process.env.MINIRUN_ROOT ?? '', MINIRUN_RUNTIME_DIR: process.env.MINIRUN_RUNTIME_DIR ?? ''}
+  for (const k of ['MINIRUN_ROOT', 'MINIRUN_RUNTIME_DIR'] as const) if (!env[k]) delete env[k]
+  const supervisor = await spawnDetached(argv, {logFile: logFile(rec.id), env, why: 'a shell supervisor keeps the container and records its exit code'})
+  rb.push('supervisor', async () => {
+    const launcher = Number(await fs.readFile(pidFile(rec.id), 'utf8').catch(() => '0'))
+    for (const pid of [...childrenOf(launcher), launcher, supervisor]) signal(pid, 'SIGKILL')
+  })
+  rec.state.supervisorPid = supervisor
+  let launcher = 0
+  await waitFor(async () => {
+    launcher = Number(await fs.readFile(pidFile(rec.id), 'utf8').catch(() => '0'))
+    return launcher > 0
+  }, 5000)
+  if (!launcher) throw new UserError(`container ${rec.name} did not start (see ${logFile(rec.id)})`)
+  await markRunning(rec, launcher, supervisor)
+}
+
+/** Record the PIDs once PID 1 exists (or the launcher already finished). */
+async function markRunning(rec: ContainerRecord, launcher: number, supervisor: number): Promise<void> {
+  let pid = 0
+  await waitFor(() => {
+    pid = childrenOf(launcher)[0] ?? 0
+    return pid > 0 || !isAlive(launcher)
+  }, 5000, 2)
+  await withLock(async () => {
+    const cur = await readRecord(rec.id)
+    if (!cur || cur.state.status === 'exited') return // it already exited and was cleaned up
+    rec.state = {
+      ...rec.state,
+      status: 'running',
+      pid,
+      pidStart: pid ? pidStartTime(pid) : 0,
+      launcherPid: launcher,
+      supervisorPid: supervisor,
+      startedAt: new Date().toISOString(),
+    }
+    await writeRecord(rec)
+  })
+}
+
+export function containerEnv(rec: ContainerRecord): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const e of rec.config.env) {
+    const i = e.indexOf('=')
+    env[e.slice(0, i)] = e.slice(i + 1)
+  }
+  env.HOSTNAME ??= rec.config.hostname
+  env.HOME ??= '/root'
+  if (rec.config.tty) env.TERM ??= 'xterm'
+  return env
+}
+
+/** The mounts and paths the stage script needs, created safely inside the container root. */
+async function launchSpec(rec: ContainerRecord): Promise<LaunchSpec> {
+  const root = rec.rootfs.merged
+  const binds: Mount[] = []
+  for (const name of ['hosts', 'hostname', 'resolv.conf'] as const) {
+    binds.push({source: etcFile(rec.id, name), target: await ensureMountPoint(root, `/etc/${name}`, 'file'), readOnly: false})
+  }
+  for (const b of rec.hostConfig.binds) {
+    const st = await fs.stat(b.hostPath)
+    binds.push({source: b.hostPath, target: await ensureMountPoint(root, b.containerPath, st.isDirectory() ? 'dir' : 'file'), readOnly: b.readOnly})
+  }
+  const owner = rec.netnsOwner ? await readRecord(rec.netnsOwner) : undefined
+  const podShares = rec.hostConfig.pod && owner?.state.pid ? owner.state.pid : 0
+  return {
+    root,
+    proc: await ensureMountPoint(root, '/proc', 'dir'),
+    dev: await ensureMountPoint(root, '/dev', 'dir'),
+    sys: await ensureMountPoint(root, '/sys', 'dir'),
+    binds,
+    hostname: podShares ? undefined : rec.config.hostname,
+    workdir: rec.config.workdir,
+    privileged: rec.hostConfig.privileged,
+    tty: rec.config.tty,
+    argv: rec.config.argv,
+    caps: effectiveCaps(rec.hostConfig.capAdd, rec.hostConfig.capDrop, rec.hostConfig.privileged),
+    netns: rec.netns ?? undefined,
+    uts: podShares ? `/proc/${podShares}/ns/uts` : undefined,
+    ipc: podShares ? `/proc/${podShares}/ns/ipc` : undefined,
+  }
+}
+
+/** Fail like Docker (exit 127) when the command does not exist in the image, before starting anything. */
+async function checkExecutable(rec: ContainerRecord): Promise<void> {
+  const cmd = rec.config.argv[0]
+  const envPath = rec.config.env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/bin:/bin'
+  const candidates = cmd.includes('/') ? [path.posix.resolve(rec.config.workdir, cmd)] : envPath.split(':').filter(Boolean).map((d) => path.posix.join(d, cmd))
+  for (const c of candidates) {
+    const host = await resolveInRoot(rec.rootfs.merged, c)
+    const st = await fs.stat(host).catch(() => undefined)
+    if (st?.isFile()) return
+  }
+  throw new UserError(`exec: "${cmd}": executable file not found in the container's $PATH (${envPath})`, 127)
+}
+
+/**
+ * Release what a stopped container holds: its network attachments, namespace and root mount.
+ * Idempotent: the supervisor, `stop`, `rm` and `system prune` may all call it.
+ */
+export async function cleanupContainer(id: string, exitCode?: number): Promise<void> {
+  let networks: string[] = []
+  let autoRemove = false
+  await withLock(async () => {
+    const rec = await readRecord(id)
+    if (!rec) return
+    if (rec.state.status === 'running' && isAlive(rec.state.pid, rec.state.pidStart)) return
+    phase('teardown', `container ${rec.name}`)
+    const code = exitCode ?? (await readExitCode(id)) ?? (rec.state.status === 'exited' ? rec.state.exitCode : 137)
+    networks = Object.keys(rec.networks)
+    await releaseKernelState(rec)
+    rec.networks = rec.netnsOwner ? rec.networks : {}
+    if (rec.state.status !== 'exited') {
+      rec.state = {...rec.state, status: 'exited', exitCode: code, finishedAt: new Date().toISOString(), pid: 0}
+    }
+    autoRemove = rec.hostConfig.autoRemove
+    if (autoRemove) await fs.rm(paths.container(id), {recursive: true, force: true})
+    else await writeRecord(rec)
+  })
+  if (networks.length > 0) await refreshHosts(networks)
+}
+
+async function releaseKernelState(rec: ContainerRecord): Promise<void> {
+  if (!rec.netnsOwner) {
+    for (const [name, att] of Object.entries(rec.networks)) await detachNetwork(rec, name, att)
+    if (rec.netns) await deleteNetns(rec.netns)
+  }
+  await unmount(rec.rootfs.merged)
+}
+
+async function readExitCode(id: string): Promise<number | undefined> {
+  const v = await readJson<number>(exitFile(id))
+  return typeof v === 'number' ? v : undefined
+}
+
+/** SIGTERM, then SIGKILL after `timeout` seconds; returns once the container is cleaned up. */
+export async function stopContainer(ref: string, timeout = 10, sig: NodeJS.Signals = 'SIGTERM'): Promise<ContainerRecord> {
+  const rec = await findContainer(ref)
+  if (rec.state.status === 'running' && isAlive(rec.state.pid, rec.state.pidStart)) {
+    signal(rec.state.pid, sig, rec.state.pidStart)
+    // PID 1 ignores signals it has no handler for (busybox httpd ignores SIGTERM): kill it then.
+    const stopped = await waitFor(() => !isAlive(rec.state.pid, rec.state.pidStart), timeout * 1000, 20)
+    if (!stopped) signal(rec.state.pid, 'SIGKILL', rec.state.pidStart)
+    await waitForExit(rec)
+  }
+  await cleanupContainer(rec.id)
+  return rec
+}
+
+/** Wait for the launcher to die and (detached) the supervisor to record the exit code. */
+async function waitForExit(rec: ContainerRecord): Promise<void> {
+  await waitFor(() => !isAlive(rec.state.launcherPid), 5000, 10)
+  if (rec.hostConfig.detached) await waitFor(async () => (await readExitCode(rec.id)) !== undefined || !isAlive(rec.state.supervisorPid), 2000, 10)
+}
+
+export async function killContainer(ref: string, sig: string): Promise<ContainerRecord> {
+  const rec = await findContainer(ref)
+  if (rec.state.status !== 'running' || !isAlive(rec.state.pid, rec.state.pidStart)) {
+    throw new UserError(`container ${rec.name} is not running`)
+  }
+  const name = (/^\d+$/.test(sig) ? Number(sig) : sig.toUpperCase().startsWith('SIG') ? sig.toUpperCase() : `SIG${sig.toUpperCase()}`) as NodeJS.Signals
+  try {
+    process.kill(rec.state.pid, name)
+  } catch (error) {
+    throw new UserError(`cannot send signal ${sig}: ${(error as Error).message}`)
+  }
+  return rec
+}
+
+/** Containers that joined `rec`'s network namespace and are still running. */
+export async function dependents(rec: ContainerRecord): Promise<ContainerRecord[]> {
+  return (await listContainers()).filter((c) => c.netnsOwner === rec.id && c.id !== rec.id && c.state.status === 'running')
+}
+
+export async function removeContainer(ref: string, force: boolean): Promise<ContainerRecord> {
+  const rec = await findContainer(ref)
+  const running = rec.state.status === 'running' && isAlive(rec.state.pid, rec.state.pidStart)
+  if (running && !force) {
+    throw new UserError(`container ${rec.name} is running: stop it first (minirun stop ${rec.name}) or use rm -f`)
+  }
+  const deps = await dependents(rec)
+  if (deps.length > 0 && !force) {
+    throw new UserError(`container ${rec.name} is sharing its network namespace with ${deps.map((d) => d.name).join(', ')}: remove them first or use rm -f`)
+  }
+  for (const d of deps) await removeContainer(d.id, true)
+  if (running) {
+    signal(rec.state.pid, 'SIGKILL', rec.state.pidStart)
+    await waitFor(() => !isAlive(rec.state.pid, rec.state.pidStart), 5000, 10)
+    await waitForExit(rec)
+  }
+  await cleanupContainer(rec.id, running ? 137 : undefined)
+  await withLock(async () => {
+    await unmount(rec.rootfs.merged)
+    await fs.rm(paths.container(rec.id), {recursive: true, force: true})
+  })
+  // a supervisor may still be writing its exit file: let it finish into the void
+  await sleep(0)
+  return rec
+}

@@ -1,0 +1,110 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import {links, deleteLink} from '../kernel/ip.js'
+import {deleteNetns} from '../kernel/netns.js'
+import {applyNft, readTable} from '../kernel/nft.js'
+import {mountsUnder, unmount} from '../kernel/mount.js'
+import {isAlive} from '../kernel/proc.js'
+import {phase} from '../kernel/runner.js'
+import {removeBridgeIfUnused} from '../networks/bridge.js'
+import {leases, release} from '../networks/ipam.js'
+import {deleteElementsScript} from '../networks/nft-script.js'
+import {listNetworks} from '../networks/records.js'
+import {listDir} from '../state/files.js'
+import {withLock} from '../state/lock.js'
+import {instanceTag, paths} from '../state/paths.js'
+import {listContainers} from './find.js'
+import {cleanupContainer} from './lifecycle.js'
+import {type ContainerRecord, readRecord} from './record.js'
+
+// `system prune`: remove stopped containers, then reconcile the kernel against the records.
+// An orphan is anything carrying minirun's names (veth mr<id>, netns file <id>, overlay under
+// containers/<id>, nft map entry of <id>, IP lease of <id>) whose container is not alive.
+
+export interface PruneReport {
+  containers: string[]
+  orphans: string[]
+}
+
+/** A record is alive if its PID 1 (or, while starting, its creator) still runs. */
+function alive(rec: ContainerRecord): boolean {
+  if (rec.state.status === 'running') return isAlive(rec.state.pid, rec.state.pidStart) || isAlive(rec.state.launcherPid)
+  if (rec.state.status === 'created') return isAlive(rec.state.creatorPid ?? 0, rec.state.creatorStart)
+  return false
+}
+
+export async function prune(): Promise<PruneReport> {
+  const report: PruneReport = {containers: [], orphans: []}
+  phase('teardown', 'system prune')
+
+  // 1. Containers: exited ones go; "running"/"created" ones whose processes are gone are orphans.
+  for (const rec of await listContainers()) {
+    if (alive(rec)) continue
+    if (rec.state.status !== 'exited') report.orphans.push(`container ${rec.id.slice(0, 12)} (${rec.state.status}, its processes are gone)`)
+    await cleanupContainer(rec.id).catch(() => {})
+    await withLock(async () => {
+      await unmount(rec.rootfs.merged)
+      await fs.rm(paths.container(rec.id), {recursive: true, force: true})
+    })
+    report.containers.push(rec.id)
+  }
+
+  await withLock(async () => {
+    const live = (await listContainers()).filter(alive)
+    const liveIds = new Set(live.map((c) => c.id))
+    const isLive = (id: string) => liveIds.has(id) || [...liveIds].some((l) => l.startsWith(id))
+
+    // 2. State dirs without a record (a crash between mkdir and the first write).
+    for (const id of await listDir(paths.containers())) {
+      if (!(await readRecord(id)) && !isLive(id)) {
+        for (const m of await mountsUnder(paths.container(id))) await unmount(m)
+        await fs.rm(paths.container(id), {recursive: true, force: true})
+        report.orphans.push(`state dir ${id.slice(0, 12)}`)
+      }
+    }
+    // 3. Overlay mounts of containers that are gone.
+    for (const m of await mountsUnder(paths.containers())) {
+      const id = path.relative(paths.containers(), m).split(path.sep)[0]
+      if (!isLive(id)) {
+        await unmount(m)
+        report.orphans.push(`mount ${m}`)
+      }
+    }
+    // 4. Network namespace files.
+    for (const id of await listDir(paths.netnsDir())) {
+      if (!isLive(id)) {
+        await deleteNetns(paths.netns(id))
+        report.orphans.push(`netns ${id.slice(0, 12)}`)
+      }
+    }
+    // 5. Host ends of veth pairs: mr + 11 hex of the id + interface number.
+    for (const l of await links()) {
+      const m = /^mr([0-9a-f]{11})\d+$/.exec(l.ifname)
+      if (m && !isLive(m[1])) {
+        await deleteLink(l.ifname, 'orphaned veth: its container is gone')
+        report.orphans.push(`veth ${l.ifname}`)
+      }
+    }
+    // 6. DNAT entries whose owner is gone.
+    const tag = instanceTag()
+    const table = await readTable(tag)
+    if (table) {
+      const stale = table.elements.filter((e) => !e.owner || !isLive(e.owner))
+      if (stale.length > 0) {
+        await applyNft(deleteElementsScript(tag, stale), 'orphaned DNAT entries: their containers are gone')
+        report.orphans.push(...stale.map((e) => `dnat ${e.map} ${e.key}`))
+      }
+    }
+    // 7. IP leases, then bridges nobody uses (and with the last one, the nft table).
+    for (const net of await listNetworks()) {
+      for (const [ip, owner] of await leases(net.name)) {
+        if (!isLive(owner)) {
+          await release(net.name, owner)
+          report.orphans.push(`lease ${net.name}/${ip}`)
+        }
+      }
+      if (net.driver === 'bridge') await removeBridgeIfUnused(net)
+    }
+  })
+  return report
+}

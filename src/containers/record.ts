@@ -1,0 +1,99 @@
+import path from 'node:path'
+import type {PortMapping} from '../networks/ports.js'
+import {readJson, writeJsonAtomic} from '../state/files.js'
+import {paths} from '../state/paths.js'
+
+// The on-disk record of one container: $MINIRUN_ROOT/containers/<id>/container.json.
+// Written whole (atomic rename) under the store lock; read without it.
+
+export interface NetworkAttachment {
+  networkId: string
+  networkName: string
+  /** eth0, eth1... inside the container */
+  ifname: string
+  ip: string
+  prefixLen: number
+  gateway: string
+  mac: string
+  /** the host end of the veth pair, or the macvlan child's name before it moved */
+  hostIfname?: string
+  aliases: string[]
+}
+
+export interface Bind {
+  hostPath: string
+  containerPath: string
+  readOnly: boolean
+}
+
+export type Status = 'created' | 'running' | 'exited'
+
+export interface ContainerRecord {
+  id: string
+  name: string
+  created: string
+  image: string
+  imageId: string
+  rootfs: {lower: string; upper: string; work: string; merged: string}
+  config: {
+    /** the argv that runs: entrypoint + cmd */
+    argv: string[]
+    entrypoint: string[]
+    cmd: string[]
+    env: string[]
+    workdir: string
+    hostname: string
+    tty: boolean
+    interactive: boolean
+    exposedPorts: string[]
+  }
+  hostConfig: {
+    networkMode: string
+    autoRemove: boolean
+    binds: Bind[]
+    ports: PortMapping[]
+    capAdd: string[]
+    capDrop: string[]
+    privileged: boolean
+    init: boolean
+    memory?: number
+    pidsLimit?: number
+    pod?: string
+    detached: boolean
+  }
+  state: {
+    status: Status
+    /** host PID of the container's PID 1 */
+    pid: number
+    /** its start time (clock ticks since boot), so a recycled PID is never signalled */
+    pidStart: number
+    /** host PID of `unshare --fork` (the parent of PID 1) */
+    launcherPid: number
+    /** the minirun process creating it: a "created" record whose creator died is an orphan */
+    creatorPid?: number
+    creatorStart?: number
+    /** host PID of the shell supervisor of a detached container */
+    supervisorPid: number
+    exitCode: number
+    startedAt: string
+    finishedAt: string
+    error: string
+  }
+  /** path of the container's network namespace (a bind-mounted nsfs file), or null for host mode */
+  netns: string | null
+  /** for container:<id> and pods: the container whose netns this one joined */
+  netnsOwner?: string
+  networks: Record<string, NetworkAttachment>
+}
+
+export const recordFile = (id: string) => path.join(paths.container(id), 'container.json')
+export const logFile = (id: string) => path.join(paths.container(id), 'ctr.log')
+export const exitFile = (id: string) => path.join(paths.container(id), 'exitcode')
+
+export function readRecord(id: string): Promise<ContainerRecord | undefined> {
+  return readJson<ContainerRecord>(recordFile(id))
+}
+
+export function writeRecord(rec: ContainerRecord): Promise<void> {
+  return writeJsonAtomic(recordFile(rec.id), rec)
+}

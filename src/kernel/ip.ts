@@ -1,0 +1,63 @@
+import fs from 'node:fs/promises'
+import type {Cidr} from '../networks/cidr.js'
+import {parseCidr} from '../networks/cidr.js'
+import {run} from './runner.js'
+
+// Read-only link/route probes and the few link operations shared by drivers.
+
+interface IpLink {
+  ifname: string
+  ifindex: number
+  link_index?: number
+  master?: string
+  linkinfo?: {info_kind?: string; info_slave_kind?: string}
+  address?: string
+  operstate?: string
+}
+
+export async function links(netns?: string): Promise<IpLink[]> {
+  const argv = ['ip', '-d', '-j', 'link', 'show']
+  const res = await run(netns ? ['nsenter', `--net=${netns}`, '--', ...argv] : argv, {quiet: true})
+  return JSON.parse(res.stdout.trim() || '[]') as IpLink[]
+}
+
+export async function linkExists(name: string): Promise<boolean> {
+  return (await run(['ip', 'link', 'show', 'dev', name], {quiet: true, allowFail: true})).exitCode === 0
+}
+
+// Asked of `ip`, not /sys: a sysfs mount shows the namespace that mounted it, not ours.
+export async function bridgeExists(name: string): Promise<boolean> {
+  const res = await run(['ip', '-d', '-j', 'link', 'show', 'dev', name], {quiet: true, allowFail: true})
+  if (res.exitCode !== 0 || !res.stdout.trim()) return false
+  return (JSON.parse(res.stdout) as IpLink[])[0]?.linkinfo?.info_kind === 'bridge'
+}
+
+/** Delete a link if it exists (idempotent teardown). */
+export async function deleteLink(name: string, why?: string): Promise<void> {
+  if (!(await linkExists(name))) return
+  await run(['ip', 'link', 'del', name], {allowFail: true, why})
+}
+
+/** The host's IPv4 routes (main table), except those through `ownDevs` (minirun's own bridges). */
+export async function hostRoutes(ownDevs: Set<string>): Promise<Cidr[]> {
+  const res = await run(['ip', '-j', '-4', 'route', 'show'], {quiet: true})
+  const routes = JSON.parse(res.stdout.trim() || '[]') as Array<{dst: string; dev?: string}>
+  const out: Cidr[] = []
+  for (const r of routes) {
+    if (r.dst === 'default' || (r.dev && ownDevs.has(r.dev))) continue
+    const dst = r.dst.includes('/') ? r.dst : `${r.dst}/32`
+    try {
+      out.push(parseCidr(dst, {anyPrefix: true}))
+    } catch {
+      // not a plain IPv4 destination (e.g. multicast): irrelevant for overlap
+    }
+  }
+  return out
+}
+
+export async function setSysctl(key: string, value: string, why?: string): Promise<void> {
+  const file = `/proc/sys/${key.replace(/\./g, '/')}`
+  const cur = await fs.readFile(file, 'utf8').catch(() => undefined)
+  if (cur?.trim() === value) return
+  await run(['sysctl', '-qw', `${key}=${value}`], {why})
+}

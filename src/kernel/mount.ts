@@ -1,0 +1,38 @@
+import fs from 'node:fs/promises'
+import {note, run, shellQuote} from './runner.js'
+
+// Each container's root is an overlay: the image's unpacked rootfs is the read-only lower layer,
+// writes go to a per-container upper dir. The image is never copied.
+export async function mountOverlay(lower: string, upper: string, work: string, merged: string): Promise<void> {
+  note(`mkdir -p ${[upper, work, merged].map(shellQuote).join(' ')}`)
+  for (const d of [upper, work, merged]) await fs.mkdir(d, {recursive: true})
+  await run(['mount', '-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${work}`, merged], {
+    why: "the container's root: image read-only below, its own writable layer above",
+  })
+}
+
+export async function unmount(target: string): Promise<void> {
+  if (!(await isMounted(target))) return
+  await run(['umount', target], {allowFail: true, why: 'unmount the container root'})
+  if (await isMounted(target)) await run(['umount', '-l', target], {allowFail: true})
+}
+
+export async function isMounted(target: string): Promise<boolean> {
+  const mounts = await fs.readFile('/proc/self/mounts', 'utf8')
+  return mounts.split('\n').some((l) => l.split(' ')[1] === encodeMountPath(target))
+}
+
+/** Mount points under `prefix` (as /proc/self/mounts shows them), deepest first. */
+export async function mountsUnder(prefix: string): Promise<string[]> {
+  const mounts = await fs.readFile('/proc/self/mounts', 'utf8')
+  const enc = encodeMountPath(prefix)
+  return mounts
+    .split('\n')
+    .map((l) => l.split(' ')[1])
+    .filter((p): p is string => !!p && (p === enc || p.startsWith(enc + '/')))
+    .map(decodeMountPath)
+    .sort((a, b) => b.length - a.length)
+}
+
+const encodeMountPath = (p: string) => p.replace(/[ \t\n\\]/g, (c) => '\\' + c.charCodeAt(0).toString(8).padStart(3, '0'))
+const decodeMountPath = (p: string) => p.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)))

@@ -1,0 +1,44 @@
+import type {NetworkAttachment} from '../containers/record.js'
+import {deleteLink, linkExists} from '../kernel/ip.js'
+import {inNetns} from '../kernel/netns.js'
+import type {Rollback} from '../kernel/rollback.js'
+import {run} from '../kernel/runner.js'
+import {vethName} from './bridge.js'
+import {parseCidr} from './cidr.js'
+import type {Endpoint, NetworkDriver} from './driver.js'
+import {allocate, release} from './ipam.js'
+import {macFromIp} from './mac.js'
+
+// The macvlan driver: a child of the parent interface, moved into the container as eth0.
+// No NAT and no bridge: the container is a host on the parent's LAN with its own MAC.
+export const macvlanDriver: NetworkDriver = {
+  async setup(ep: Endpoint, rb: Rollback): Promise<NetworkAttachment> {
+    const net = ep.network
+    const subnet = parseCidr(net.subnet!)
+    const range = net.options['ip-range'] ? parseCidr(net.options['ip-range']) : undefined
+    const parent = net.options.parent
+    if (!(await linkExists(parent))) throw new Error(`the parent interface ${parent} of network ${net.name} is gone`)
+    const ip = await allocate(net.name, subnet, net.gateway!, ep.containerId, ep.requestedIp, range)
+    rb.push('ip lease', () => release(net.name, ep.containerId))
+    const mac = macFromIp(ip)
+    // Created under a host-side name carrying the container id, so a crash before the move is found by prune.
+    const tmp = vethName(ep.containerId, ep.ifname)
+    rb.push('macvlan child', () => deleteLink(tmp))
+    await run(['ip', 'link', 'add', tmp, 'link', parent, 'type', 'macvlan', 'mode', net.options.macvlan_mode ?? 'bridge'], {
+      why: `a macvlan child of ${parent}: its own MAC on the parent's LAN`,
+    })
+    await run(['ip', 'link', 'set', tmp, 'netns', ep.netns], {why: 'move it into the container'})
+    await run(inNetns(ep.netns, ['ip', 'link', 'set', tmp, 'name', ep.ifname]))
+    await run(inNetns(ep.netns, ['ip', 'link', 'set', ep.ifname, 'address', mac]))
+    await run(inNetns(ep.netns, ['ip', 'addr', 'add', `${ip}/${subnet.prefix}`, 'dev', ep.ifname]))
+    await run(inNetns(ep.netns, ['ip', 'link', 'set', ep.ifname, 'up']))
+    if (ep.ifname === 'eth0') await run(inNetns(ep.netns, ['ip', 'route', 'add', 'default', 'via', net.gateway!]), {why: "the LAN's gateway"})
+    return {networkId: net.id, networkName: net.name, ifname: ep.ifname, ip, prefixLen: subnet.prefix, gateway: net.gateway!, mac, hostIfname: undefined, aliases: ep.aliases}
+  },
+
+  async teardown(ep: Endpoint, att: NetworkAttachment | undefined): Promise<void> {
+    // The child lives in the container's netns and dies with it; only a crash leaves it on the host.
+    await deleteLink(vethName(ep.containerId, att?.ifname ?? ep.ifname))
+    await release(ep.network.name, ep.containerId)
+  },
+}

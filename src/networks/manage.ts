@@ -1,0 +1,98 @@
+import {UserError} from '../errors.js'
+import {withLock} from '../state/lock.js'
+import {checkSubnetFree, removeBridgeIfUnused, SUBNET_POOL, takenSubnets} from './bridge.js'
+import {contains, firstHost, parseCidr, parseIp, pickFreeSubnet} from './cidr.js'
+import {releaseAll} from './ipam.js'
+import {validateName} from './names.js'
+import {listContainers} from '../containers/find.js'
+import {BUILTIN, findNetwork, listNetworks, networkId, readNetwork, writeNetwork, deleteNetworkRecord, type NetworkRecord} from './records.js'
+
+// network create / rm: records and validation. The kernel objects of a bridge network are made
+// when its first container arrives and removed when its last one leaves (bridge.ts).
+
+export interface CreateRequest {
+  name: string
+  driver: string
+  subnet?: string
+  gateway?: string
+  options: Record<string, string>
+}
+
+const IFNAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,14}$/
+
+export function parseOptions(opts: string[]): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const o of opts) {
+    const i = o.indexOf('=')
+    if (i <= 0) throw new UserError(`invalid option "${o}": use -o KEY=VALUE`)
+    out[o.slice(0, i)] = o.slice(i + 1)
+  }
+  return out
+}
+
+export async function createNetwork(req: CreateRequest): Promise<NetworkRecord> {
+  validateName('network', req.name)
+  if ((BUILTIN as readonly string[]).includes(req.name)) throw new UserError(`network name "${req.name}" is reserved; choose another name`)
+  if (req.driver !== 'bridge' && req.driver !== 'macvlan') {
+    throw new UserError(`unknown network driver "${req.driver}": use bridge or macvlan`)
+  }
+  if (req.driver === 'macvlan') {
+    const {prepareMacvlan} = await import('./macvlan-config.js')
+    return withLock(async () => {
+      await assertNameFree(req.name)
+      const rec = await prepareMacvlan(req)
+      await writeNetwork(rec)
+      return rec
+    })
+  }
+  const known = new Set(['com.docker.network.bridge.name'])
+  for (const k of Object.keys(req.options)) if (!known.has(k)) throw new UserError(`unknown bridge option "${k}"; supported: ${[...known].join(', ')}`)
+  const bridgeName = req.options['com.docker.network.bridge.name']
+  if (bridgeName !== undefined && !IFNAME.test(bridgeName)) {
+    throw new UserError(`invalid bridge name "${bridgeName}": at most 15 characters of [a-zA-Z0-9_.-]`)
+  }
+  const requested = req.subnet !== undefined ? parseCidr(req.subnet) : undefined
+  if (req.gateway !== undefined && !requested) throw new UserError('--gateway needs --subnet')
+  return withLock(async () => {
+    await assertNameFree(req.name)
+    let subnet = requested
+    if (subnet) await checkSubnetFree(subnet, req.name)
+    else subnet = pickFreeSubnet(SUBNET_POOL, await takenSubnets())
+    if (!subnet) throw new UserError('no free subnet left in the default pools; give one with --subnet')
+    const gateway = req.gateway !== undefined ? parseIp(req.gateway) : firstHost(subnet)
+    if (!contains(subnet, gateway)) throw new UserError(`gateway ${gateway} is not in subnet ${subnet.text}`)
+    const id = networkId(req.name)
+    const bridge = bridgeName ?? `mrb-${id.slice(0, 10)}`
+    if (bridgeName) {
+      const clash = (await listNetworks()).find((n) => n.bridge === bridgeName)
+      if (clash) throw new UserError(`bridge name ${bridgeName} is already used by network ${clash.name}`)
+    }
+    const rec: NetworkRecord = {id, name: req.name, driver: 'bridge', subnet: subnet.text, gateway, bridge, options: req.options, created: new Date().toISOString()}
+    await writeNetwork(rec)
+    return rec
+  })
+}
+
+async function assertNameFree(name: string): Promise<void> {
+  if (await readNetwork(name)) throw new UserError(`network with name ${name} already exists; remove it first (minirun network rm ${name})`)
+}
+
+export async function removeNetwork(ref: string): Promise<NetworkRecord> {
+  const net = await findNetwork(ref)
+  if (!net) throw new UserError(`network ${ref} not found (see minirun network ls)`)
+  if ((BUILTIN as readonly string[]).includes(net.name)) throw new UserError(`${net.name} is a pre-defined network and cannot be removed`)
+  return withLock(async () => {
+    const users = (await listContainers()).filter((c) => c.networks[net.name] && !c.netnsOwner)
+    if (users.length > 0) {
+      throw new UserError(`network ${net.name} has active endpoints (${users.map((u) => u.name).join(', ')}); remove or disconnect them first`)
+    }
+    if (net.driver === 'bridge') await removeBridgeIfUnused(net)
+    if (net.driver === 'macvlan') {
+      const {removeMacvlanNetwork} = await import('./macvlan-config.js')
+      await removeMacvlanNetwork(net)
+    }
+    await releaseAll(net.name)
+    await deleteNetworkRecord(net.name)
+    return net
+  })
+}

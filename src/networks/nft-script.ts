@@ -1,0 +1,233 @@
+import {parseCidr, parseIp} from './cidr.js'
+import type {PortMapping, Protocol} from './ports.js'
+
+// nftables scripts (text for `nft -f -`) for minirun's OWN table, and a parser for what
+// `nft -j list table ip <table>` prints. Pure: generating and parsing only, no spawning.
+// Nothing here ever names another table: the host's own rules stay untouched.
+//
+// Table `ip minirun<TAG>`:
+//   maps    pub_tcp / pub_udp            host port           → container ip . port  (-p HOST:CTR)
+//           pub_addr_tcp / pub_addr_udp  host ip . host port → container ip . port  (-p IP:HOST:CTR)
+//           Each element's comment is "c:<container id>", its owner (verified to work on nft 1.0.6),
+//           so prune can find entries whose container is gone.
+//   chains  prerouting (nat, dstnat) and output (nat, -100): the same four DNAT rules, which never
+//           change as ports come and go — a lookup that misses a map makes its rule not match, so
+//           packets fall through to the next rule (specific host address first, then any address).
+//           `fib daddr type local` limits DNAT to packets addressed to the host itself, from
+//           outside (prerouting) and from the host, including 127.0.0.1 (output).
+//           postrouting (nat, srcnat): per-network rules with the comment "net:<network>", found
+//           again by comment and deleted by handle.
+//
+// There is deliberately no filter/forward chain: an `accept` in this table cannot override a
+// `drop` in another table's forward hook (every base chain on a hook must accept), and this
+// table only ever accepts. A host whose own firewall drops forwarding needs its own rule for
+// the bridge; minirun does not edit other tables.
+
+const PROTOS: readonly Protocol[] = ['tcp', 'udp']
+const ANY_IP = '0.0.0.0'
+
+export const tableName = (tag: string): string => `minirun${tag}`
+
+/** The comment that marks a network's postrouting rules. */
+export const networkComment = (name: string): string => `net:${name}`
+
+const OWNER_PREFIX = 'c:'
+
+/** Only harmless characters reach a script: names and ids are spliced into nft syntax. */
+function safe(what: string, value: string): string {
+  if (!/^[A-Za-z0-9_.:-]+$/.test(value)) throw new Error(`refusing to put ${what} "${value}" into an nft script`)
+  return value
+}
+
+const table = (tag: string): string => `ip ${safe('table tag', tableName(tag))}`
+
+/**
+ * minirun's table, its chains and maps, and the DNAT rules. Idempotent: `add table/chain/map`
+ * accept existing objects, and the two DNAT chains are flushed and refilled in the same atomic
+ * transaction. The maps (published ports) and postrouting (network rules) are left as they are.
+ */
+export function baseTableScript(tag: string): string {
+  const t = table(tag)
+  const lines = [
+    `add table ${t}`,
+    `add chain ${t} prerouting { type nat hook prerouting priority dstnat; policy accept; }`,
+    `add chain ${t} output { type nat hook output priority -100; policy accept; }`,
+    `add chain ${t} postrouting { type nat hook postrouting priority srcnat; policy accept; }`,
+  ]
+  for (const p of PROTOS) {
+    lines.push(`add map ${t} pub_${p} { type inet_service : ipv4_addr . inet_service; }`)
+    lines.push(`add map ${t} pub_addr_${p} { type ipv4_addr . inet_service : ipv4_addr . inet_service; }`)
+  }
+  for (const chain of ['prerouting', 'output']) {
+    lines.push(`flush chain ${t} ${chain}`)
+    for (const p of PROTOS) {
+      lines.push(`add rule ${t} ${chain} fib daddr type local dnat ip to ip daddr . ${p} dport map @pub_addr_${p}`)
+      lines.push(`add rule ${t} ${chain} fib daddr type local dnat ip to ${p} dport map @pub_${p}`)
+    }
+  }
+  return lines.join('\n') + '\n'
+}
+
+export interface NetworkNat {
+  name: string
+  subnet: string
+  bridge: string
+}
+
+/**
+ * A network's postrouting rules, each with the comment `net:<name>`:
+ *   outbound MASQUERADE (leaving through anything but its bridge),
+ *   hairpin (a container reaching a published port of its own subnet through the host address),
+ *   127.0.0.1 → published port (loopback-sourced packets DNATed onto the bridge; the driver sets
+ *   route_localnet=1 on the bridge for the kernel to route them at all).
+ * `existing` (from parseTable) makes it idempotent: rules of this network already present are
+ * deleted by handle in the same transaction.
+ */
+export function networkRulesScript(tag: string, net: NetworkNat, existing: ParsedRule[] = []): string {
+  const t = table(tag)
+  const subnet = parseCidr(net.subnet).text
+  const bridge = `"${safe('bridge name', net.bridge)}"`
+  const c = `comment "${safe('network name', networkComment(net.name))}"`
+  const lines = existing
+    .filter((r) => r.comment === networkComment(net.name))
+    .map((r) => `delete rule ${t} ${safe('chain', r.chain)} handle ${Number(r.handle)}`)
+  lines.push(
+    `add rule ${t} postrouting ip saddr ${subnet} oifname != ${bridge} masquerade ${c}`,
+    `add rule ${t} postrouting ip saddr ${subnet} ip daddr ${subnet} ct status dnat masquerade ${c}`,
+    `add rule ${t} postrouting ip saddr 127.0.0.0/8 oifname ${bridge} masquerade ${c}`,
+  )
+  return lines.join('\n') + '\n'
+}
+
+/** Deletes a network's rules by handle (from parseTable). Empty when it has none. */
+export function deleteNetworkRulesScript(tag: string, network: string, rules: ParsedRule[]): string {
+  const t = table(tag)
+  return rules
+    .filter((r) => r.comment === networkComment(network))
+    .map((r) => `delete rule ${t} ${safe('chain', r.chain)} handle ${Number(r.handle)}\n`)
+    .join('')
+}
+
+export interface PortEntry {
+  mapping: PortMapping
+  containerIp: string
+  /** container id: stored as the element's comment */
+  owner: string
+}
+
+/** The map and key of a published port, as parseTable reports them ("18080", "127.0.0.1 . 18080"). */
+export function elementOf(m: PortMapping): {map: string; key: string} {
+  if (!Number.isInteger(m.hostPort) || m.hostPort < 1 || m.hostPort > 65535) {
+    throw new Error(`host port ${m.hostPort} of ${m.containerPort}/${m.protocol} has not been chosen yet`)
+  }
+  if (!PROTOS.includes(m.protocol)) throw new Error(`unknown protocol ${m.protocol}`)
+  return m.hostIp === ANY_IP
+    ? {map: `pub_${m.protocol}`, key: String(m.hostPort)}
+    : {map: `pub_addr_${m.protocol}`, key: `${parseIp(m.hostIp)} . ${m.hostPort}`}
+}
+
+/** One element per published port, all in one transaction: either all are added or none. */
+export function addPortsScript(tag: string, entries: PortEntry[]): string {
+  const t = table(tag)
+  return entries
+    .map((e) => {
+      const {map, key} = elementOf(e.mapping)
+      const owner = safe('owner', OWNER_PREFIX + e.owner)
+      return `add element ${t} ${map} { ${key} comment "${owner}" : ${parseIp(e.containerIp)} . ${e.mapping.containerPort} }\n`
+    })
+    .join('')
+}
+
+/** Delete elements by map and key. nft 1.0.6 has no `destroy`: pass only elements that exist (see parseTable). */
+export function deleteElementsScript(tag: string, elements: Array<{map: string; key: string}>): string {
+  const t = table(tag)
+  return elements.map((e) => `delete element ${t} ${safe('map', e.map)} { ${safeKey(e.key)} }\n`).join('')
+}
+
+export function deletePortsScript(tag: string, entries: PortEntry[]): string {
+  return deleteElementsScript(tag, entries.map((e) => elementOf(e.mapping)))
+}
+
+function safeKey(key: string): string {
+  if (!/^(\d+|\d+\.\d+\.\d+\.\d+ \. \d+)$/.test(key)) throw new Error(`refusing to put map key "${key}" into an nft script`)
+  return key
+}
+
+/** Removes the whole table; idempotent (declaring it first makes the delete succeed when it is absent). */
+export function deleteTableScript(tag: string): string {
+  const t = table(tag)
+  return `add table ${t}\ndelete table ${t}\n`
+}
+
+export interface ParsedElement {
+  map: string
+  /** "18080" or "127.0.0.1 . 18080" */
+  key: string
+  /** "172.17.0.2 . 80" */
+  value: string
+  /** container id from the element's comment */
+  owner?: string
+  /** the published port this element is, when it is one of minirun's pub maps */
+  entry?: PortEntry
+}
+
+export interface ParsedRule {
+  chain: string
+  handle: number
+  comment?: string
+}
+
+export interface ParsedTable {
+  chains: string[]
+  maps: string[]
+  elements: ParsedElement[]
+  rules: ParsedRule[]
+}
+
+type Json = any // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** nft JSON values: 80, "10.0.0.1", {"concat": [...]} → "10.0.0.1 . 80". */
+const flat = (v: Json): string => (v && typeof v === 'object' && Array.isArray(v.concat) ? v.concat.map(flat).join(' . ') : String(v))
+
+/** Parse `nft -j list table ip X` (the text or its JSON.parse). */
+export function parseTable(json: Json): ParsedTable {
+  const doc = typeof json === 'string' ? JSON.parse(json) : json
+  const out: ParsedTable = {chains: [], maps: [], elements: [], rules: []}
+  for (const item of doc?.nftables ?? []) {
+    if (item.chain) out.chains.push(item.chain.name)
+    if (item.map) {
+      out.maps.push(item.map.name)
+      for (const pair of item.map.elem ?? []) {
+        if (!Array.isArray(pair)) continue
+        const [k, v] = pair
+        const wrapped = k && typeof k === 'object' && k.elem ? k.elem : undefined
+        const comment: unknown = wrapped?.comment
+        const el: ParsedElement = {map: item.map.name, key: flat(wrapped ? wrapped.val : k), value: flat(v)}
+        if (typeof comment === 'string' && comment.startsWith(OWNER_PREFIX)) el.owner = comment.slice(OWNER_PREFIX.length)
+        const entry = entryOf(el)
+        if (entry) el.entry = entry
+        out.elements.push(el)
+      }
+    }
+    if (item.rule) {
+      const r: ParsedRule = {chain: item.rule.chain, handle: Number(item.rule.handle)}
+      if (typeof item.rule.comment === 'string') r.comment = item.rule.comment
+      out.rules.push(r)
+    }
+  }
+  return out
+}
+
+/** An element of a pub map back into the published port it stands for. */
+function entryOf(el: ParsedElement): PortEntry | undefined {
+  const m = /^pub_(addr_)?(tcp|udp)$/.exec(el.map)
+  const value = /^(\d+\.\d+\.\d+\.\d+) \. (\d+)$/.exec(el.value)
+  if (!m || !value) return undefined
+  const key = m[1] ? /^(\d+\.\d+\.\d+\.\d+) \. (\d+)$/.exec(el.key) : /^()(\d+)$/.exec(el.key)
+  if (!key) return undefined
+  return {
+    mapping: {hostIp: m[1] ? key[1] : ANY_IP, hostPort: Number(key[2]), containerPort: Number(value[2]), protocol: m[2] as Protocol},
+    containerIp: value[1],
+    owner: el.owner ?? '',
+  }
+}

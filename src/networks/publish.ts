@@ -1,0 +1,67 @@
+import {randomInt} from 'node:crypto'
+import {listContainers} from '../containers/find.js'
+import {UserError} from '../errors.js'
+import {applyNft, readTable} from '../kernel/nft.js'
+import {portFree} from '../kernel/portprobe.js'
+import type {Rollback} from '../kernel/rollback.js'
+import {instanceTag} from '../state/paths.js'
+import {addPortsScript, deleteElementsScript, elementOf} from './nft-script.js'
+import type {PortMapping} from './ports.js'
+
+// -p: host ports → container IP:port, one nft map element per published port (the rules that
+// use the maps never change). Called under the store lock, so checks and adds are atomic.
+
+const EPHEMERAL = [32768, 60999] as const
+
+const clash = (a: PortMapping, b: PortMapping) =>
+  a.protocol === b.protocol && a.hostPort === b.hostPort && (a.hostIp === b.hostIp || a.hostIp === '0.0.0.0' || b.hostIp === '0.0.0.0')
+
+async function publishedByOthers(containerId: string): Promise<Array<{name: string; port: PortMapping}>> {
+  const out: Array<{name: string; port: PortMapping}> = []
+  for (const c of await listContainers()) {
+    if (c.id === containerId || c.state.status === 'exited') continue
+    for (const p of c.hostConfig.ports) out.push({name: c.name, port: p})
+  }
+  return out
+}
+
+/** Choose host ports for -P / `-p CTR`, check the others are free, and add the DNAT entries. */
+export async function publishPorts(containerId: string, containerIp: string, ports: PortMapping[], rb: Rollback): Promise<void> {
+  const others = await publishedByOthers(containerId)
+  const taken = (p: PortMapping) => others.find((o) => clash(o.port, p)) ?? ports.find((q) => q !== p && q.hostPort !== 0 && clash(q, p))
+  for (const p of ports) {
+    if (p.hostPort !== 0) continue
+    for (let i = 0; ; i++) {
+      if (i > 200) throw new UserError('no free host port found for -P; publish explicitly with -p HOSTPORT:CTRPORT')
+      const candidate = {...p, hostPort: randomInt(EPHEMERAL[0], EPHEMERAL[1] + 1)}
+      if (!taken(candidate) && (await portFree(p.hostIp, candidate.hostPort, p.protocol))) {
+        p.hostPort = candidate.hostPort
+        break
+      }
+    }
+  }
+  for (const p of ports) {
+    const other = others.find((o) => clash(o.port, p))
+    if (other) {
+      throw new UserError(`host port ${p.hostIp}:${p.hostPort}/${p.protocol} is already published by container ${other.name}; choose another host port`)
+    }
+    if (!(await portFree(p.hostIp, p.hostPort, p.protocol))) {
+      throw new UserError(`host port ${p.hostIp}:${p.hostPort}/${p.protocol} is already in use by a process on the host; choose another host port`)
+    }
+  }
+  const tag = instanceTag()
+  const entries = ports.map((mapping) => ({mapping, containerIp, owner: containerId}))
+  rb.push('published ports', () => unpublishPorts(containerId, ports))
+  await applyNft(addPortsScript(tag, entries), `publish ${ports.map((p) => `${p.hostPort}/${p.protocol}`).join(', ')}: DNAT to ${containerIp}`)
+}
+
+/** Remove this container's DNAT entries that are still in the maps (idempotent). */
+export async function unpublishPorts(containerId: string, ports: PortMapping[]): Promise<void> {
+  const tag = instanceTag()
+  const table = await readTable(tag)
+  if (!table) return
+  const wanted = ports.map(elementOf)
+  const present = table.elements.filter((e) => e.owner === containerId || (wanted.some((w) => w.map === e.map && w.key === e.key) && !e.owner))
+  if (present.length === 0) return
+  await applyNft(deleteElementsScript(tag, present), 'unpublish: remove the DNAT entries')
+}

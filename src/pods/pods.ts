@@ -1,0 +1,90 @@
+import {randomBytes} from 'node:crypto'
+import {listContainers} from '../containers/find.js'
+import {liveStatus} from '../containers/inspect.js'
+import {removeContainer, runContainer} from '../containers/lifecycle.js'
+import type {ContainerRecord} from '../containers/record.js'
+import {UserError} from '../errors.js'
+import {validateName} from '../networks/names.js'
+import {withLock} from '../state/lock.js'
+import {deletePodDir, findPod, listPods, readPod, writePod, type PodRecord} from './records.js'
+
+// The pause container does nothing but hold the pod's namespaces: busybox `sleep` as PID 1,
+// a few hundred KiB, like Kubernetes' pause image.
+export const PAUSE_COMMAND = ['sleep', '2147483647']
+
+export interface PodCreate {
+  name?: string
+  publish: string[]
+  network?: string
+  warn: (m: string) => void
+}
+
+export async function createPod(req: PodCreate): Promise<PodRecord> {
+  const name = req.name ?? `pod_${randomBytes(3).toString('hex')}`
+  validateName('pod', name)
+  const id = randomBytes(32).toString('hex')
+  await withLock(async () => {
+    if (await readPod(name)) throw new UserError(`pod ${name} already exists; remove it first (minirun pod rm -f ${name})`)
+    await writePod({id, name, infraId: '', created: new Date().toISOString(), network: req.network ?? 'bridge', ports: req.publish})
+  })
+  try {
+    const {rec} = await runContainer({
+      image: 'busybox',
+      command: PAUSE_COMMAND,
+      name: `${name}-infra`,
+      env: [],
+      hostname: name,
+      tty: false,
+      interactive: false,
+      detach: true,
+      autoRemove: false,
+      network: req.network,
+      publish: req.publish,
+      publishAll: false,
+      volumes: [],
+      capAdd: [],
+      capDrop: [],
+      privileged: false,
+      init: false,
+      infraOf: name,
+      warn: req.warn,
+    })
+    const pod: PodRecord = {id, name, infraId: rec.id, created: new Date().toISOString(), network: req.network ?? 'bridge', ports: req.publish}
+    await withLock(() => writePod(pod))
+    return pod
+  } catch (error) {
+    await deletePodDir(name)
+    throw error
+  }
+}
+
+export async function podMembers(pod: PodRecord): Promise<ContainerRecord[]> {
+  return (await listContainers()).filter((c) => c.hostConfig.pod === pod.name && c.id !== pod.infraId)
+}
+
+export async function podSummary(pod: PodRecord) {
+  const all = await listContainers()
+  const infra = all.find((c) => c.id === pod.infraId)
+  const members = all.filter((c) => c.hostConfig.pod === pod.name && c.id !== pod.infraId)
+  const running = members.filter((m) => liveStatus(m) === 'running').length
+  const infraUp = infra ? liveStatus(infra) === 'running' : false
+  const status = !infraUp ? 'Exited' : members.length === 0 || running > 0 ? 'Running' : 'Degraded'
+  return {pod, infra, members, ready: `${running}/${members.length}`, status, ip: infra ? Object.values(infra.networks)[0]?.ip ?? '' : ''}
+}
+
+export async function removePod(ref: string, force: boolean): Promise<PodRecord> {
+  const pod = await findPod(ref)
+  const members = await podMembers(pod)
+  const running = members.filter((m) => liveStatus(m) === 'running')
+  if (running.length > 0 && !force) {
+    throw new UserError(`pod ${pod.name} has running containers (${running.map((m) => m.name).join(', ')}); stop them or use pod rm -f`)
+  }
+  for (const m of members) await removeContainer(m.id, true)
+  if (pod.infraId) await removeContainer(pod.infraId, true).catch((error) => {
+    if (!String(error.message).includes('no such container')) throw error
+  })
+  await withLock(() => deletePodDir(pod.name))
+  return pod
+}
+
+export {listPods}

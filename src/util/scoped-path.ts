@@ -1,0 +1,56 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import {UserError} from '../errors.js'
+import {note, shellQuote} from '../kernel/runner.js'
+
+// Resolve a path as the container would see it, but on the host: symlinks inside `root` are
+// followed with `root` as their "/" and `..` cannot climb above it (securejoin semantics).
+// Used before minirun creates mount points inside a container's root, so an image whose /etc
+// or /proc is a symlink to a host path can never make minirun write or mount outside it.
+export async function resolveInRoot(root: string, inside: string): Promise<string> {
+  const parts = inside.split('/').filter((p) => p !== '' && p !== '.')
+  const resolved: string[] = []
+  let hops = 0
+  while (parts.length > 0) {
+    const part = parts.shift()!
+    if (part === '..') {
+      resolved.pop()
+      continue
+    }
+    const candidate = path.join(root, ...resolved, part)
+    let st
+    try {
+      st = await fs.lstat(candidate)
+    } catch {
+      resolved.push(part, ...parts)
+      break
+    }
+    if (!st.isSymbolicLink()) {
+      resolved.push(part)
+      continue
+    }
+    if (++hops > 40) throw new UserError(`too many symbolic links resolving ${inside} in the container's root`)
+    const target = await fs.readlink(candidate)
+    if (target.startsWith('/')) resolved.length = 0
+    parts.unshift(...target.split('/').filter((p) => p !== '' && p !== '.'))
+  }
+  return path.join(root, ...resolved)
+}
+
+/** Create (inside root, safely) a directory or an empty file to mount over; returns its host path. */
+export async function ensureMountPoint(root: string, inside: string, kind: 'dir' | 'file'): Promise<string> {
+  const target = await resolveInRoot(root, inside)
+  // Components that did not exist were appended unresolved, so creating them follows no link.
+  await fs.mkdir(path.dirname(target), {recursive: true})
+  try {
+    const st = await fs.lstat(target)
+    if (kind === 'dir' && !st.isDirectory()) throw new UserError(`cannot mount a directory on ${inside}: it is a file in the image`)
+    if (kind === 'file' && st.isDirectory()) throw new UserError(`cannot mount a file on ${inside}: it is a directory in the image`)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    note(kind === 'dir' ? `mkdir -p ${shellQuote(target)}` : `mkdir -p ${shellQuote(path.dirname(target))} && touch ${shellQuote(target)}`, `a mount point for ${inside}`)
+    if (kind === 'dir') await fs.mkdir(target, {recursive: true})
+    else await (await fs.open(target, fs.constants.O_CREAT | fs.constants.O_WRONLY | fs.constants.O_NOFOLLOW, 0o644)).close()
+  }
+  return target
+}

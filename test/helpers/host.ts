@@ -1,0 +1,142 @@
+import {execa, type ResultPromise} from 'execa'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+// A disposable "host" for integration tests, as netavark's test suite does it: a network +
+// mount namespace held by `sleep`, in which minirun runs with its own MINIRUN_ROOT and
+// MINIRUN_RUNTIME_DIR. Bridges, veths, nft tables, sysctls and overlay mounts all live inside
+// it, so test files run in parallel and nothing can leak onto the machine, even on a crash.
+
+export const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url))
+
+export interface Out {
+  stdout: string
+  stderr: string
+  exitCode: number
+}
+
+export class TestHost {
+  readonly root: string
+  readonly runtime: string
+  private constructor(
+    readonly pid: number,
+    private readonly holder: ResultPromise,
+    readonly dir: string,
+  ) {
+    this.root = path.join(dir, 'root')
+    this.runtime = path.join(dir, 'run')
+  }
+
+  static async create(label: string): Promise<TestHost> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mr-test-${label}-`))
+    const holder = execa('unshare', ['--net', '--mount', '--propagation', 'private', 'sleep', 'infinity'], {stdio: 'ignore', reject: false})
+    const pid = holder.pid!
+    const myNet = fs.readlinkSync('/proc/self/ns/net')
+    for (let i = 0; i < 200; i++) {
+      try {
+        if (fs.readlinkSync(`/proc/${pid}/ns/net`) !== myNet) break
+      } catch {}
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    const host = new TestHost(pid, holder, dir)
+    await host.sh('ip link set lo up')
+    return host
+  }
+
+  env(): Record<string, string> {
+    return {MINIRUN_ROOT: this.root, MINIRUN_RUNTIME_DIR: this.runtime, CI: 'true'}
+  }
+
+  /** Run a command inside the test host's namespaces. */
+  async exec(argv: string[], opts: {input?: string; timeout?: number; env?: Record<string, string>} = {}): Promise<Out> {
+    const res = await execa('nsenter', ['-t', String(this.pid), '-n', '-m', '--', ...argv], {
+      reject: false,
+      input: opts.input,
+      env: {...this.env(), ...opts.env},
+      timeout: opts.timeout ?? 60_000,
+      stripFinalNewline: false,
+    })
+    return {stdout: String(res.stdout ?? ''), stderr: String(res.stderr ?? ''), exitCode: res.exitCode ?? -1}
+  }
+
+  sh(script: string, opts: {input?: string; timeout?: number} = {}): Promise<Out> {
+    return this.exec(['sh', '-c', script], opts)
+  }
+
+  /** The minirun CLI, inside the test host. */
+  mr(...args: string[]): Promise<Out> {
+    return this.exec([process.execPath, BIN, ...args])
+  }
+
+  /** minirun, expected to succeed: returns trimmed stdout. */
+  async ok(...args: string[]): Promise<string> {
+    const r = await this.mr(...args)
+    if (r.exitCode !== 0) throw new Error(`minirun ${args.join(' ')} exited ${r.exitCode}: ${r.stderr}${r.stdout}`)
+    return r.stdout.trim()
+  }
+
+  /** What minirun could have left behind, read from the kernel and the store. Empty when clean. */
+  async leaks(): Promise<string[]> {
+    const out: string[] = []
+    const links = (await this.sh('ip -o link show')).stdout.split('\n').filter((l) => l.trim() && !/^\d+: lo:/.test(l))
+    out.push(...links.filter((l) => !/: (lan|out|tst)[^:]*[:@]/.test(l)).map((l) => `link: ${l.split(':')[1]?.trim()}`))
+    const tables = (await this.sh('nft list tables')).stdout.split('\n').filter((l) => /minirun/.test(l))
+    out.push(...tables.map((t) => `nft: ${t}`))
+    const mounts = (await this.sh('cat /proc/self/mounts')).stdout.split('\n').filter((l) => l.includes(this.dir))
+    out.push(...mounts.map((m) => `mount: ${m.split(' ')[1]}`))
+    const netns = path.join(this.runtime, 'netns')
+    if (fs.existsSync(netns)) out.push(...fs.readdirSync(netns).map((n) => `netns file: ${n}`))
+    const containers = path.join(this.root, 'containers')
+    if (fs.existsSync(containers)) out.push(...fs.readdirSync(containers).map((c) => `container dir: ${c}`))
+    const ipam = path.join(this.root, 'ipam')
+    if (fs.existsSync(ipam)) for (const n of fs.readdirSync(ipam)) out.push(...fs.readdirSync(path.join(ipam, n)).map((l) => `ip lease: ${n}/${l}`))
+    return out
+  }
+
+  /** Remove every container, then end every process this host's namespaces still hold, by PID. */
+  async close(): Promise<void> {
+    await this.mr('rm', '-f', ...(await this.ok('ps', '-aq').catch(() => '')).split('\n').filter(Boolean)).catch(() => {})
+    for (const pid of processesIn(this.pid)) {
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {}
+    }
+    this.holder.kill('SIGKILL')
+    await this.holder.catch(() => {})
+    fs.rmSync(this.dir, {recursive: true, force: true})
+  }
+}
+
+/** PIDs living in the holder's mount or network namespace, and all their descendants. */
+function processesIn(holder: number): number[] {
+  const ns = (pid: number, kind: string) => {
+    try {
+      return fs.readlinkSync(`/proc/${pid}/ns/${kind}`)
+    } catch {
+      return ''
+    }
+  }
+  const mnt = ns(holder, 'mnt')
+  const net = ns(holder, 'net')
+  const all = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number)
+  const parent = new Map<number, number>()
+  for (const p of all) {
+    try {
+      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8')
+      parent.set(p, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]))
+    } catch {}
+  }
+  const inside = new Set(all.filter((p) => p !== holder && p !== process.pid && (ns(p, 'mnt') === mnt || ns(p, 'net') === net)))
+  let grew = true
+  while (grew) {
+    grew = false
+    for (const [p, pp] of parent) if (!inside.has(p) && inside.has(pp)) (inside.add(p), (grew = true))
+  }
+  return [...inside]
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms))
+}

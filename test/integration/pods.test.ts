@@ -1,0 +1,152 @@
+import test from 'ava'
+import fs from 'node:fs'
+import path from 'node:path'
+import {TestHost} from '../helpers/host.js'
+
+// Issue 4: container:<id> mode, pods with a pause container, Pod manifests, unix sockets in volumes.
+
+let host: TestHost
+test.before(async () => {
+  host = await TestHost.create('pods')
+})
+test.after.always(async () => {
+  await host?.close()
+})
+
+test.serial("container:web joins web's network namespace: same addresses, web's server on 127.0.0.1", async (t) => {
+  const webId = await host.ok('run', '-d', '--name', 'web', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/www')
+  t.regex(await host.ok('run', '--rm', '--network', 'container:web', 'busybox', 'wget', '-qO-', 'http://127.0.0.1/'), /minirun/i)
+  const joined = await host.ok('run', '--rm', '--network', 'container:web', 'busybox', 'ip', '-o', 'addr')
+  const own = await host.ok('exec', 'web', 'ip', '-o', 'addr')
+  t.is(joined.replace(/\s+/g, ' '), own.replace(/\s+/g, ' '))
+  await host.ok('run', '-d', '--name', 'side', '--network', 'container:web', 'busybox', 'sleep', '600')
+  const [side] = JSON.parse(await host.ok('inspect', 'side'))
+  t.is(side.HostConfig.NetworkMode, `container:${webId}`)
+  await host.ok('rm', '-f', 'web') // -f removes the containers sharing its namespace too
+  t.notRegex(await host.ok('ps', '-a'), /side|web/)
+  t.deepEqual(await host.leaks(), [])
+})
+
+test.serial('removing a container others share is refused without -f', async (t) => {
+  await host.ok('run', '-d', '--name', 'owner', 'busybox', 'sleep', '600')
+  await host.ok('run', '-d', '--name', 'guest', '--network', 'container:owner', 'busybox', 'sleep', '600')
+  await host.ok('stop', '-t', '0', 'owner')
+  const r = await host.mr('rm', 'owner')
+  t.not(r.exitCode, 0)
+  t.regex(r.stderr, /^Error: container owner is sharing its network namespace with guest/)
+  await host.ok('rm', '-f', 'owner')
+  t.deepEqual(await host.leaks(), [])
+})
+
+test.serial('a pod: members share one IP and 127.0.0.1; READY 2/2; the IP survives a member being replaced', async (t) => {
+  await host.ok('pod', 'create', '--name', 'p1')
+  await host.ok('run', '-d', '--pod', 'p1', '--name', 'p1-a', 'busybox', 'httpd', '-f', '-p', '8080', '-h', '/www')
+  await host.ok('run', '-d', '--pod', 'p1', '--name', 'p1-b', 'busybox', 'sleep', '600')
+  t.regex(await host.ok('exec', 'p1-b', 'wget', '-qO-', 'http://127.0.0.1:8080/'), /minirun/i)
+  const ls = await host.ok('pod', 'ls')
+  const row = ls.split('\n').find((l) => l.startsWith('p1 '))!
+  t.regex(row, /Running\s+2\/2\s+172\.17\.0\.\d+/)
+  const podIp = /(172\.17\.0\.\d+)/.exec(row)![1]
+  t.regex(await host.ok('exec', 'p1-a', 'ip', '-o', 'addr', 'show', 'eth0'), new RegExp(podIp.replace(/\./g, '\\.')))
+  t.regex(await host.ok('exec', 'p1-b', 'ip', '-o', 'addr', 'show', 'eth0'), new RegExp(podIp.replace(/\./g, '\\.')))
+  const pod = JSON.parse(await host.ok('pod', 'inspect', 'p1'))
+  const [member] = JSON.parse(await host.ok('inspect', 'p1-a'))
+  t.is(member.HostConfig.NetworkMode, `container:${pod.InfraContainerID}`)
+  t.is(await host.ok('exec', 'p1-b', 'hostname'), 'p1', 'members share the pod UTS namespace')
+  await host.ok('rm', '-f', 'p1-a')
+  await host.ok('run', '-d', '--pod', 'p1', '--name', 'p1-c', 'busybox', 'sleep', '600')
+  t.regex(await host.ok('exec', 'p1-c', 'ip', '-o', 'addr', 'show', 'eth0'), new RegExp(podIp.replace(/\./g, '\\.')))
+  t.regex((await host.ok('pod', 'ls')).split('\n').find((l) => l.startsWith('p1 '))!, /2\/2/)
+  await host.ok('pod', 'rm', '-f', 'p1')
+  t.is(await host.ok('ps', '-aq'), '')
+  t.deepEqual(await host.leaks(), [])
+})
+
+test.serial('pod play: a two-container manifest with a hostPort answers on 127.0.0.1; pod rm -f leaves nothing', async (t) => {
+  const site = fs.mkdtempSync(path.join(host.dir, 'site-'))
+  fs.writeFileSync(path.join(site, 'index.html'), 'hello from a Kubernetes manifest\n')
+  const manifest = path.join(host.dir, 'pod.yaml')
+  fs.writeFileSync(
+    manifest,
+    `apiVersion: v1
+kind: Pod
+metadata:
+  name: kube
+spec:
+  volumes:
+  - name: site
+    hostPath: {path: ${site}}
+  - name: scratch
+    emptyDir: {}
+  containers:
+  - name: server
+    image: busybox
+    command: [httpd]
+    args: [-f, -p, "80", -h, /site]
+    ports: [{containerPort: 80, hostPort: 18095}]
+    volumeMounts: [{name: site, mountPath: /site, readOnly: true}]
+  - name: writer
+    image: busybox
+    command: [sh, -c]
+    args: ["echo $GREETING > /scratch/out; sleep 600"]
+    env: [{name: GREETING, value: hi}]
+    volumeMounts: [{name: scratch, mountPath: /scratch}]
+    resources: {limits: {memory: 64Mi}}
+`,
+  )
+  const r = await host.mr('pod', 'play', manifest)
+  t.is(r.exitCode, 0, r.stderr)
+  t.regex(r.stderr, /WARNING: field spec\.containers\[1\]\.resources is not supported/)
+  t.regex((await host.sh('curl -s --max-time 5 http://127.0.0.1:18095/')).stdout, /hello from a Kubernetes manifest/)
+  t.regex(await host.ok('exec', 'kube-server', 'wget', '-qO-', 'http://127.0.0.1/'), /Kubernetes/)
+  for (let i = 0; i < 50 && (await host.mr('exec', 'kube-writer', 'cat', '/scratch/out')).exitCode !== 0; i++) await new Promise((res) => setTimeout(res, 50))
+  t.is(await host.ok('exec', 'kube-writer', 'cat', '/scratch/out'), 'hi')
+  await host.ok('pod', 'rm', '-f', 'kube')
+  t.is(await host.ok('ps', '-aq'), '')
+  t.notRegex((await host.sh('nft list ruleset')).stdout, /18095/)
+  t.deepEqual(await host.leaks(), [])
+})
+
+test.serial('two containers talk over a unix socket in a shared volume', async (t) => {
+  const dir = fs.mkdtempSync(path.join(host.dir, 'sock-'))
+  await host.ok('run', '-d', '--name', 'usrv', '--network', 'none', '-v', `${dir}:/var/run/foo`, 'busybox', 'usock', 'serve', '/var/run/foo/app.sock')
+  for (let i = 0; i < 50 && !fs.existsSync(path.join(dir, 'app.sock')); i++) await new Promise((r) => setTimeout(r, 50))
+  t.true(fs.statSync(path.join(dir, 'app.sock')).isSocket(), 'the socket file is visible on the host')
+  const reply = await host.ok('run', '--rm', '--network', 'none', '-v', `${dir}:/var/run/foo`, 'busybox', 'usock', 'send', '/var/run/foo/app.sock', 'hello')
+  t.regex(reply, /^pong from [0-9a-f]{12}: hello$/)
+  await host.ok('rm', '-f', 'usrv')
+  t.deepEqual(await host.leaks(), [])
+})
+
+const bad: Array<[string, string[], RegExp]> = [
+  ['container:nosuch', ['run', '--rm', '--network', 'container:nosuch', 'busybox', 'true'], /no such container/],
+  ['--pod nosuch', ['run', '--rm', '--pod', 'nosuch', 'busybox', 'true'], /no such pod: nosuch/],
+]
+for (const [title, args, msg] of bad) {
+  test.serial(`bad input: ${title}`, async (t) => {
+    const r = await host.mr(...args)
+    t.not(r.exitCode, 0)
+    t.regex(r.stderr, /^Error: /)
+    t.regex(r.stderr, msg)
+    t.deepEqual(await host.leaks(), [])
+  })
+}
+
+test.serial('bad manifests: missing image, duplicate container name, unknown volume — nothing left behind', async (t) => {
+  const base = (containers: string, volumes = '') => `apiVersion: v1\nkind: Pod\nmetadata: {name: badpod}\nspec:\n${volumes}  containers:\n${containers}`
+  const cases: Array<[string, RegExp]> = [
+    [base('  - name: a\n'), /spec\.containers\[0\]\.image: Required/],
+    [base('  - {name: a, image: busybox}\n  - {name: a, image: busybox}\n'), /duplicate container name "a"/],
+    [base('  - name: a\n    image: busybox\n    volumeMounts: [{name: nope, mountPath: /x}]\n'), /no volume named "nope"/],
+    [base('  - {name: a, image: nosuchimage}\n'), /image "nosuchimage:latest" not found/],
+  ]
+  for (const [text, msg] of cases) {
+    const f = path.join(host.dir, 'bad.yaml')
+    fs.writeFileSync(f, text)
+    const r = await host.mr('pod', 'play', f)
+    t.not(r.exitCode, 0)
+    t.regex(r.stderr, msg)
+    t.is(await host.ok('pod', 'ls', '--format', 'json'), '[]')
+  }
+  t.deepEqual(await host.leaks(), [])
+})

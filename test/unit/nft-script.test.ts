@@ -1,0 +1,126 @@
+import test from 'ava'
+import {
+  addPortsScript, baseTableScript, deleteElementsScript, deleteNetworkRulesScript, deletePortsScript, deleteTableScript, elementOf,
+  networkComment, networkRulesScript, parseTable, tableName,
+} from '../../src/networks/nft-script.js'
+import type {PortMapping} from '../../src/networks/ports.js'
+
+const m = (hostIp: string, hostPort: number, containerPort: number, protocol: 'tcp' | 'udp' = 'tcp'): PortMapping => ({hostIp, hostPort, containerPort, protocol})
+
+test('table name carries the instance tag', (t) => {
+  t.is(tableName(''), 'minirun')
+  t.is(tableName('ab12'), 'minirunab12')
+})
+
+test('base table: only minirun\'s table, chains, four maps, DNAT rules that look up the maps', (t) => {
+  const s = baseTableScript('ab12')
+  const lines = s.trim().split('\n')
+  t.true(lines.every((l) => / ip minirunab12( |$)/.test(l)), 'every line names minirun\'s table and nothing else')
+  t.true(lines.includes('add chain ip minirunab12 prerouting { type nat hook prerouting priority dstnat; policy accept; }'))
+  t.true(lines.includes('add chain ip minirunab12 output { type nat hook output priority -100; policy accept; }'))
+  t.true(lines.includes('add chain ip minirunab12 postrouting { type nat hook postrouting priority srcnat; policy accept; }'))
+  t.true(lines.includes('add map ip minirunab12 pub_tcp { type inet_service : ipv4_addr . inet_service; }'))
+  t.true(lines.includes('add map ip minirunab12 pub_addr_udp { type ipv4_addr . inet_service : ipv4_addr . inet_service; }'))
+  // idempotent: the DNAT chains are flushed before their rules are added again; postrouting is not
+  t.true(lines.indexOf('flush chain ip minirunab12 prerouting') < lines.indexOf('add rule ip minirunab12 prerouting fib daddr type local dnat ip to tcp dport map @pub_tcp'))
+  t.false(s.includes('flush chain ip minirunab12 postrouting'))
+  t.false(/flush (ruleset|table)|delete table/.test(s))
+  // specific-address map before the any-address map, in both chains
+  for (const chain of ['prerouting', 'output']) {
+    const addr = lines.indexOf(`add rule ip minirunab12 ${chain} fib daddr type local dnat ip to ip daddr . tcp dport map @pub_addr_tcp`)
+    const any = lines.indexOf(`add rule ip minirunab12 ${chain} fib daddr type local dnat ip to tcp dport map @pub_tcp`)
+    t.true(addr > 0 && any > addr, chain)
+  }
+  t.is(lines.filter((l) => l.includes('add rule')).length, 8, 'one rule per chain, map and protocol — not per port')
+})
+
+test('network rules carry the network\'s comment; existing ones are replaced by handle', (t) => {
+  const net = {name: 'my_net', subnet: '10.1.0.0/24', bridge: 'mrb-0123456789'}
+  t.is(
+    networkRulesScript('', net),
+    [
+      'add rule ip minirun postrouting ip saddr 10.1.0.0/24 oifname != "mrb-0123456789" masquerade comment "net:my_net"',
+      'add rule ip minirun postrouting ip saddr 10.1.0.0/24 ip daddr 10.1.0.0/24 ct status dnat masquerade comment "net:my_net"',
+      'add rule ip minirun postrouting ip saddr 127.0.0.0/8 oifname "mrb-0123456789" masquerade comment "net:my_net"',
+    ].join('\n') + '\n',
+  )
+  const existing = [
+    {chain: 'postrouting', handle: 7, comment: 'net:my_net'},
+    {chain: 'postrouting', handle: 8, comment: 'net:other'},
+    {chain: 'prerouting', handle: 2},
+  ]
+  const again = networkRulesScript('', net, existing).split('\n')
+  t.is(again[0], 'delete rule ip minirun postrouting handle 7')
+  t.false(again.some((l) => l.includes('handle 8') || l.includes('handle 2')))
+  t.is(deleteNetworkRulesScript('', 'my_net', existing), 'delete rule ip minirun postrouting handle 7\n')
+  t.is(deleteNetworkRulesScript('', 'nobody', existing), '')
+  t.is(networkComment('my_net'), 'net:my_net')
+})
+
+test('nothing unsafe reaches a script', (t) => {
+  t.throws(() => networkRulesScript('', {name: 'x"; flush ruleset', subnet: '10.1.0.0/24', bridge: 'br0'}))
+  t.throws(() => networkRulesScript('', {name: 'n1', subnet: '10.1.0.0/24', bridge: 'br0" accept'}))
+  t.throws(() => networkRulesScript('', {name: 'n1', subnet: '10.1.0.3/24', bridge: 'br0'}), {message: /host bits/})
+  t.throws(() => addPortsScript('', [{mapping: m('0.0.0.0', 1, 80), containerIp: '10.1.0.2', owner: 'a b'}]))
+  t.throws(() => addPortsScript('', [{mapping: m('0.0.0.0', 1, 80), containerIp: '10.1.0.2; x', owner: 'a'}]))
+  t.throws(() => deleteElementsScript('', [{map: 'pub_tcp', key: '80 }; flush ruleset; {'}]))
+})
+
+test('published ports become map elements owned by their container', (t) => {
+  const entries = [
+    {mapping: m('0.0.0.0', 18080, 80), containerIp: '172.17.0.2', owner: 'abc123'},
+    {mapping: m('127.0.0.1', 18081, 8080), containerIp: '172.17.0.2', owner: 'abc123'},
+    {mapping: m('0.0.0.0', 5353, 53, 'udp'), containerIp: '172.17.0.3', owner: 'def456'},
+  ]
+  t.is(
+    addPortsScript('ab12', entries),
+    'add element ip minirunab12 pub_tcp { 18080 comment "c:abc123" : 172.17.0.2 . 80 }\n' +
+      'add element ip minirunab12 pub_addr_tcp { 127.0.0.1 . 18081 comment "c:abc123" : 172.17.0.2 . 8080 }\n' +
+      'add element ip minirunab12 pub_udp { 5353 comment "c:def456" : 172.17.0.3 . 53 }\n',
+  )
+  t.is(
+    deletePortsScript('ab12', entries),
+    'delete element ip minirunab12 pub_tcp { 18080 }\ndelete element ip minirunab12 pub_addr_tcp { 127.0.0.1 . 18081 }\ndelete element ip minirunab12 pub_udp { 5353 }\n',
+  )
+  t.deepEqual(elementOf(m('10.0.0.1', 80, 8080, 'udp')), {map: 'pub_addr_udp', key: '10.0.0.1 . 80'})
+  t.throws(() => elementOf(m('0.0.0.0', 0, 80)), {message: /has not been chosen yet/})
+  t.is(addPortsScript('', []), '')
+})
+
+test('deleting the table is idempotent', (t) => {
+  t.is(deleteTableScript('ab12'), 'add table ip minirunab12\ndelete table ip minirunab12\n')
+})
+
+// Captured from `nft -j list table ip minirunzz` (nft 1.0.6) after applying the scripts above.
+const LISTED = JSON.stringify({nftables: [
+  {metainfo: {version: '1.0.6', release_name: 'Lester Gooch #5', json_schema_version: 1}},
+  {table: {family: 'ip', name: 'minirunzz', handle: 1}},
+  {map: {family: 'ip', name: 'pub_tcp', table: 'minirunzz', type: 'inet_service', handle: 5, map: 'ipv4_addr . inet_service',
+    elem: [[{elem: {val: 18080, comment: 'c:abc'}}, {concat: ['172.17.0.2', 80]}], [9090, {concat: ['172.17.0.9', 90]}]]}},
+  {map: {family: 'ip', name: 'pub_addr_tcp', table: 'minirunzz', type: ['ipv4_addr', 'inet_service'], handle: 6, map: 'ipv4_addr . inet_service',
+    elem: [[{elem: {val: {concat: ['127.0.0.1', 18081]}, comment: 'c:def'}}, {concat: ['172.17.0.3', 80]}]]}},
+  {map: {family: 'ip', name: 'pub_udp', table: 'minirunzz', type: 'inet_service', handle: 7, map: 'ipv4_addr . inet_service'}},
+  {chain: {family: 'ip', table: 'minirunzz', name: 'prerouting', handle: 1, type: 'nat', hook: 'prerouting', prio: -100, policy: 'accept'}},
+  {chain: {family: 'ip', table: 'minirunzz', name: 'postrouting', handle: 3, type: 'nat', hook: 'postrouting', prio: 100, policy: 'accept'}},
+  {rule: {family: 'ip', table: 'minirunzz', chain: 'prerouting', handle: 8, expr: [{match: {op: '==', left: {fib: {result: 'type', flags: ['daddr']}}, right: 'local'}}]}},
+  {rule: {family: 'ip', table: 'minirunzz', chain: 'postrouting', handle: 9, comment: 'net:bridge', expr: [{masquerade: null}]}},
+]})
+
+test('parseTable: elements with owners, rules with handles and comments', (t) => {
+  const parsed = parseTable(LISTED)
+  t.deepEqual(parseTable(JSON.parse(LISTED)), parsed)
+  t.deepEqual(parsed.chains, ['prerouting', 'postrouting'])
+  t.deepEqual(parsed.maps, ['pub_tcp', 'pub_addr_tcp', 'pub_udp'])
+  t.deepEqual(parsed.rules, [{chain: 'prerouting', handle: 8}, {chain: 'postrouting', handle: 9, comment: 'net:bridge'}])
+  t.deepEqual(parsed.elements, [
+    {map: 'pub_tcp', key: '18080', value: '172.17.0.2 . 80', owner: 'abc',
+      entry: {mapping: m('0.0.0.0', 18080, 80), containerIp: '172.17.0.2', owner: 'abc'}},
+    {map: 'pub_tcp', key: '9090', value: '172.17.0.9 . 90',
+      entry: {mapping: m('0.0.0.0', 9090, 90), containerIp: '172.17.0.9', owner: ''}},
+    {map: 'pub_addr_tcp', key: '127.0.0.1 . 18081', value: '172.17.0.3 . 80', owner: 'def',
+      entry: {mapping: m('127.0.0.1', 18081, 80), containerIp: '172.17.0.3', owner: 'def'}},
+  ])
+  // what a parsed element says can be fed straight back to delete it
+  t.is(deleteElementsScript('zz', parsed.elements.slice(2)), 'delete element ip minirunzz pub_addr_tcp { 127.0.0.1 . 18081 }\n')
+  t.deepEqual(parseTable({nftables: []}), {chains: [], maps: [], elements: [], rules: []})
+})
