@@ -11,7 +11,7 @@ import type {Rollback} from '../kernel/rollback.js'
 import {phase} from '../kernel/runner.js'
 import {attachNetwork, ensureNetworkReady} from '../networks/attach.js'
 import {parseNetworkMode} from '../networks/mode.js'
-import {validateEnv, validateName, parseVolume} from '../networks/names.js'
+import {expandEnv, parseVolume, validateName} from '../networks/names.js'
 import {checkDuplicates, parseExposedPorts, parsePublish, type PortMapping} from '../networks/ports.js'
 import {readPod} from '../pods/records.js'
 import {withLock} from '../state/lock.js'
@@ -59,7 +59,8 @@ export interface RunRequest {
 /** Validate everything that can be validated without touching the machine. */
 function validate(req: RunRequest) {
   if (req.name !== undefined) validateName('container', req.name)
-  const env = req.env.map((e) => validateEnv(e))
+  // Docker: a bare -e KEY copies KEY from here, and is dropped if unset.
+  const env = expandEnv(req.env)
   const binds: Bind[] = req.volumes.map((v) => parseVolume(v))
   const mode = parseNetworkMode(req.network)
   const specs = req.publish.flatMap((p) => parsePublish(p))

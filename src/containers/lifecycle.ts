@@ -157,7 +157,9 @@ async function checkExecutable(rec: ContainerRecord): Promise<void> {
   const envPath = rec.config.env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/bin:/bin'
   const candidates = cmd.includes('/') ? [path.posix.resolve(rec.config.workdir, cmd)] : envPath.split(':').filter(Boolean).map((d) => path.posix.join(d, cmd))
   for (const c of candidates) {
-    const host = await resolveInRoot(rec.rootfs.merged, c)
+    // A volume is mounted over the image at launch: look for the command in its source then.
+    const bind = rec.hostConfig.binds.find((b) => c === b.containerPath || c.startsWith(b.containerPath + '/'))
+    const host = bind ? await resolveInRoot(bind.hostPath, c.slice(bind.containerPath.length)) : await resolveInRoot(rec.rootfs.merged, c)
     const st = await fs.stat(host).catch(() => undefined)
     if (st?.isFile()) return
   }

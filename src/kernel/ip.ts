@@ -1,6 +1,5 @@
 import fs from 'node:fs/promises'
-import type {Cidr} from '../networks/cidr.js'
-import {parseCidr} from '../networks/cidr.js'
+import {parseRoutesForOverlap, type Cidr, type IpRoute} from '../networks/cidr.js'
 import {run} from './runner.js'
 
 // Read-only link/route probes and the few link operations shared by drivers.
@@ -38,21 +37,10 @@ export async function deleteLink(name: string, why?: string): Promise<void> {
   await run(['ip', 'link', 'del', name], {allowFail: true, why})
 }
 
-/** The host's IPv4 routes (main table), except those through `ownDevs` (minirun's own bridges). */
+/** The host's IPv4 routes (all tables), except those through `ownDevs` (minirun's own bridges). */
 export async function hostRoutes(ownDevs: Set<string>): Promise<Cidr[]> {
-  const res = await run(['ip', '-j', '-4', 'route', 'show'], {quiet: true})
-  const routes = JSON.parse(res.stdout.trim() || '[]') as Array<{dst: string; dev?: string}>
-  const out: Cidr[] = []
-  for (const r of routes) {
-    if (r.dst === 'default' || (r.dev && ownDevs.has(r.dev))) continue
-    const dst = r.dst.includes('/') ? r.dst : `${r.dst}/32`
-    try {
-      out.push(parseCidr(dst, {anyPrefix: true}))
-    } catch {
-      // not a plain IPv4 destination (e.g. multicast): irrelevant for overlap
-    }
-  }
-  return out
+  const res = await run(['ip', '-j', '-4', 'route', 'show', 'table', 'all'], {quiet: true})
+  return parseRoutesForOverlap(JSON.parse(res.stdout.trim() || '[]') as IpRoute[], ownDevs)
 }
 
 export async function setSysctl(key: string, value: string, why?: string): Promise<void> {

@@ -62,12 +62,23 @@ export function shellLine(argv: string[], input?: string): string {
   return `${line} <<'MINIRUN_EOF'\n${input.replace(/\n$/, '')}\nMINIRUN_EOF`
 }
 
+/**
+ * The PATH system tools are found on: the caller's, minus node_modules/.bin entries (under npm,
+ * `nft` there is @vercel/nft, a JavaScript tracer that exits 0 and does nothing) and plus the
+ * sbin dirs root's tools live in.
+ */
+export function toolPath(): string {
+  const dirs = (process.env.PATH ?? '').split(':').filter((d) => d && !d.includes('node_modules'))
+  for (const d of ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']) if (!dirs.includes(d)) dirs.push(d)
+  return dirs.join(':')
+}
+
 export async function run(argv: string[], opts: RunOptions = {}): Promise<Result> {
   if (sink && !opts.quiet) note(shellLine(argv, opts.input), opts.why)
   const res = await execa(argv[0], argv.slice(1), {
     input: opts.input,
     reject: false,
-    env: opts.env,
+    env: {...opts.env, PATH: toolPath()},
     extendEnv: true,
     stripFinalNewline: false,
   })

@@ -7,11 +7,11 @@ import type {Rollback} from '../kernel/rollback.js'
 import {phase, run} from '../kernel/runner.js'
 import {listContainers} from '../containers/find.js'
 import {instanceTag} from '../state/paths.js'
-import {findOverlap, firstHost, parseCidr, pickFreeSubnet, type Cidr} from './cidr.js'
+import {DEFAULT_POOL, findOverlap, firstHost, parseCidr, pickFreeSubnet, type Cidr} from './cidr.js'
 import type {Endpoint, NetworkDriver} from './driver.js'
 import {allocate, leases, release} from './ipam.js'
 import {macFromIp} from './mac.js'
-import {baseTableScript, deleteTableScript, networkComment, networkRulesScript, tableName} from './nft-script.js'
+import {baseTableScript, deleteNetworkRulesScript, deleteTableScript, networkRulesScript} from './nft-script.js'
 import {publishPorts, unpublishPorts} from './publish.js'
 import {listNetworks, networkId, readNetwork, writeNetwork, type NetworkRecord} from './records.js'
 
@@ -19,11 +19,6 @@ import {listNetworks, networkId, readNetwork, writeNetwork, type NetworkRecord} 
 // (host end on the bridge, the other end moved into the container as eth0), MASQUERADE for
 // traffic leaving the subnet, and -p published by DNAT from one nft map.
 // The bridge and its rules exist while a container uses the network; the last one out removes them.
-
-export const SUBNET_POOL = [
-  ...Array.from({length: 15}, (_, i) => `172.${17 + i}.0.0/16`),
-  ...Array.from({length: 16}, (_, i) => `192.168.${i * 16}.0/20`),
-]
 
 export function defaultBridgeName(): string {
   const tag = instanceTag()
@@ -64,7 +59,7 @@ export async function ensureDefaultBridge(): Promise<NetworkRecord> {
   return withLock(async () => {
     const again = await readNetwork('bridge')
     if (again) return again
-    const subnet = pickFreeSubnet(SUBNET_POOL, await takenSubnets())
+    const subnet = pickFreeSubnet(DEFAULT_POOL, await takenSubnets())
     if (!subnet) throw new UserError('no free subnet left for the default bridge; remove a network or a host route in 172.17-31.0.0/16')
     const rec: NetworkRecord = {
       id: networkId('bridge'),
@@ -97,18 +92,15 @@ async function ensureBridge(net: NetworkRecord, rb: Rollback): Promise<void> {
   await setSysctl(`net.ipv4.conf.${br}.route_localnet`, '1', 'let -p answer on 127.0.0.1 (DNAT from loopback)')
   const tag = instanceTag()
   if (!(await readTable(tag))) await applyNft(baseTableScript(tag), "minirun's own nftables table: NAT chains and the published-ports maps")
-  await applyNft(networkRulesScript(tag, {name: net.name, subnet: net.subnet!, bridge: br}), `MASQUERADE for ${net.subnet} leaving through anything but ${br}`)
+  // Rules a crash left behind are replaced, not duplicated.
+  const existing = (await readTable(tag))?.rules ?? []
+  await applyNft(networkRulesScript(tag, {name: net.name, subnet: net.subnet!, bridge: br}, existing), `MASQUERADE for ${net.subnet} leaving through anything but ${br}`)
 }
 
 async function removeBridge(net: NetworkRecord): Promise<void> {
   const tag = instanceTag()
-  const table = await readTable(tag)
-  if (table) {
-    const mine = table.rules.filter((r) => r.comment === networkComment(net.name))
-    for (const r of mine) {
-      await run(['nft', 'delete', 'rule', 'ip', tableName(tag), r.chain, 'handle', String(r.handle)], {allowFail: true, why: `drop network ${net.name}'s NAT rule`})
-    }
-  }
+  const script = deleteNetworkRulesScript(tag, net.name, (await readTable(tag))?.rules ?? [])
+  if (script) await applyNft(script, `drop network ${net.name}'s NAT rules`)
   await deleteLink(net.bridge!, `remove bridge ${net.bridge}: no container uses network ${net.name}`)
   await dropTableIfUnused()
 }

@@ -1,7 +1,7 @@
 import {UserError} from '../errors.js'
 import {withLock} from '../state/lock.js'
-import {checkSubnetFree, removeBridgeIfUnused, SUBNET_POOL, takenSubnets} from './bridge.js'
-import {contains, firstHost, parseCidr, parseIp, pickFreeSubnet} from './cidr.js'
+import {checkSubnetFree, removeBridgeIfUnused, takenSubnets} from './bridge.js'
+import {contains, DEFAULT_POOL, firstHost, parseCidr, parseIp, pickFreeSubnet} from './cidr.js'
 import {releaseAll} from './ipam.js'
 import {validateName} from './names.js'
 import {listContainers} from '../containers/find.js'
@@ -57,7 +57,7 @@ export async function createNetwork(req: CreateRequest): Promise<NetworkRecord> 
     await assertNameFree(req.name)
     let subnet = requested
     if (subnet) await checkSubnetFree(subnet, req.name)
-    else subnet = pickFreeSubnet(SUBNET_POOL, await takenSubnets())
+    else subnet = pickFreeSubnet(DEFAULT_POOL, await takenSubnets())
     if (!subnet) throw new UserError('no free subnet left in the default pools; give one with --subnet')
     const gateway = req.gateway !== undefined ? parseIp(req.gateway) : firstHost(subnet)
     if (!contains(subnet, gateway)) throw new UserError(`gateway ${gateway} is not in subnet ${subnet.text}`)

@@ -31,16 +31,16 @@ const curl = (url: string) => host.sh(`curl -s --max-time 5 ${url}`)
 const ipOf = async (name: string) => JSON.parse(await host.ok('inspect', name))[0].NetworkSettings.IPAddress as string
 
 test.serial('two httpd containers on the default bridge reach each other, the host reaches both', async (t) => {
-  await host.ok('run', '-d', '--name', 'a', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/www')
-  await host.ok('run', '-d', '--name', 'b', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/www')
-  const [ipA, ipB] = [await ipOf('a'), await ipOf('b')]
+  await host.ok('run', '-d', '--name', 'ca', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/www')
+  await host.ok('run', '-d', '--name', 'cb', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/www')
+  const [ipA, ipB] = [await ipOf('ca'), await ipOf('cb')]
   t.regex(ipA, /^172\.17\.0\.\d+$/)
   t.not(ipA, ipB)
-  t.regex(await host.ok('exec', 'a', 'wget', '-qO-', `http://${ipB}/`), /minirun/i)
-  t.regex(await host.ok('exec', 'b', 'wget', '-qO-', `http://${ipA}/`), /minirun/i)
+  t.regex(await host.ok('exec', 'ca', 'wget', '-qO-', `http://${ipB}/`), /minirun/i)
+  t.regex(await host.ok('exec', 'cb', 'wget', '-qO-', `http://${ipA}/`), /minirun/i)
   t.regex((await curl(`http://${ipA}/`)).stdout, /minirun/i)
   t.regex((await curl(`http://${ipB}/`)).stdout, /minirun/i)
-  const [a] = JSON.parse(await host.ok('inspect', 'a'))
+  const [a] = JSON.parse(await host.ok('inspect', 'ca'))
   t.is(a.NetworkSettings.Gateway, '172.17.0.1')
   t.is(a.NetworkSettings.IPPrefixLen, 16)
   t.is(a.NetworkSettings.MacAddress, '02:42:' + ipA.split('.').map((o) => Number(o).toString(16).padStart(2, '0')).join(':'))
@@ -49,7 +49,7 @@ test.serial('two httpd containers on the default bridge reach each other, the ho
 })
 
 test.serial('the textbook picture: eth0@ifN is the peer of a veth on the bridge; default route via the gateway', async (t) => {
-  const inside = await host.ok('exec', 'a', 'ip', '-o', 'link', 'show', 'eth0')
+  const inside = await host.ok('exec', 'ca', 'ip', '-o', 'link', 'show', 'eth0')
   const m = /^(\d+): eth0@if(\d+):/.exec(inside)
   t.truthy(m, inside)
   const [ctrIndex, hostIndex] = [Number(m![1]), Number(m![2])]
@@ -59,10 +59,10 @@ test.serial('the textbook picture: eth0@ifN is the peer of a veth on the bridge;
   t.is(veth.linkinfo?.info_kind, 'veth')
   t.is(veth.master, JSON.parse(await host.ok('network', 'inspect', 'bridge'))[0].Options['com.docker.network.bridge.name'])
   t.is(veth.link_index, ctrIndex)
-  t.regex(await host.ok('exec', 'a', 'ip', 'route'), /^default via 172\.17\.0\.1 dev eth0/m)
-  const hosts = await host.ok('exec', 'a', 'cat', '/etc/hosts')
-  t.regex(hosts, new RegExp(`^${(await ipOf('a')).replace(/\./g, '\\.')}\\s+\\S*${JSON.parse(await host.ok('inspect', 'a'))[0].Config.Hostname}`, 'm'))
-  t.is(await host.ok('exec', 'a', 'hostname', '-i'), await ipOf('a'))
+  t.regex(await host.ok('exec', 'ca', 'ip', 'route'), /^default via 172\.17\.0\.1 dev eth0/m)
+  const hosts = await host.ok('exec', 'ca', 'cat', '/etc/hosts')
+  t.regex(hosts, new RegExp(`^${(await ipOf('ca')).replace(/\./g, '\\.')}\\s+\\S*${JSON.parse(await host.ok('inspect', 'ca'))[0].Config.Hostname}`, 'm'))
+  t.is(await host.ok('exec', 'ca', 'hostname', '-i'), await ipOf('ca'))
 })
 
 test.serial('-p publishes by DNAT: 127.0.0.1, a host address, an outside netns, and hairpin from a container', async (t) => {
@@ -71,7 +71,7 @@ test.serial('-p publishes by DNAT: 127.0.0.1, a host address, an outside netns, 
   t.regex((await curl(`http://${HOST_ADDR}:18080/`)).stdout, /minirun/i)
   const outside = await host.exec(['nsenter', '-t', String(client), '-n', 'curl', '-s', '--max-time', '5', `http://${HOST_ADDR}:18080/`])
   t.regex(outside.stdout, /minirun/i, outside.stderr)
-  t.regex(await host.ok('exec', 'a', 'wget', '-qO-', `http://${HOST_ADDR}:18080/`), /minirun/i, 'another container through the host address')
+  t.regex(await host.ok('exec', 'ca', 'wget', '-qO-', `http://${HOST_ADDR}:18080/`), /minirun/i, 'another container through the host address')
   t.regex(await host.ok('exec', 'pub', 'wget', '-qO-', `http://${HOST_ADDR}:18080/`), /minirun/i, 'the container itself through the host address')
   const ruleset = (await host.sh('nft list ruleset')).stdout
   const pubIp = await ipOf('pub')
@@ -115,9 +115,9 @@ test.serial('user-defined bridge: names resolve both ways; the default bridge ha
   await host.ok('run', '-d', '--name', 'n2', '--network', 'my_bridge', 'busybox', 'sleep', '600')
   t.regex(await host.ok('exec', 'n1', 'ping', '-c1', '-W2', 'n2'), /1 packets received/)
   t.regex(await host.ok('exec', 'n2', 'ping', '-c1', '-W2', 'n1'), /1 packets received/)
-  const noName = await host.mr('exec', 'c1', 'ping', '-c1', '-W1', 'a')
+  const noName = await host.mr('exec', 'c1', 'ping', '-c1', '-W1', 'ca')
   t.not(noName.exitCode, 0)
-  t.regex(noName.stderr + noName.stdout, /bad address 'a'/, 'on the default bridge names do not resolve, as in Docker')
+  t.regex(noName.stderr + noName.stdout, /bad address 'ca'/, 'on the default bridge names do not resolve, as in Docker')
   // a container started later resolves too, a removed one stops resolving
   await host.ok('run', '-d', '--name', 'n3', '--network', 'my_bridge', 'busybox', 'sleep', '600')
   t.regex(await host.ok('exec', 'n1', 'ping', '-c1', '-W2', 'n3'), /1 packets received/)
@@ -133,7 +133,7 @@ test.serial('user-defined bridge: names resolve both ways; the default bridge ha
   const busy = await host.mr('network', 'rm', 'my_bridge')
   t.regex(busy.stderr, /^Error: network my_bridge has active endpoints/)
   await host.ok('network', 'disconnect', 'my_bridge', 'c1')
-  t.is((await host.mr('exec', 'c1', 'ip', 'link', 'show', 'eth1')).exitCode, 1)
+  t.not((await host.mr('exec', 'c1', 'ip', 'link', 'show', 'eth1')).exitCode, 0)
   await host.ok('rm', '-f', 'c1', 'n1', 'n2')
   await host.ok('network', 'rm', 'my_bridge')
 })
