@@ -9,7 +9,7 @@ export default class Exec extends Command {
   static flags = {
     interactive: Flags.boolean({char: 'i', description: 'keep stdin open'}),
     tty: Flags.boolean({char: 't', description: 'allocate a terminal (uses the calling terminal)'}),
-    env: Flags.string({char: 'e', multiple: true, description: 'extra environment variable K=V'}),
+    env: Flags.string({char: 'e', multiple: true, multipleNonGreedy: true, description: 'extra environment variable K=V'}),
     workdir: Flags.string({char: 'w', description: 'working directory inside the container'}),
   }
 

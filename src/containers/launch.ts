@@ -31,7 +31,12 @@ export interface StageSpec {
   workdir: string
   privileged: boolean
   tty: boolean
+  /** host path of minit: run the command under it (--init) */
+  init?: string
 }
+
+/** Where --init's binary is bind-mounted: on the container's private /dev tmpfs, not in its image. */
+export const INIT_PATH = '/dev/.minirun-init'
 
 export interface LaunchSpec extends StageSpec {
   argv: string[]
@@ -65,6 +70,9 @@ export function stageScript(s: StageSpec): string {
     lines.push(`mount --rbind ${q(b.source)} ${q(b.target)}`)
     if (b.readOnly) lines.push(`mount -o remount,bind,ro ${q(b.target)}`)
   }
+  if (s.init) {
+    lines.push(`touch ${q(s.dev)}/.minirun-init`, `mount --bind ${q(s.init)} ${q(s.dev)}/.minirun-init`, `mount -o remount,bind,ro ${q(s.dev)}/.minirun-init`)
+  }
   if (s.hostname) lines.push(`hostname ${q(s.hostname)}`)
   lines.push(
     `cd ${q(s.root)}`,
@@ -75,7 +83,7 @@ export function stageScript(s: StageSpec): string {
     'umount -l /.minirun-oldroot',
     'rmdir /.minirun-oldroot',
     `cd ${q(s.workdir)} 2>/dev/null || { mkdir -p ${q(s.workdir)} && cd ${q(s.workdir)}; }`,
-    s.privileged ? 'exec "$@"' : 'exec -a setpriv /proc/self/exe --inh-caps -sys_admin --nnp -- "$@"',
+    `${s.privileged ? 'exec' : 'exec -a setpriv /proc/self/exe --inh-caps -sys_admin --nnp --'}${s.init ? ` ${INIT_PATH} --` : ''} "$@"`,
   )
   return lines.join('\n')
 }

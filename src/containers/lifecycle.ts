@@ -143,12 +143,21 @@ async function launchSpec(rec: ContainerRecord): Promise<LaunchSpec> {
     workdir: rec.config.workdir,
     privileged: rec.hostConfig.privileged,
     tty: rec.config.tty,
+    init: rec.hostConfig.init ? await initBinary() : undefined,
     argv: rec.config.argv,
     caps: effectiveCaps(rec.hostConfig.capAdd, rec.hostConfig.capDrop, rec.hostConfig.privileged),
     netns: rec.netns ?? undefined,
     uts: podShares ? `/proc/${podShares}/ns/uts` : undefined,
     ipc: podShares ? `/proc/${podShares}/ns/ipc` : undefined,
   }
+}
+
+const TOOLS_DIR = fileURLToPath(new URL('../../tools/', import.meta.url))
+
+async function initBinary(): Promise<string> {
+  const p = path.join(TOOLS_DIR, 'minit')
+  if (!(await fs.stat(p).catch(() => undefined))) throw new UserError(`--init needs ${p}: install gcc and libc6-dev, then npm run build`)
+  return p
 }
 
 /** Fail like Docker (exit 127) when the command does not exist in the image, before starting anything. */

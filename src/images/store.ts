@@ -1,33 +1,260 @@
-// INTERIM (lead): busybox-only resolver so the lifecycle can be tested; replaced by the image store.
-import {createHash} from 'node:crypto'
+import {randomBytes} from 'node:crypto'
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import {execFileSync} from 'node:child_process'
 import {UserError} from '../errors.js'
-import {readJson, writeJsonAtomic} from '../state/files.js'
+import {listDir, readJson, writeJsonAtomic} from '../state/files.js'
+import {withLock} from '../state/lock.js'
 import {paths} from '../state/paths.js'
-import type {ImageRecord} from './types.js'
+import {BUSYBOX_CONFIG, BUSYBOX_REF, buildBusyboxRootfs, busyboxRecipe} from './busybox.js'
+import {applyLayers, readImageSource} from './formats.js'
+import {looksLikeId, normalizeRef, parseImageRef} from './refs.js'
+import type {ImageConfig, ImageRecord} from './types.js'
 
-export async function resolveImage(ref: string): Promise<ImageRecord> {
-  if (ref !== 'busybox' && ref !== 'busybox:latest') throw new UserError(`image "${ref.includes(':') ? ref : ref + ':latest'}" not found; import it with 'minirun image import FILE ${ref}' (or use busybox)`)
-  const id = createHash('sha256').update('busybox-interim').digest('hex')
-  const dir = paths.image(id)
-  const rec = await readJson<ImageRecord>(path.join(dir, 'image.json'))
-  if (rec) return rec
-  const tmp = `${dir}.tmp${process.pid}`
-  const root = path.join(tmp, 'rootfs')
-  for (const d of ['bin', 'www', 'etc', 'tmp', 'root', 'proc', 'sys', 'dev', 'var/run']) await fs.mkdir(path.join(root, d), {recursive: true})
-  await fs.copyFile('/bin/busybox', path.join(root, 'bin/busybox'))
-  await fs.chmod(path.join(root, 'bin/busybox'), 0o755)
-  for (const a of execFileSync('/bin/busybox', ['--list'], {encoding: 'utf8'}).split('\n').filter(Boolean)) {
-    if (a !== 'busybox') await fs.symlink('busybox', path.join(root, 'bin', a)).catch(() => {})
+// The image store: $MINIRUN_ROOT/images/<id>/{image.json,rootfs/}.
+// Long work (unpacking, building busybox) happens in a private dir under paths.tmp() (same
+// filesystem); the store lock is held only to rename it into place and move tags, so one slow
+// import never blocks `run`. Readers never lock: records are written whole (temp + rename).
+
+const RECORD = 'image.json'
+
+async function readRecord(id: string): Promise<ImageRecord | undefined> {
+  return readJson<ImageRecord>(path.join(paths.image(id), RECORD))
+}
+
+async function writeRecord(rec: ImageRecord): Promise<void> {
+  await writeJsonAtomic(path.join(paths.image(rec.id), RECORD), rec)
+}
+
+export async function listImages(): Promise<ImageRecord[]> {
+  const out: ImageRecord[] = []
+  for (const id of await listDir(paths.images())) {
+    const rec = await readRecord(id).catch(() => undefined)
+    if (rec) out.push(rec)
   }
-  await fs.writeFile(path.join(root, 'www/index.html'), '<h1>Hello from minirun</h1>\n')
-  await fs.writeFile(path.join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n')
-  await fs.writeFile(path.join(root, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n')
-  await fs.chmod(path.join(root, 'tmp'), 0o1777)
-  const r: ImageRecord = {id, repoTags: ['busybox:latest'], rootfs: path.join(dir, 'rootfs'), config: {Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['sh']}, created: new Date().toISOString(), size: 0}
-  await writeJsonAtomic(path.join(tmp, 'image.json'), r)
-  await fs.rename(tmp, dir).catch(async () => fs.rm(tmp, {recursive: true, force: true}))
-  return (await readJson<ImageRecord>(path.join(dir, 'image.json')))!
+  return out.sort((a, b) => b.created.localeCompare(a.created))
+}
+
+/** A fresh private working dir under the store's tmp (same filesystem as images/, so rename works). */
+export async function makeWorkDir(kind: string): Promise<string> {
+  await fs.mkdir(paths.tmp(), {recursive: true})
+  return fs.mkdtemp(path.join(paths.tmp(), `${kind}-`))
+}
+
+async function removeTree(dir: string): Promise<void> {
+  await fs.rm(dir, {recursive: true, force: true, maxRetries: 3})
+}
+
+/** Ids of containers whose record says they run on this image. */
+export async function containersUsing(imageId: string): Promise<string[]> {
+  const users: string[] = []
+  for (const id of await listDir(paths.containers())) {
+    const rec = await readJson<{imageId?: unknown}>(path.join(paths.container(id), 'container.json')).catch(() => undefined)
+    if (rec && rec.imageId === imageId) users.push(id)
+  }
+  return users
+}
+
+/** Bytes of the files in a tree (regular files and link targets), as `image ls` SIZE. */
+export async function treeSize(dir: string): Promise<number> {
+  let total = 0
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await fs.readdir(d, {withFileTypes: true})) {
+      const p = path.join(d, e.name)
+      if (e.isDirectory()) await walk(p)
+      else total += (await fs.lstat(p)).size
+    }
+  }
+  await walk(dir)
+  return total
+}
+
+function notFound(ref: string): UserError {
+  let shown = ref
+  try {
+    shown = normalizeRef(ref)
+  } catch {}
+  return new UserError(`image "${shown}" not found; import it with 'minirun image import FILE ${shown}' (or use busybox)`)
+}
+
+async function findByTag(repoTag: string): Promise<ImageRecord | undefined> {
+  return (await listImages()).find((r) => r.repoTags.includes(repoTag))
+}
+
+async function findByIdPrefix(ref: string): Promise<ImageRecord | undefined> {
+  const prefix = ref.replace(/^sha256:/, '')
+  const ids = (await listDir(paths.images())).filter((id) => id.startsWith(prefix))
+  if (ids.length > 1) throw new UserError(`image id prefix "${ref}" is ambiguous (${ids.map((i) => i.slice(0, 12)).join(', ')}); give more characters`)
+  return ids.length === 1 ? readRecord(ids[0]) : undefined
+}
+
+/** Find an image by NAME[:TAG] (default tag latest) or by id / unique id prefix; busybox is built on first use. */
+export async function resolveImage(ref: string): Promise<ImageRecord> {
+  let repoTag: string | undefined
+  try {
+    repoTag = normalizeRef(ref)
+  } catch (error) {
+    if (!looksLikeId(ref)) throw error
+  }
+  if (repoTag) {
+    const rec = await findByTag(repoTag)
+    if (rec) return rec
+  }
+  if (looksLikeId(ref)) {
+    const rec = await findByIdPrefix(ref)
+    if (rec) return rec
+  }
+  if (repoTag === BUSYBOX_REF) return ensureBusybox()
+  throw notFound(ref)
+}
+
+/** Build the built-in busybox image unless the store has it; safe when several minirun do it at once. */
+async function ensureBusybox(): Promise<ImageRecord> {
+  const recipe = await busyboxRecipe()
+  const have = await readRecord(recipe.id)
+  if (have) return register({id: recipe.id, repoTag: BUSYBOX_REF})
+  const work = await makeWorkDir('busybox')
+  try {
+    const rootfs = path.join(work, 'rootfs')
+    await buildBusyboxRootfs(rootfs, recipe)
+    return await register({id: recipe.id, repoTag: BUSYBOX_REF, work, config: BUSYBOX_CONFIG, size: await treeSize(rootfs)})
+  } finally {
+    await removeTree(work)
+  }
+}
+
+interface Registration {
+  id: string
+  repoTag: string
+  /** A dir holding rootfs/ to move into the store when the image is not there yet. */
+  work?: string
+  config?: ImageConfig
+  created?: string
+  size?: number
+}
+
+/**
+ * The short locked step: move a finished rootfs into the store (unless an identical image won
+ * the race) and point the tag at it. An image the tag leaves behind with no tags and no
+ * container is moved out under the lock and deleted after it.
+ */
+async function register(reg: Registration): Promise<ImageRecord> {
+  const trash: string[] = []
+  try {
+    return await withLock(async () => {
+      let rec = await readRecord(reg.id)
+      if (!rec) {
+        if (!reg.work || !reg.config) throw new UserError(`image ${reg.id.slice(0, 12)} disappeared from the store while it was being tagged; retry`)
+        const dir = paths.image(reg.id)
+        // A dir without image.json can only be debris of a crashed minirun: records are written before the rename.
+        await removeTree(dir)
+        rec = {
+          id: reg.id,
+          repoTags: [],
+          rootfs: path.join(dir, 'rootfs'),
+          config: reg.config,
+          created: reg.created ?? new Date().toISOString(),
+          size: reg.size ?? 0,
+        }
+        await writeJsonAtomic(path.join(reg.work, RECORD), rec)
+        await fs.mkdir(paths.images(), {recursive: true})
+        await fs.rename(reg.work, dir)
+      }
+      for (const other of await listImages()) {
+        if (other.id === rec.id || !other.repoTags.includes(reg.repoTag)) continue
+        other.repoTags = other.repoTags.filter((t) => t !== reg.repoTag)
+        if (other.repoTags.length === 0 && (await containersUsing(other.id)).length === 0) {
+          trash.push(await moveToTrash(other.id))
+        } else {
+          await writeRecord(other)
+        }
+      }
+      if (!rec.repoTags.includes(reg.repoTag)) {
+        rec.repoTags = [...rec.repoTags, reg.repoTag]
+        await writeRecord(rec)
+      }
+      return rec
+    })
+  } finally {
+    for (const t of trash) await removeTree(t)
+  }
+}
+
+async function moveToTrash(id: string): Promise<string> {
+  await fs.mkdir(paths.tmp(), {recursive: true})
+  const t = path.join(paths.tmp(), `trash-${id.slice(0, 12)}-${randomBytes(4).toString('hex')}`)
+  await fs.rename(paths.image(id), t)
+  return t
+}
+
+export interface ImportOptions {
+  /** Show a progress line on stderr (only when stderr is a TTY and not under CI). */
+  progress?: boolean
+}
+
+/** Import a rootfs tarball, `docker save` archive, OCI layout dir or oci-archive as NAME[:TAG]. */
+export async function importImage(source: string, ref: string, opts: ImportOptions = {}): Promise<ImageRecord> {
+  const parsed = parseImageRef(ref)
+  if (parsed.digest) throw new UserError(`cannot import as "${ref}": give NAME[:TAG], not a digest`)
+  const repoTag = `${parsed.name}:${parsed.tag}`
+  const work = await makeWorkDir('import')
+  try {
+    const image = await readImageSource(source, path.join(work, 'source'), opts)
+    if (await readRecord(image.id)) return await register({id: image.id, repoTag})
+    const unpacked = path.join(work, 'image')
+    const rootfs = path.join(unpacked, 'rootfs')
+    await applyLayers(image, rootfs, opts)
+    return await register({id: image.id, repoTag, work: unpacked, config: image.config, created: image.created, size: await treeSize(rootfs)})
+  } finally {
+    await removeTree(work)
+  }
+}
+
+export interface RemoveOptions {
+  /** Untag even the last tag of an image a container uses (the image itself stays). */
+  force?: boolean
+}
+
+/**
+ * Remove a tag, or an image by id. Returns what happened as Docker prints it:
+ * "Untagged: name:tag" and "Deleted: <64 hex id>" lines.
+ */
+export async function removeImage(ref: string, opts: RemoveOptions = {}): Promise<string[]> {
+  const done: string[] = []
+  const trash: string[] = []
+  try {
+    await withLock(async () => {
+      let repoTag: string | undefined
+      try {
+        repoTag = normalizeRef(ref)
+      } catch (error) {
+        if (!looksLikeId(ref)) throw error
+      }
+      let rec = repoTag ? await findByTag(repoTag) : undefined
+      const byId = !rec
+      if (!rec && looksLikeId(ref)) rec = await findByIdPrefix(ref)
+      if (!rec) throw new UserError(`image "${repoTag ?? ref}" not found; see 'minirun image ls'`)
+      const untag = byId ? rec.repoTags : [repoTag!]
+      const remaining = rec.repoTags.filter((t) => !untag.includes(t))
+      if (remaining.length === 0) {
+        const users = await containersUsing(rec.id)
+        if (users.length > 0 && !(opts.force && !byId)) {
+          const short = users[0].slice(0, 12)
+          throw new UserError(`image ${repoTag ?? ref} is used by container ${short}; remove the container first (minirun rm -f ${short})`)
+        }
+        for (const t of untag) done.push(`Untagged: ${t}`)
+        if (users.length === 0) {
+          trash.push(await moveToTrash(rec.id))
+          done.push(`Deleted: ${rec.id}`)
+        } else {
+          await writeRecord({...rec, repoTags: []})
+        }
+        return
+      }
+      for (const t of untag) done.push(`Untagged: ${t}`)
+      await writeRecord({...rec, repoTags: remaining})
+    })
+  } finally {
+    for (const t of trash) await removeTree(t)
+  }
+  return done
 }

@@ -22,7 +22,11 @@ export function inNetns(file: string, argv: string[]): string[] {
   return ['nsenter', `--net=${file}`, '--', ...argv]
 }
 
-/** Every new namespace gets its loopback up; the container itself lacks CAP_NET_ADMIN to do it. */
+/**
+ * Every new namespace gets its loopback up (the container itself lacks CAP_NET_ADMIN to do it)
+ * and, as in Docker without --ipv6, IPv6 off: minirun hands out IPv4 addresses only.
+ */
 export async function loopbackUp(file: string): Promise<void> {
+  await run(inNetns(file, ['sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']), {why: 'IPv4 only, as Docker without --ipv6'})
   await run(inNetns(file, ['ip', 'link', 'set', 'lo', 'up']), {why: 'bring up loopback inside the container namespace'})
 }

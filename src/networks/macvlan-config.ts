@@ -47,7 +47,11 @@ export async function prepareMacvlan(req: CreateRequest): Promise<NetworkRecord>
   const made: string[] = []
   try {
     if (vlan && !(await linkExists(parent))) {
-      await run(['ip', 'link', 'add', 'link', base, 'name', parent, 'type', 'vlan', 'id', vlan[2]], {why: `802.1q sub-interface for VLAN ${vlan[2]} on ${base}`})
+      const made8021q = await run(['ip', 'link', 'add', 'link', base, 'name', parent, 'type', 'vlan', 'id', vlan[2]], {why: `802.1q sub-interface for VLAN ${vlan[2]} on ${base}`, allowFail: true})
+      if (made8021q.exitCode !== 0) {
+        const unsupported = /Unknown device type|not supported/i.test(made8021q.stderr)
+        throw new UserError(unsupported ? `this kernel has no 802.1q VLAN support (module 8021q), so parent=${parent} cannot be made; use a parent without .VLAN` : `cannot create VLAN interface ${parent}: ${made8021q.stderr.trim()}`)
+      }
       made.push(parent)
       await run(['ip', 'link', 'set', parent, 'up'])
       rec.options['minirun.created_vlan'] = 'true'

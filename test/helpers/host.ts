@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {toolPath} from '../../src/kernel/runner.js'
 
 // A disposable "host" for integration tests, as netavark's test suite does it: a network +
 // mount namespace held by `sleep`, in which minirun runs with its own MINIRUN_ROOT and
@@ -46,7 +47,8 @@ export class TestHost {
   }
 
   env(): Record<string, string> {
-    return {MINIRUN_ROOT: this.root, MINIRUN_RUNTIME_DIR: this.runtime, CI: 'true'}
+    // toolPath: without node_modules/.bin, where `nft` is not nftables under npm
+    return {MINIRUN_ROOT: this.root, MINIRUN_RUNTIME_DIR: this.runtime, CI: 'true', PATH: toolPath()}
   }
 
   /** Run a command inside the test host's namespaces. */

@@ -67,11 +67,12 @@ test.serial('the textbook picture: eth0@ifN is the peer of a veth on the bridge;
 
 test.serial('-p publishes by DNAT: 127.0.0.1, a host address, an outside netns, and hairpin from a container', async (t) => {
   await host.ok('run', '-d', '--name', 'pub', '-p', '18080:80', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/www')
+  await host.ok('run', '-d', '--name', 'other', 'busybox', 'sleep', '600')
   t.regex((await curl('http://127.0.0.1:18080/')).stdout, /minirun/i)
   t.regex((await curl(`http://${HOST_ADDR}:18080/`)).stdout, /minirun/i)
   const outside = await host.exec(['nsenter', '-t', String(client), '-n', 'curl', '-s', '--max-time', '5', `http://${HOST_ADDR}:18080/`])
   t.regex(outside.stdout, /minirun/i, outside.stderr)
-  t.regex(await host.ok('exec', 'ca', 'wget', '-qO-', `http://${HOST_ADDR}:18080/`), /minirun/i, 'another container through the host address')
+  t.regex(await host.ok('exec', 'other', 'wget', '-qO-', `http://${HOST_ADDR}:18080/`), /minirun/i, 'another container through the host address')
   t.regex(await host.ok('exec', 'pub', 'wget', '-qO-', `http://${HOST_ADDR}:18080/`), /minirun/i, 'the container itself through the host address')
   const ruleset = (await host.sh('nft list ruleset')).stdout
   const pubIp = await ipOf('pub')
@@ -81,7 +82,7 @@ test.serial('-p publishes by DNAT: 127.0.0.1, a host address, an outside netns, 
   t.is(await host.ok('port', 'pub'), '80/tcp -> 0.0.0.0:18080')
   const [pub] = JSON.parse(await host.ok('inspect', 'pub'))
   t.deepEqual(pub.NetworkSettings.Ports, {'80/tcp': [{HostIp: '0.0.0.0', HostPort: '18080'}]})
-  await host.ok('rm', '-f', 'pub')
+  await host.ok('rm', '-f', 'pub', 'other')
   t.notRegex((await host.sh('nft list ruleset')).stdout, /18080/, 'removing the container removes the entry')
 })
 

@@ -56,7 +56,7 @@ test.serial('network diagram: both veth pairs with ifindexes that match ip -o li
     const hostName = /^\d+: ([^@:]+)@if(\d+)/.exec(hostSide)!
     t.is(hostName[2], ctrIndex)
     t.true(text.includes(`${hostName[1]}@if${ctrIndex} <-> eth0@if${hostIndex}`), `${hostName[1]}@if${ctrIndex} <-> eth0@if${hostIndex} in\n${text}`)
-    t.regex(text, new RegExp(`^│\\s+${name} \\(172\\.17\\.0\\.\\d+`, 'm'))
+    t.regex(text, new RegExp(`^│[\\s│]+${name} \\(172\\.17\\.0\\.\\d+`, 'm'))
   }
   t.regex(text, /0\.0\.0\.0:18097->80\/tcp/)
   t.regex(text, /bridge \S+ 172\.17\.0\.1\/16/)

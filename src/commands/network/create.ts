@@ -15,7 +15,7 @@ export default class NetworkCreate extends Command {
     subnet: Flags.string({description: 'IPv4 subnet in CIDR form'}),
     gateway: Flags.string({description: 'gateway address (default: the first host of the subnet)'}),
     'ip-range': Flags.string({description: 'allocate container addresses from this sub-range (macvlan)'}),
-    opt: Flags.string({char: 'o', multiple: true, description: 'driver option KEY=VALUE'}),
+    opt: Flags.string({char: 'o', multiple: true, multipleNonGreedy: true, description: 'driver option KEY=VALUE'}),
     explain: explainFlag,
   }
 

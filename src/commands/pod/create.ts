@@ -7,7 +7,7 @@ export default class PodCreate extends Command {
   static examples = ['<%= config.bin %> pod create --name demo -p 18081:80', '<%= config.bin %> run -d --pod demo busybox httpd -f -p 80 -h /www']
   static flags = {
     name: Flags.string({description: 'pod name'}),
-    publish: Flags.string({char: 'p', multiple: true, description: 'publish a port of the pod: [IP:]HOSTPORT:CTRPORT[/proto]'}),
+    publish: Flags.string({char: 'p', multiple: true, multipleNonGreedy: true, description: 'publish a port of the pod: [IP:]HOSTPORT:CTRPORT[/proto]'}),
     network: Flags.string({description: 'network of the pod (default bridge)'}),
     explain: explainFlag,
   }

@@ -1,0 +1,416 @@
+import {once} from 'node:events'
+import {constants as C, createReadStream} from 'node:fs'
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import {Transform, pipeline, type Readable} from 'node:stream'
+import {createGunzip} from 'node:zlib'
+import {Parser, type ReadEntry} from 'tar'
+import {UserError} from '../errors.js'
+
+// Safe tar extraction. node-tar only PARSES here; every write is ours, because an archive is
+// untrusted input and the store runs as root: whatever an entry says, nothing may be written,
+// created, chmod-ed or followed outside the destination directory.
+//  - names: leading "/" and "./" are stripped; a ".." component, a NUL or an empty name is refused;
+//  - parents are resolved inside the root with securejoin semantics (a symlink's target is read
+//    with the root as "/", ".." never climbs above it), so `evil -> /etc` then `evil/passwd`
+//    lands in <root>/etc/passwd, never in the host's /etc;
+//  - the final component is never followed: an existing entry is unlinked first and files are
+//    opened O_CREAT|O_EXCL|O_NOFOLLOW;
+//  - symlinks are stored as given (absolute targets are normal in images) and never followed;
+//  - hardlinks must point at an existing non-directory inside the root (link(2) does not follow);
+//  - device nodes, FIFOs and sockets are skipped, never created;
+//  - setuid/setgid bits are stripped: containers run with no_new_privs anyway, and a setuid-root
+//    file inside the store would be a privilege-escalation hazard for any host user who can reach it.
+
+export interface SizeBudget {
+  used: number
+  max: number
+}
+
+export interface ExtractOptions {
+  /** How errors name the archive (default: its path). */
+  label?: string
+  /** Apply image-layer whiteouts (.wh.NAME, .wh..wh..opq) instead of writing them as files. */
+  whiteouts?: boolean
+  /** Uncompressed bytes allowed across several calls (shared by the layers of one image). */
+  budget?: SizeBudget
+  /** Called with the number of (compressed) bytes read from the file so far. */
+  onProgress?: (bytesRead: number) => void
+}
+
+export interface ExtractStats {
+  entries: number
+  bytes: number
+  skippedSpecial: number
+}
+
+const MAX_SYMLINK_HOPS = 255
+const GZIP_MAGIC = [0x1f, 0x8b]
+const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd]
+
+/** Default cap on uncompressed bytes of one import: 8 GiB, or MINIRUN_MAX_IMAGE_BYTES. */
+export function defaultBudget(): SizeBudget {
+  const env = Number(process.env.MINIRUN_MAX_IMAGE_BYTES)
+  return {used: 0, max: Number.isFinite(env) && env > 0 ? env : 8 * 1024 ** 3}
+}
+
+export type Compression = 'gzip' | 'zstd' | 'bzip2' | 'xz' | 'none'
+
+/** Compression of a file, from its magic bytes (never from its name). */
+export async function sniffCompression(file: string): Promise<Compression> {
+  const fh = await fs.open(file, 'r')
+  try {
+    const buf = Buffer.alloc(6)
+    const {bytesRead} = await fh.read(buf, 0, 6, 0)
+    const starts = (magic: number[]) => bytesRead >= magic.length && magic.every((b, i) => buf[i] === b)
+    if (starts(GZIP_MAGIC)) return 'gzip'
+    if (starts(ZSTD_MAGIC)) return 'zstd'
+    if (starts([0x42, 0x5a, 0x68])) return 'bzip2'
+    if (starts([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])) return 'xz'
+    return 'none'
+  } finally {
+    await fh.close()
+  }
+}
+
+/**
+ * The path components of an entry name, normalised: leading "/" and "./" stripped, "." dropped.
+ * Refuses (UserError) a ".." component or a NUL. [] means the root itself.
+ */
+export function entryComponents(name: string, label: string): string[] {
+  if (name.includes('\0')) throw new UserError(`archive ${label}: entry ${JSON.stringify(name)} contains a NUL byte; refusing to extract it`)
+  const parts = name.split('/').filter((p) => p !== '' && p !== '.')
+  if (parts.includes('..')) throw new UserError(`archive ${label}: entry "${name}" has a ".." component (it would climb out of the image); refusing to extract it`)
+  return parts
+}
+
+/** Permission bits we are willing to store: no setuid/setgid (see top), sticky only on directories. */
+export function safeMode(mode: number | undefined, isDir: boolean): number {
+  const m = mode ?? (isDir ? 0o755 : 0o644)
+  return m & (isDir ? 0o1777 : 0o777)
+}
+
+function corrupt(label: string, why: string): UserError {
+  return new UserError(`archive ${label} is truncated or corrupt: ${why.replace(/^TAR_\w+: /, '')}`)
+}
+
+let warnedSpecial = false
+
+/** Writes the entries of one archive into root (an absolute, real directory path). */
+class TreeWriter {
+  readonly stats: ExtractStats = {entries: 0, bytes: 0, skippedSpecial: 0}
+  /** Root-relative real paths this archive wrote, and their ancestors: what an opaque marker must keep. */
+  private readonly touched = new Set<string>()
+  private readonly written = new Set<string>()
+  private readonly chown = process.getuid?.() === 0
+
+  constructor(
+    private readonly root: string,
+    private readonly label: string,
+    private readonly opts: ExtractOptions,
+  ) {}
+
+  private refuse(name: string, why: string): never {
+    throw new UserError(`archive ${this.label}: entry "${name}" ${why}; refusing to extract it`)
+  }
+
+  /**
+   * Resolve directory components inside the root (securejoin): returns the real root-relative
+   * components. Missing directories are created when `create`, else undefined is returned.
+   */
+  private async resolveDir(comps: string[], name: string, create: boolean): Promise<string[] | undefined> {
+    const todo = [...comps]
+    const resolved: string[] = []
+    let hops = 0
+    while (todo.length > 0) {
+      const part = todo.shift()!
+      if (part === '.' || part === '') continue
+      if (part === '..') {
+        resolved.pop() // never above the root
+        continue
+      }
+      const candidate = path.join(this.root, ...resolved, part)
+      let st
+      try {
+        st = await fs.lstat(candidate)
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+        if (!create) return undefined
+        await fs.mkdir(candidate, {mode: 0o755})
+        await fs.chmod(candidate, 0o755)
+        resolved.push(part)
+        continue
+      }
+      if (st.isDirectory()) {
+        resolved.push(part)
+      } else if (st.isSymbolicLink()) {
+        if (++hops > MAX_SYMLINK_HOPS) this.refuse(name, 'goes through too many symbolic links')
+        const target = await fs.readlink(candidate)
+        if (target.startsWith('/')) resolved.length = 0
+        todo.unshift(...target.split('/'))
+      } else if (create) {
+        this.refuse(name, `needs "${[...resolved, part].join('/')}" to be a directory, but the archive made it a file`)
+      } else {
+        return undefined
+      }
+    }
+    return resolved
+  }
+
+  private mark(rel: string[]): void {
+    const key = rel.join('/')
+    this.written.add(key)
+    for (let i = 1; i <= rel.length; i++) this.touched.add(rel.slice(0, i).join('/'))
+  }
+
+  /** Make room for a new entry at abs without following it; keeps an existing real directory when asked. */
+  private async clear(abs: string, keepDir: boolean): Promise<boolean> {
+    let st
+    try {
+      st = await fs.lstat(abs)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false
+      throw error
+    }
+    if (st.isDirectory()) {
+      if (keepDir) return true
+      await fs.rm(abs, {recursive: true, force: true}) // rm never follows symlinks inside
+    } else {
+      await fs.unlink(abs)
+    }
+    return false
+  }
+
+  private async own(abs: string, entry: ReadEntry): Promise<void> {
+    if (this.chown) await fs.lchown(abs, entry.uid ?? 0, entry.gid ?? 0)
+  }
+
+  async apply(entry: ReadEntry): Promise<void> {
+    const name = entry.path
+    const comps = entryComponents(name, this.label)
+    this.stats.entries++
+    const type = entry.type
+    if (comps.length === 0) {
+      if (type === 'Directory') return entry.resume() // "./": the root itself, already there
+      this.refuse(name, `is a ${type} that would replace the root of the image`)
+    }
+    const base = comps.at(-1)!
+    if (this.opts.whiteouts && base.startsWith('.wh.')) return this.whiteout(entry, comps)
+
+    switch (type) {
+      case 'File':
+      case 'OldFile':
+      case 'ContiguousFile':
+        return this.file(entry, comps)
+      case 'Directory': {
+        const rel = await this.place(comps, name)
+        const abs = path.join(this.root, ...rel)
+        if (!(await this.clear(abs, true))) await fs.mkdir(abs, {mode: 0o700})
+        await this.own(abs, entry)
+        await fs.chmod(abs, safeMode(entry.mode, true))
+        this.mark(rel)
+        return entry.resume()
+      }
+      case 'SymbolicLink': {
+        const target = entry.linkpath ?? ''
+        if (target === '' || target.includes('\0')) this.refuse(name, 'is a symbolic link with an empty or invalid target')
+        const rel = await this.place(comps, name)
+        const abs = path.join(this.root, ...rel)
+        await this.clear(abs, false)
+        await fs.symlink(target, abs)
+        await this.own(abs, entry)
+        this.mark(rel)
+        return entry.resume()
+      }
+      case 'Link':
+        return this.hardlink(entry, comps)
+      case 'CharacterDevice':
+      case 'BlockDevice':
+      case 'FIFO':
+        // Never created: a device node in the store would give its owner raw access to host hardware.
+        this.stats.skippedSpecial++
+        return entry.resume()
+      default:
+        return entry.resume() // GNU dump dirs, sparse/unknown types: nothing sane to write
+    }
+  }
+
+  /** Resolve an entry's parent (creating missing dirs) and return the root-relative path of the entry. */
+  private async place(comps: string[], name: string): Promise<string[]> {
+    const parent = (await this.resolveDir(comps.slice(0, -1), name, true))!
+    return [...parent, comps.at(-1)!]
+  }
+
+  private async file(entry: ReadEntry, comps: string[]): Promise<void> {
+    const name = entry.path
+    const budget = this.opts.budget
+    if (budget) {
+      // Checked on the header's claim, before any data: a lying 10 GB header fails here at once.
+      if (budget.used + entry.size > budget.max) {
+        throw new UserError(`archive ${this.label}: entry "${name}" (${entry.size} bytes) takes the image over the ${budget.max}-byte limit; set MINIRUN_MAX_IMAGE_BYTES to allow more`)
+      }
+      budget.used += entry.size
+    }
+    const rel = await this.place(comps, name)
+    const abs = path.join(this.root, ...rel)
+    await this.clear(abs, false)
+    const fh = await fs.open(abs, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o600)
+    let got = 0
+    try {
+      for await (const chunk of entry as AsyncIterable<Buffer>) {
+        got += chunk.length
+        if (got > entry.size) break
+        await fh.write(chunk)
+      }
+      if (got !== entry.size) throw corrupt(this.label, `entry "${name}" has ${got} of its ${entry.size} bytes`)
+      if (this.chown) await fh.chown(entry.uid ?? 0, entry.gid ?? 0)
+      await fh.chmod(safeMode(entry.mode, false))
+      if (entry.mtime) await fh.utimes(entry.mtime, entry.mtime)
+    } finally {
+      await fh.close()
+    }
+    this.stats.bytes += got
+    this.mark(rel)
+  }
+
+  private async hardlink(entry: ReadEntry, comps: string[]): Promise<void> {
+    const name = entry.path
+    const linkpath = entry.linkpath ?? ''
+    const targetComps = entryComponents(linkpath, this.label)
+    if (targetComps.length === 0) this.refuse(name, 'is a hard link to the root')
+    const targetParent = await this.resolveDir(targetComps.slice(0, -1), name, false)
+    const source = targetParent && path.join(this.root, ...targetParent, targetComps.at(-1)!)
+    const st = source ? await fs.lstat(source).catch(() => undefined) : undefined
+    if (!source || !st) this.refuse(name, `is a hard link to "${linkpath}", which is not in the archive before it`)
+    if (st.isDirectory()) this.refuse(name, `is a hard link to the directory "${linkpath}"`)
+    const rel = await this.place(comps, name)
+    const abs = path.join(this.root, ...rel)
+    if (abs === source) return entry.resume()
+    await this.clear(abs, false)
+    await fs.link(source, abs) // link(2) does not follow a symlink at source
+    this.mark(rel)
+    entry.resume()
+  }
+
+  /** `.wh.NAME` deletes NAME of earlier layers; `.wh..wh..opq` hides all earlier content of its directory. */
+  private async whiteout(entry: ReadEntry, comps: string[]): Promise<void> {
+    entry.resume()
+    const name = entry.path
+    const base = comps.at(-1)!
+    const parent = await this.resolveDir(comps.slice(0, -1), name, false)
+    if (base === '.wh..wh..opq') {
+      if (parent) await this.opaque(parent)
+      return
+    }
+    if (base.startsWith('.wh..wh.')) return // other AUFS metadata (.wh..wh.plnk...)
+    const victim = base.slice('.wh.'.length)
+    if (victim === '' || victim === '.' || victim === '..' || victim.includes('/')) this.refuse(name, 'is a whiteout of an invalid name')
+    if (!parent) return
+    const rel = [...parent, victim]
+    if (this.written.has(rel.join('/'))) return // this layer's own entry: the whiteout is for lower layers only
+    await this.clear(path.join(this.root, ...rel), false)
+  }
+
+  private async opaque(dirRel: string[]): Promise<void> {
+    const abs = path.join(this.root, ...dirRel)
+    const st = await fs.lstat(abs).catch(() => undefined)
+    if (!st?.isDirectory()) return
+    for (const child of await fs.readdir(abs)) {
+      const rel = [...dirRel, child]
+      const key = rel.join('/')
+      if (!this.touched.has(key)) {
+        await this.clear(path.join(abs, child), false)
+        continue
+      }
+      const cst = await fs.lstat(path.join(abs, child))
+      if (cst.isDirectory()) await this.opaque(rel) // keep this layer's entries, drop older ones beneath
+    }
+  }
+}
+
+/**
+ * Extract a tar (plain or gzip, detected by magic) into dest, safely (see top). On error, dest may
+ * hold part of the archive: callers extract into a temp dir and remove it.
+ */
+export async function extractTar(file: string, dest: string, opts: ExtractOptions = {}): Promise<ExtractStats> {
+  const label = opts.label ?? file
+  const compression = await sniffCompression(file)
+  if (compression === 'zstd') throw new UserError(`archive ${label} is zstd-compressed: zstd layers are not supported; re-save the image with gzip or uncompressed layers`)
+  if (compression === 'bzip2' || compression === 'xz') throw new UserError(`archive ${label} is ${compression}-compressed, which is not supported; use a plain or gzip-compressed tar`)
+  await fs.mkdir(dest, {recursive: true})
+  const writer = new TreeWriter(await fs.realpath(dest), label, opts)
+
+  let failure: unknown
+  let signalFailure: () => void = () => {}
+  const failed = new Promise<void>((resolve) => (signalFailure = resolve))
+  let current: ReadEntry | undefined
+  const fail = (error: unknown): void => {
+    if (failure) return
+    failure = error
+    current?.destroy(error instanceof Error ? error : undefined)
+    signalFailure()
+  }
+
+  // Decompression is ours (by magic, before the parser): the parser must not guess again.
+  const parser = new Parser({brotli: false, zstd: false})
+  let sawData = false
+  let chain: Promise<void> = Promise.resolve()
+  parser.on('entry', (entry: ReadEntry) => {
+    chain = chain
+      .then(async () => {
+        if (failure) return entry.resume()
+        current = entry
+        try {
+          await writer.apply(entry)
+        } finally {
+          current = undefined
+        }
+      })
+      .catch((error: unknown) => {
+        entry.resume()
+        fail(error)
+      })
+  })
+  parser.on('warn', (code: string, message: string) => {
+    if (code === 'TAR_ENTRY_UNSUPPORTED' || code === 'TAR_ENTRY_INFO') return
+    // An archive of zero blocks only (an empty layer) is valid; anything else unrecognised is not.
+    if (code === 'TAR_BAD_ARCHIVE' && /Unrecognized archive format/.test(message) && !sawData) return
+    fail(corrupt(label, message))
+  })
+  parser.on('error', (error: Error) => fail(corrupt(label, error.message)))
+  const ended = once(parser, 'end')
+
+  let read = 0
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      read += chunk.length
+      opts.onProgress?.(read)
+      cb(null, chunk)
+    },
+  })
+  const input = createReadStream(file)
+  const source: Readable =
+    compression === 'gzip' ? pipeline(input, counter, createGunzip(), () => {}) : pipeline(input, counter, () => {})
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      if (failure) break
+      if (!sawData && chunk.some((b) => b !== 0)) sawData = true
+      if (!parser.write(chunk)) await Promise.race([once(parser, 'drain'), failed])
+    }
+  } catch (error) {
+    fail(corrupt(label, (error as Error).message))
+  } finally {
+    source.destroy()
+  }
+  if (!failure) {
+    parser.end()
+    await Promise.race([ended, failed])
+  }
+  await chain
+  if (failure) throw failure
+  if (writer.stats.skippedSpecial > 0 && !warnedSpecial) {
+    warnedSpecial = true
+    process.stderr.write(`WARNING: skipped ${writer.stats.skippedSpecial} device node(s)/FIFO(s) in ${label}: minirun never creates them in images\n`)
+  }
+  return writer.stats
+}
