@@ -6,4 +6,11 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh --update
 npm ci --no-audit --no-fund
 npm run build
-bash examples/demo.sh
+# The demo runs in a throwaway network + mount namespace with its own store, so it changes
+# nothing on this machine (no bridge, nft table or sysctl outside it). To run it on the host
+# itself, as you would use minirun: sudo bash examples/demo.sh
+tmp=$(mktemp -d /tmp/minirun-demo-XXXX)
+trap 'rm -rf "$tmp"' EXIT
+unshare --net --mount --propagation private --fork \
+  env MINIRUN_ROOT="$tmp/root" MINIRUN_RUNTIME_DIR="$tmp/run" \
+  bash -c 'ip link set lo up && bash examples/demo.sh'

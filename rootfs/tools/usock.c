@@ -57,12 +57,28 @@ static int serve(const char *path, const char *reply) {
 static int send_msg(const char *path, const char *msg) {
   struct sockaddr_un sa;
   if (addr(path, &sa) < 0) return 2;
-  int s = socket(AF_UNIX, SOCK_STREAM, 0);
-  if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof sa) < 0) {
+  int s = -1;
+  /* The server's socket file appears at bind(), a moment before listen(): retry briefly. */
+  for (int i = 0; i < 40; i++) {
+    s = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (s >= 0 && connect(s, (struct sockaddr *)&sa, sizeof sa) == 0) break;
+    int e = errno;
+    if (s >= 0) close(s);
+    s = -1;
+    if (e != ECONNREFUSED && e != ENOENT) {
+      errno = e;
+      break;
+    }
+    usleep(50000);
+  }
+  if (s < 0) {
     fprintf(stderr, "usock: cannot connect to %s: %s\n", path, strerror(errno));
     return 1;
   }
-  if (write(s, msg, strlen(msg)) < 0 || write(s, "\n", 1) < 0) return 1;
+  if (write(s, msg, strlen(msg)) < 0 || write(s, "\n", 1) < 0) {
+    fprintf(stderr, "usock: cannot send: %s\n", strerror(errno));
+    return 1;
+  }
   char buf[1200];
   ssize_t n;
   while ((n = read(s, buf, sizeof buf)) > 0) fwrite(buf, 1, n, stdout);

@@ -9,7 +9,7 @@ const dir = fileURLToPath(new URL('../../../examples/', import.meta.url))
 const scripts = fs.readdirSync(dir).filter((f) => f.endsWith('.sh') && f !== 'lib.sh').sort()
 
 for (const script of scripts) {
-  test(`examples/${script} passes and cleans up`, async (t) => {
+  test.serial(`examples/${script} passes and cleans up`, async (t) => {
     const host = await TestHost.create(`ex-${script.replace(/\W/g, '')}`)
     t.teardown(() => host.close())
     const r = await host.exec(['bash', path.join(dir, script)], {timeout: 120_000})
