@@ -54,29 +54,30 @@ static int serve(const char *path, const char *reply) {
   }
 }
 
+static int try_send(const char *path, const char *msg, struct sockaddr_un *sa) {
+  int s = socket(AF_UNIX, SOCK_STREAM, 0);
+  if (s < 0) return -1;
+  if (connect(s, (struct sockaddr *)sa, sizeof *sa) != 0 || write(s, msg, strlen(msg)) < 0 || write(s, "\n", 1) < 0) {
+    int e = errno;
+    close(s);
+    errno = e;
+    return -1;
+  }
+  return s;
+}
+
 static int send_msg(const char *path, const char *msg) {
   struct sockaddr_un sa;
   if (addr(path, &sa) < 0) return 2;
   int s = -1;
-  /* The server's socket file appears at bind(), a moment before listen(): retry briefly. */
-  for (int i = 0; i < 40; i++) {
-    s = socket(AF_UNIX, SOCK_STREAM, 0);
-    if (s >= 0 && connect(s, (struct sockaddr *)&sa, sizeof sa) == 0) break;
-    int e = errno;
-    if (s >= 0) close(s);
-    s = -1;
-    if (e != ECONNREFUSED && e != ENOENT) {
-      errno = e;
-      break;
-    }
-    usleep(50000);
+  /* The socket file appears at the server's bind(), a moment before listen(): retry briefly. */
+  for (int i = 0; i < 40 && s < 0; i++) {
+    s = try_send(path, msg, &sa);
+    if (s < 0 && errno != ECONNREFUSED && errno != ENOENT && errno != EPIPE && errno != ECONNRESET) break;
+    if (s < 0) usleep(50000);
   }
   if (s < 0) {
-    fprintf(stderr, "usock: cannot connect to %s: %s\n", path, strerror(errno));
-    return 1;
-  }
-  if (write(s, msg, strlen(msg)) < 0 || write(s, "\n", 1) < 0) {
-    fprintf(stderr, "usock: cannot send: %s\n", strerror(errno));
+    fprintf(stderr, "usock: cannot talk to %s: %s\n", path, strerror(errno));
     return 1;
   }
   char buf[1200];

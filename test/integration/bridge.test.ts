@@ -63,6 +63,7 @@ test.serial('the textbook picture: eth0@ifN is the peer of a veth on the bridge;
   const hosts = await host.ok('exec', 'ca', 'cat', '/etc/hosts')
   t.regex(hosts, new RegExp(`^${(await ipOf('ca')).replace(/\./g, '\\.')}\\s+\\S*${JSON.parse(await host.ok('inspect', 'ca'))[0].Config.Hostname}`, 'm'))
   t.is(await host.ok('exec', 'ca', 'hostname', '-i'), await ipOf('ca'))
+  await host.ok('rm', '-f', 'ca', 'cb')
 })
 
 test.serial('-p publishes by DNAT: 127.0.0.1, a host address, an outside netns, and hairpin from a container', async (t) => {

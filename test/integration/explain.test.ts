@@ -33,7 +33,10 @@ test.serial('the commands printed by run --explain, replayed by a shell in a fre
   const fresh = await TestHost.create('replay')
   t.teardown(() => fresh.close())
   const file = path.join(fresh.dir, 'replay.sh')
-  fs.writeFileSync(file, `set -e\n${script}\n`)
+  // Fresh names: the container's state and namespace paths move to the new host's store
+  // (the image below stays where it is, read-only).
+  const replayed = script.split(`${host.root}/containers`).join(`${fresh.root}/containers`).split(host.runtime).join(fresh.runtime)
+  fs.writeFileSync(file, `set -e\n${replayed}\n`)
   const replay = await fresh.exec(['bash', file])
   t.is(replay.exitCode, 0, replay.stderr)
   let page = ''
