@@ -49,18 +49,19 @@ export function renderDot(t: Topology): string {
   return lines.join('\n') + '\n'
 }
 
-/** A self-contained SVG laid out in columns: host on top, bridges below, containers under each. */
+/** A self-contained SVG: host on top, one column per bridge (or macvlan parent), its containers below. */
 export function renderSvg(t: Topology): string {
   const groups = [
     ...t.bridges.map((b) => ({key: b.name, title: `bridge ${b.name}`, sub: `${b.address}  ·  network ${b.network}`})),
     ...t.parents.map((p) => ({key: p.name, title: `parent ${p.name}`, sub: `macvlan · network ${p.network}`})),
   ]
-  const colW = 300
+  const colW = 380
   const gap = 40
+  const rowH = 140
   const links = (k: string) => t.links.filter((l) => l.attachedTo === k)
   const rows = Math.max(1, ...groups.map((g) => links(g.key).length))
   const width = Math.max(640, groups.length * (colW + gap) + gap)
-  const height = 260 + rows * 150
+  const height = 230 + rows * rowH
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
@@ -69,24 +70,29 @@ export function renderSvg(t: Topology): string {
   ]
   groups.forEach((g, gi) => {
     const x = gap + gi * (colW + gap)
-    const cx = x + colW / 2
+    const bus = x + 18
+    const ls = links(g.key)
     parts.push(
-      `<line x1="${width / 2}" y1="70" x2="${cx}" y2="110" stroke="#546e7a" stroke-width="2"/>`,
+      `<line x1="${width / 2}" y1="70" x2="${x + colW / 2}" y2="110" stroke="#546e7a" stroke-width="2"/>`,
       `<rect x="${x}" y="110" width="${colW}" height="56" rx="6" fill="#1565c0"/>`,
-      `<text x="${cx}" y="134" fill="#ffffff" font-size="16" text-anchor="middle">${esc(g.title)}</text>`,
-      `<text x="${cx}" y="154" fill="#e3f2fd" font-size="13" text-anchor="middle">${esc(g.sub)}</text>`,
+      `<text x="${x + colW / 2}" y="134" fill="#ffffff" font-size="16" text-anchor="middle">${esc(g.title)}</text>`,
+      `<text x="${x + colW / 2}" y="154" fill="#e3f2fd" font-size="13" text-anchor="middle">${esc(g.sub)}</text>`,
     )
-    links(g.key).forEach((l: Link, i) => {
-      const y = 200 + i * 150
+    if (ls.length > 0) parts.push(`<line x1="${bus}" y1="166" x2="${bus}" y2="${200 + (ls.length - 1) * rowH + 64}" stroke="#90a4ae" stroke-width="3"/>`)
+    ls.forEach((l: Link, i) => {
+      const y = 200 + i * rowH
       const c = t.containers.find((x) => x.name === l.container)
       const pair = l.kind === 'veth' ? `${l.hostIf}@if${l.ctrIndex}  ⟷  ${l.ctrIf}@if${l.ctrPeerIndex}` : `macvlan ${l.ctrIf}@if${l.ctrPeerIndex}`
+      const extra = [...(c?.ports ?? []), ...(c && c.sharedBy.length > 0 ? [`shared by ${c.sharedBy.join(', ')}`] : [])].join(' · ')
+      const boxX = x + 40
+      const boxW = colW - 40
       parts.push(
-        `<line x1="${cx}" y1="166" x2="${cx}" y2="${y + 30}" stroke="#90a4ae" stroke-width="2" stroke-dasharray="${l.kind === 'veth' ? '0' : '6 4'}"/>`,
-        `<text x="${cx + 8}" y="${y + 18}" font-size="12" fill="#37474f">${esc(pair)}</text>`,
-        `<rect x="${x + 20}" y="${y + 30}" width="${colW - 40}" height="80" rx="10" fill="#e8f5e9" stroke="#2e7d32" stroke-width="2"/>`,
-        `<text x="${cx}" y="${y + 56}" font-size="16" text-anchor="middle" fill="#1b5e20">${esc(l.container)}</text>`,
-        `<text x="${cx}" y="${y + 76}" font-size="13" text-anchor="middle" fill="#33691e">${esc(`${l.ip} · ${l.mac}`)}</text>`,
-        `<text x="${cx}" y="${y + 96}" font-size="12" text-anchor="middle" fill="#558b2f">${esc([...(c?.ports ?? []), ...(c && c.sharedBy.length > 0 ? [`shared by ${c.sharedBy.join(', ')}`] : [])].join(' · '))}</text>`,
+        `<line x1="${bus}" y1="${y + 64}" x2="${boxX}" y2="${y + 64}" stroke="#90a4ae" stroke-width="3" stroke-dasharray="${l.kind === 'veth' ? '0' : '6 4'}"/>`,
+        `<text x="${boxX + 4}" y="${y + 14}" font-size="12" fill="#37474f">${esc(pair)}</text>`,
+        `<rect x="${boxX}" y="${y + 22}" width="${boxW}" height="86" rx="10" fill="#e8f5e9" stroke="#2e7d32" stroke-width="2"/>`,
+        `<text x="${boxX + boxW / 2}" y="${y + 48}" font-size="16" text-anchor="middle" fill="#1b5e20">${esc(l.container)}</text>`,
+        `<text x="${boxX + boxW / 2}" y="${y + 70}" font-size="13" text-anchor="middle" fill="#33691e">${esc(`${l.ip} · ${l.mac}`)}</text>`,
+        `<text x="${boxX + boxW / 2}" y="${y + 92}" font-size="12" text-anchor="middle" fill="#558b2f">${esc(extra)}</text>`,
       )
     })
   })
