@@ -79,6 +79,25 @@ export class TestHost {
     return r.stdout.trim()
   }
 
+  /**
+   * Another machine on a wire: a network namespace of its own (held by `sleep`, ended with the
+   * host) joined to this host by a veth pair `hostIf` <-> `peerIf`, the peer end addressed.
+   * Returns its PID, for `nsenter -t PID -n`.
+   */
+  async peer(o: {hostIf: string; peerIf: string; peerAddr: string; hostAddr?: string}): Promise<number> {
+    const pid = Number((await this.sh('unshare -n sleep 3600 >/dev/null 2>&1 & echo $!')).stdout.trim())
+    const r = await this.sh(
+      [
+        `ip link add ${o.hostIf} type veth peer name ${o.peerIf} netns /proc/${pid}/ns/net`,
+        ...(o.hostAddr ? [`ip addr add ${o.hostAddr} dev ${o.hostIf}`] : []),
+        `ip link set ${o.hostIf} up`,
+        `nsenter -t ${pid} -n sh -c 'ip link set lo up; ip addr add ${o.peerAddr} dev ${o.peerIf}; ip link set ${o.peerIf} up'`,
+      ].join(' && '),
+    )
+    if (r.exitCode !== 0) throw new Error(`cannot wire the peer: ${r.stderr}`)
+    return pid
+  }
+
   /** What minirun could have left behind, read from the kernel and the store. Empty when clean. */
   async leaks(): Promise<string[]> {
     const out: string[] = []

@@ -13,15 +13,7 @@ const CLIENT_ADDR = '198.51.100.2'
 test.before(async () => {
   host = await TestHost.create('bridge')
   // An "outside" client: its own netns, wired to the test host by a veth pair on 198.51.100.0/24.
-  client = Number((await host.sh('unshare -n sleep 3600 >/dev/null 2>&1 & echo $!')).stdout.trim())
-  await host.sh(
-    [
-      `ip link add tstOut type veth peer name tstCli netns /proc/${client}/ns/net`,
-      `ip addr add ${HOST_ADDR}/24 dev tstOut`,
-      'ip link set tstOut up',
-      `nsenter -t ${client} -n sh -c 'ip link set lo up; ip addr add ${CLIENT_ADDR}/24 dev tstCli; ip link set tstCli up'`,
-    ].join(' && '),
-  )
+  client = await host.peer({hostIf: 'tstOut', peerIf: 'tstCli', hostAddr: `${HOST_ADDR}/24`, peerAddr: `${CLIENT_ADDR}/24`})
 })
 test.after.always(async () => {
   await host?.close()

@@ -11,14 +11,7 @@ const OUTSIDE_IP = '192.168.77.100'
 
 test.before(async () => {
   host = await TestHost.create('macvlan')
-  outside = Number((await host.sh('unshare -n sleep 3600 >/dev/null 2>&1 & echo $!')).stdout.trim())
-  await host.sh(
-    [
-      `ip link add lanA type veth peer name lanB netns /proc/${outside}/ns/net`,
-      'ip link set lanA up',
-      `nsenter -t ${outside} -n sh -c 'ip link set lo up; ip addr add ${OUTSIDE_IP}/24 dev lanB; ip link set lanB up'`,
-    ].join(' && '),
-  )
+  outside = await host.peer({hostIf: 'lanA', peerIf: 'lanB', peerAddr: `${OUTSIDE_IP}/24`})
 })
 test.after.always(async () => {
   await host?.close()
