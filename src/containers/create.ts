@@ -65,6 +65,9 @@ function validate(req: RunRequest) {
   const mode = parseNetworkMode(req.network)
   const specs = req.publish.flatMap((p) => parsePublish(p))
   checkDuplicates(specs)
+  if (req.workdir !== undefined && !req.workdir.startsWith('/')) {
+    throw new UserError(`invalid working directory "${req.workdir}": -w needs an absolute path inside the container`)
+  }
   if (req.ip !== undefined && mode.kind !== 'network') {
     throw new UserError(`--ip needs a bridge or macvlan network, not --network ${req.network}`)
   }

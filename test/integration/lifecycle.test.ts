@@ -189,3 +189,34 @@ test.serial('duplicate name is refused', async (t) => {
   await host.ok('rm', '-f', 'dup')
   t.deepEqual(await host.leaks(), [])
 })
+
+test.serial('logs -f follows until the container exits; kill -s sends the signal to PID 1', async (t) => {
+  await host.ok('run', '-d', '--name', 'talker', '--network', 'none', 'busybox', 'sh', '-c', 'echo first; sleep 1; echo second >&2')
+  const followed = await host.mr('logs', '-f', 'talker')
+  t.is(followed.exitCode, 0)
+  t.is((followed.stdout + followed.stderr).trim().split('\n').join(' '), 'first second')
+  await host.ok('run', '-d', '--name', 'sleeper', '--network', 'none', 'busybox', 'sh', '-c', 'trap "exit 42" TERM; while true; do sleep 0.1; done')
+  await host.ok('kill', '-s', 'TERM', 'sleeper')
+  for (let i = 0; i < 100 && !/Exited \(42\)/.test(await host.ok('ps', '-a')); i++) await new Promise((r) => setTimeout(r, 50))
+  t.regex(await host.ok('ps', '-a'), /Exited \(42\)/)
+  t.regex((await host.mr('kill', 'sleeper')).stderr, /^Error: container sleeper is not running/)
+  await host.ok('rm', 'talker', 'sleeper')
+  t.deepEqual(await host.leaks(), [])
+})
+
+test.serial('--init reaps orphaned zombies and forwards SIGTERM; without it they pile up', async (t) => {
+  // Orphans re-parent to PID 1; `sleep` as PID 1 never reaps them, minit does.
+  const script = "for i in 1 2 3; do sh -c 'sleep 0.2 &'; done; exec sleep 600"
+  const zombies = async (name: string) => Number((await host.ok('exec', name, 'sh', '-c', 'ps -o stat | grep -c Z || true')).trim())
+  await host.ok('run', '-d', '--name', 'noinit', '--network', 'none', 'busybox', 'sh', '-c', script)
+  await host.ok('run', '-d', '--name', 'withinit', '--init', '--network', 'none', 'busybox', 'sh', '-c', script)
+  await new Promise((r) => setTimeout(r, 1500))
+  t.true((await zombies('noinit')) >= 3, 'without --init the orphans stay zombies')
+  t.is(await zombies('withinit'), 0)
+  t.is(await host.ok('exec', 'withinit', 'cat', '/proc/1/comm'), '.minirun-init')
+  // SIGTERM reaches the command through minit: 143 (not SIGKILL's 137) shows it ended on SIGTERM.
+  await host.ok('stop', '-t', '20', 'withinit')
+  t.is(JSON.parse(await host.ok('inspect', 'withinit'))[0].State.ExitCode, 143)
+  await host.ok('rm', '-f', 'noinit', 'withinit')
+  t.deepEqual(await host.leaks(), [])
+})
