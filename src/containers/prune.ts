@@ -10,6 +10,7 @@ import {removeBridgeIfUnused} from '../networks/bridge.js'
 import {leases, release} from '../networks/ipam.js'
 import {deleteElementsScript} from '../networks/nft-script.js'
 import {listNetworks} from '../networks/records.js'
+import {pruneUnusedBlobs} from '../images/store.js'
 import {listDir} from '../state/files.js'
 import {withLock} from '../state/lock.js'
 import {instanceTag, paths} from '../state/paths.js'
@@ -95,7 +96,17 @@ export async function prune(): Promise<PruneReport> {
         report.orphans.push(...stale.map((e) => `dnat ${e.map} ${e.key}`))
       }
     }
-    // 7. IP leases, then bridges nobody uses (and with the last one, the nft table).
+    // 7. Work dirs of imports and pulls whose process is gone (named <kind>-<pid>-<random>).
+    for (const name of await listDir(paths.tmp())) {
+      const pid = Number(/^[a-z]+-(\d+)-/.exec(name)?.[1] ?? 0)
+      if (pid && !isAlive(pid)) {
+        await fs.rm(path.join(paths.tmp(), name), {recursive: true, force: true})
+        report.orphans.push(`work dir tmp/${name}`)
+      }
+    }
+    // Blobs only those work dirs still held (a pull in progress holds its own by a hard link).
+    await pruneUnusedBlobs()
+    // 8. IP leases, then bridges nobody uses (and with the last one, the nft table).
     for (const net of await listNetworks()) {
       for (const [ip, owner] of await leases(net.name)) {
         if (!isLive(owner)) {

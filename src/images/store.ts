@@ -6,7 +6,8 @@ import {listDir, readJson, writeJsonAtomic} from '../state/files.js'
 import {withLock} from '../state/lock.js'
 import {paths} from '../state/paths.js'
 import {BUSYBOX_CONFIG, BUSYBOX_REF, buildBusyboxRootfs, busyboxRecipe} from './busybox.js'
-import {applyLayers, readImageSource} from './formats.js'
+import {addBlobFile, pruneBlobs} from './blobs.js'
+import {applyLayers, readImageSource, type ImageSource} from './formats.js'
 import {looksLikeId, normalizeRef, parseImageRef} from './refs.js'
 import type {ImageConfig, ImageRecord} from './types.js'
 
@@ -35,9 +36,10 @@ export async function listImages(): Promise<ImageRecord[]> {
 }
 
 /** A fresh private working dir under the store's tmp (same filesystem as images/, so rename works). */
+/** A private work dir in the store's tmp; its name carries our PID so `system prune` can tell a crashed one. */
 export async function makeWorkDir(kind: string): Promise<string> {
   await fs.mkdir(paths.tmp(), {recursive: true})
-  return fs.mkdtemp(path.join(paths.tmp(), `${kind}-`))
+  return fs.mkdtemp(path.join(paths.tmp(), `${kind}-${process.pid}-`))
 }
 
 async function removeTree(dir: string): Promise<void> {
@@ -124,12 +126,20 @@ async function ensureBusybox(): Promise<ImageRecord> {
 
 interface Registration {
   id: string
-  repoTag: string
+  /** Absent for an untagged image (a pull by digest only). */
+  repoTag?: string
   /** A dir holding rootfs/ to move into the store when the image is not there yet. */
   work?: string
   config?: ImageConfig
   created?: string
   size?: number
+  /** Layer blob digests to record (see ImageRecord.layers). */
+  layers?: string[]
+}
+
+/** Every layer blob some image record lists: what pruneBlobs keeps. */
+async function referencedBlobs(): Promise<Set<string>> {
+  return new Set((await listImages()).flatMap((r) => r.layers ?? []))
 }
 
 /**
@@ -154,24 +164,32 @@ async function register(reg: Registration): Promise<ImageRecord> {
           config: reg.config,
           created: reg.created ?? new Date().toISOString(),
           size: reg.size ?? 0,
+          ...(reg.layers && reg.layers.length > 0 ? {layers: reg.layers} : {}),
         }
         await writeJsonAtomic(path.join(reg.work, RECORD), rec)
         await fs.mkdir(paths.images(), {recursive: true})
         await fs.rename(reg.work, dir)
       }
+      if (!rec.layers && reg.layers && reg.layers.length > 0) {
+        rec.layers = reg.layers
+        await writeRecord(rec)
+      }
+      if (reg.repoTag === undefined) return rec
+      const repoTag = reg.repoTag
       for (const other of await listImages()) {
-        if (other.id === rec.id || !other.repoTags.includes(reg.repoTag)) continue
-        other.repoTags = other.repoTags.filter((t) => t !== reg.repoTag)
+        if (other.id === rec.id || !other.repoTags.includes(repoTag)) continue
+        other.repoTags = other.repoTags.filter((t) => t !== repoTag)
         if (other.repoTags.length === 0 && (await containersUsing(other.id)).length === 0) {
           trash.push(await moveToTrash(other.id))
         } else {
           await writeRecord(other)
         }
       }
-      if (!rec.repoTags.includes(reg.repoTag)) {
-        rec.repoTags = [...rec.repoTags, reg.repoTag]
+      if (!rec.repoTags.includes(repoTag)) {
+        rec.repoTags = [...rec.repoTags, repoTag]
         await writeRecord(rec)
       }
+      if (trash.length > 0) await pruneBlobs(await referencedBlobs())
       return rec
     })
   } finally {
@@ -197,16 +215,44 @@ export async function importImage(source: string, ref: string, opts: ImportOptio
   if (parsed.digest) throw new UserError(`cannot import as "${ref}": give NAME[:TAG], not a digest`)
   const repoTag = `${parsed.name}:${parsed.tag}`
   const work = await makeWorkDir('import')
+  const layers: string[] = []
   try {
     const image = await readImageSource(source, path.join(work, 'source'), opts)
-    if (await readRecord(image.id)) return await register({id: image.id, repoTag})
-    const unpacked = path.join(work, 'image')
-    const rootfs = path.join(unpacked, 'rootfs')
-    await applyLayers(image, rootfs, opts)
-    return await register({id: image.id, repoTag, work: unpacked, config: image.config, created: image.created, size: await treeSize(rootfs)})
+    // Imported layers join the shared blob cache too, so a later pull naming them skips the download.
+    for (const file of image.layers) layers.push(await addBlobFile(file, path.join(work, 'blobs')))
+    return await installImage(image, repoTag, work, layers, opts)
+  } catch (error) {
+    await removeTree(work)
+    await pruneUnusedBlobs(new Set(layers)).catch(() => {})
+    throw error
   } finally {
     await removeTree(work)
   }
+}
+
+/** True when the store has the image with this id (64 hex). */
+export async function hasImage(id: string): Promise<boolean> {
+  return (await readRecord(id)) !== undefined
+}
+
+/**
+ * Unpack an image whose layer files are ready (an import, a pull) unless the store has it, then
+ * tag it (no tag: untagged). `work` is the caller's private dir from makeWorkDir, removed by the
+ * caller; `layers` are the image's blob digests in the shared cache.
+ */
+export async function installImage(image: ImageSource, repoTag: string | undefined, work: string, layers: string[], opts: ImportOptions = {}): Promise<ImageRecord> {
+  if (await readRecord(image.id)) return register({id: image.id, repoTag, layers})
+  const unpacked = path.join(work, 'image')
+  const rootfs = path.join(unpacked, 'rootfs')
+  await applyLayers(image, rootfs, opts)
+  return register({id: image.id, repoTag, work: unpacked, config: image.config, created: image.created, size: await treeSize(rootfs), layers})
+}
+
+/** After a failed pull: drop the blobs it stored that no image lists (a failed pull leaves nothing). */
+export async function pruneUnusedBlobs(only?: Set<string>): Promise<void> {
+  await withLock(async () => {
+    await pruneBlobs(await referencedBlobs(), only)
+  })
 }
 
 export interface RemoveOptions {
@@ -245,6 +291,8 @@ export async function removeImage(ref: string, opts: RemoveOptions = {}): Promis
         if (users.length === 0) {
           trash.push(await moveToTrash(rec.id))
           done.push(`Deleted: ${rec.id}`)
+          // Layer blobs only this image used go with it (the cache is shared; see blobs.ts).
+          await pruneBlobs(await referencedBlobs())
         } else {
           await writeRecord({...rec, repoTags: []})
         }

@@ -1,6 +1,8 @@
 // What the rest of minirun knows about an image. The store lives under $MINIRUN_ROOT/images/<id>/:
 //   image.json  (this record)      rootfs/  (all layers applied in order, unpacked once)
 // Containers never copy rootfs/: it is the read-only lowerdir of each container's overlay.
+// Layer blobs (pulled or imported) are kept once, shared, in $MINIRUN_ROOT/blobs/sha256/ (blobs.ts);
+// rootfs/ stays flattened per image (why: see blobs.ts).
 export interface ImageConfig {
   Env?: string[]
   Cmd?: string[]
@@ -21,4 +23,10 @@ export interface ImageRecord {
   created: string
   /** Bytes on disk of rootfs. */
   size: number
+  /**
+   * Digests ("sha256:<hex>") of the image's layer blobs, bottom first, kept once in the shared
+   * cache $MINIRUN_ROOT/blobs/sha256/ (images/blobs.ts); `image rm` deletes blobs no image lists.
+   * Absent on records written before the cache existed and on plain rootfs imports.
+   */
+  layers?: string[]
 }
