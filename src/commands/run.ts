@@ -31,6 +31,7 @@ export default class Run extends Command {
     init: Flags.boolean({description: 'run an init process as PID 1 that reaps zombies'}),
     memory: Flags.string({char: 'm', description: 'memory limit (bytes, or with k/m/g)'}),
     'pids-limit': Flags.integer({description: 'maximum number of processes'}),
+    cpus: Flags.string({description: 'CPU time limit in CPUs, e.g. 0.5'}),
     'cap-add': Flags.string({multiple: true, multipleNonGreedy: true, description: 'add a Linux capability'}),
     'cap-drop': Flags.string({multiple: true, multipleNonGreedy: true, description: 'drop a Linux capability'}),
     privileged: Flags.boolean({description: 'all capabilities, writable /sys, no no_new_privs'}),
@@ -71,6 +72,7 @@ export default class Run extends Command {
       init: flags.init,
       memory: flags.memory ? parseBytes(flags.memory) : undefined,
       pidsLimit: flags['pids-limit'],
+      cpus: flags.cpus === undefined ? undefined : parseCpus(flags.cpus),
       pod: flags.pod,
       warn: (m) => process.stderr.write(m + '\n'),
     }).catch((error) => {
@@ -81,6 +83,11 @@ export default class Run extends Command {
     if (flags.detach) this.log(rec.id)
     else process.exitCode = exitCode
   }
+}
+
+function parseCpus(v: string): number {
+  if (!/^\d+(\.\d+)?$/.test(v.trim())) throw new UserError(`invalid --cpus "${v}": use a number of CPUs, e.g. 0.5`)
+  return Number(v)
 }
 
 export function parseBytes(v: string): number {

@@ -15,7 +15,8 @@ import {expandEnv, parseVolume, validateName} from '../networks/names.js'
 import {checkDuplicates, parseExposedPorts, parsePublish, type PortMapping} from '../networks/ports.js'
 import {readPod} from '../pods/records.js'
 import {withLock} from '../state/lock.js'
-import {paths} from '../state/paths.js'
+import {cgroupPlan, createCgroups, removeCgroups, validateLimits, type Limits} from '../kernel/cgroups.js'
+import {instanceTag, paths} from '../state/paths.js'
 import {effectiveCaps} from './capabilities.js'
 import {writeEtcFiles} from './etc.js'
 import {findContainer, listContainers} from './find.js'
@@ -49,6 +50,7 @@ export interface RunRequest {
   init: boolean
   memory?: number
   pidsLimit?: number
+  cpus?: number
   pod?: string
   /** this container is the pause container of that pod */
   infraOf?: string
@@ -147,6 +149,7 @@ export async function createContainer(req: RunRequest, rb: Rollback): Promise<Co
       init: req.init,
       memory: req.memory,
       pidsLimit: req.pidsLimit,
+      cpus: req.cpus,
       pod: req.pod ?? req.infraOf,
       detached: req.detach,
     },
@@ -167,6 +170,7 @@ export async function createContainer(req: RunRequest, rb: Rollback): Promise<Co
     networks: {},
   }
   effectiveCaps(req.capAdd, req.capDrop, req.privileged) // validates the names before anything is made
+  validateLimits(limitsOf(rec))
 
   // 1. The record, under the store lock so two runs cannot take the same name.
   phase('state', 'container record')
@@ -183,12 +187,20 @@ export async function createContainer(req: RunRequest, rb: Rollback): Promise<Co
     await writeRecord(rec)
   })
 
-  // 2. The root filesystem: an overlay on the image, never a copy.
+  // 2. Resource limits: cgroups the stage script joins before the command starts.
+  const plan = cgroupPlan(id, instanceTag(), limitsOf(rec))
+  if (plan.leaves.length > 0) {
+    phase('launch', 'resource limits')
+    rb.push('cgroups', () => removeCgroups(plan))
+    await createCgroups(plan)
+  }
+
+  // 3. The root filesystem: an overlay on the image, never a copy.
   phase('image', 'container root filesystem')
   rb.push('overlay', () => unmount(rec.rootfs.merged))
   await mountOverlay(rec.rootfs.lower, rec.rootfs.upper, rec.rootfs.work, rec.rootfs.merged)
 
-  // 3. The network namespace and what is wired into it.
+  // 4. The network namespace and what is wired into it.
   if (mode.kind === 'host') {
     rec.hostConfig.networkMode = 'host'
   } else if (mode.kind === 'container') {
@@ -222,6 +234,10 @@ export async function createContainer(req: RunRequest, rb: Rollback): Promise<Co
   await writeEtcFiles(rec)
   await withLock(() => writeRecord(rec))
   return rec
+}
+
+export function limitsOf(rec: ContainerRecord): Limits {
+  return {memory: rec.hostConfig.memory, pidsLimit: rec.hostConfig.pidsLimit, cpus: rec.hostConfig.cpus}
 }
 
 /** Image Env first, then -e: a later KEY replaces an earlier one. */

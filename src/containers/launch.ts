@@ -33,6 +33,8 @@ export interface StageSpec {
   tty: boolean
   /** host path of minit: run the command under it (--init) */
   init?: string
+  /** shell lines that move the stage into the container's cgroups (before anything else runs) */
+  cgroupJoin?: string[]
 }
 
 /** Where --init's binary is bind-mounted: on the container's private /dev tmpfs, not in its image. */
@@ -55,6 +57,7 @@ export function stageScript(s: StageSpec): string {
   const q = shellQuote
   const lines = [
     'set -e',
+    ...(s.cgroupJoin ?? []),
     'mount --make-rprivate /',
     `mount -t proc -o nosuid,nodev,noexec proc ${q(s.proc)}`,
     `mount -t tmpfs -o nosuid,mode=755,size=65536k tmpfs ${q(s.dev)}`,

@@ -10,10 +10,11 @@ import {phase, spawnAttached, spawnDetached} from '../kernel/runner.js'
 import {detachNetwork} from '../networks/attach.js'
 import {readJson} from '../state/files.js'
 import {withLock} from '../state/lock.js'
-import {paths} from '../state/paths.js'
+import {cgroupPlan, joinLines, oomKilled, removeCgroups} from '../kernel/cgroups.js'
+import {instanceTag, paths} from '../state/paths.js'
 import {resolveInRoot, ensureMountPoint} from '../util/scoped-path.js'
 import {effectiveCaps} from './capabilities.js'
-import {createContainer, type RunRequest} from './create.js'
+import {createContainer, limitsOf, type RunRequest} from './create.js'
 import {etcFile, refreshHosts} from './etc.js'
 import {findContainer, listContainers} from './find.js'
 import {launchArgv, type LaunchSpec, type Mount} from './launch.js'
@@ -144,6 +145,7 @@ async function launchSpec(rec: ContainerRecord): Promise<LaunchSpec> {
     privileged: rec.hostConfig.privileged,
     tty: rec.config.tty,
     init: rec.hostConfig.init ? await initBinary() : undefined,
+    cgroupJoin: joinLines(cgroupPlan(rec.id, instanceTag(), limitsOf(rec))),
     argv: rec.config.argv,
     caps: effectiveCaps(rec.hostConfig.capAdd, rec.hostConfig.capDrop, rec.hostConfig.privileged),
     netns: rec.netns ?? undefined,
@@ -202,6 +204,11 @@ export async function cleanupContainer(id: string, exitCode?: number): Promise<v
 }
 
 async function releaseKernelState(rec: ContainerRecord): Promise<void> {
+  const plan = cgroupPlan(rec.id, instanceTag(), limitsOf(rec))
+  if (plan.leaves.length > 0) {
+    if (await oomKilled(plan)) rec.state.oomKilled = true
+    await removeCgroups(plan)
+  }
   if (!rec.netnsOwner) {
     for (const [name, att] of Object.entries(rec.networks)) await detachNetwork(rec, name, att)
     if (rec.netns) await deleteNetns(rec.netns)

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
+import {listCgroupIds, planForRemoval, removeCgroups} from '../kernel/cgroups.js'
 import {links, deleteLink} from '../kernel/ip.js'
 import {deleteNetns} from '../kernel/netns.js'
 import {applyNft, readTable} from '../kernel/nft.js'
@@ -94,6 +95,13 @@ export async function prune(): Promise<PruneReport> {
       if (stale.length > 0) {
         await applyNft(deleteElementsScript(tag, stale), 'orphaned DNAT entries: their containers are gone')
         report.orphans.push(...stale.map((e) => `dnat ${e.map} ${e.key}`))
+      }
+    }
+    // Cgroups of containers that are gone.
+    for (const id of await listCgroupIds(tag)) {
+      if (!isLive(id)) {
+        await removeCgroups(planForRemoval(id, tag))
+        report.orphans.push(`cgroup ${id.slice(0, 12)}`)
       }
     }
     // 7. Work dirs of imports and pulls whose process is gone (named <kind>-<pid>-<random>).

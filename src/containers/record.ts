@@ -58,6 +58,7 @@ export interface ContainerRecord {
     init: boolean
     memory?: number
     pidsLimit?: number
+    cpus?: number
     pod?: string
     detached: boolean
   }
@@ -75,6 +76,8 @@ export interface ContainerRecord {
     /** host PID of the shell supervisor of a detached container */
     supervisorPid: number
     exitCode: number
+    /** the kernel's OOM killer killed a process of its memory cgroup */
+    oomKilled?: boolean
     startedAt: string
     finishedAt: string
     error: string
