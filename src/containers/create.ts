@@ -13,6 +13,7 @@ import {attachNetwork, ensureNetworkReady} from '../networks/attach.js'
 import {parseNetworkMode} from '../networks/mode.js'
 import {expandEnv, parseVolume, validateName} from '../networks/names.js'
 import {checkDuplicates, parseExposedPorts, parsePublish, type PortMapping} from '../networks/ports.js'
+import {parseIp} from '../networks/cidr.js'
 import {readPod} from '../pods/records.js'
 import {withLock} from '../state/lock.js'
 import {cgroupPlan, createCgroups, removeCgroups, validateLimits, type Limits} from '../kernel/cgroups.js'
@@ -73,6 +74,7 @@ function validate(req: RunRequest) {
   if (req.ip !== undefined && mode.kind !== 'network') {
     throw new UserError(`--ip needs a bridge or macvlan network, not --network ${req.network}`)
   }
+  if (req.ip !== undefined) parseIp(req.ip)
   return {env, binds, mode, specs}
 }
 

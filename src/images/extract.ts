@@ -388,6 +388,7 @@ export async function extractTar(file: string, dest: string, opts: ExtractOption
       cb(null, chunk)
     },
   })
+  let tarBytes = 0
   const input = createReadStream(file)
   const source: Readable =
     compression === 'gzip' ? pipeline(input, counter, createGunzip(), () => {}) : pipeline(input, counter, () => {})
@@ -395,6 +396,7 @@ export async function extractTar(file: string, dest: string, opts: ExtractOption
     for await (const chunk of source as AsyncIterable<Buffer>) {
       if (failure) break
       if (!sawData && chunk.some((b) => b !== 0)) sawData = true
+      tarBytes += chunk.length
       if (!parser.write(chunk)) await Promise.race([once(parser, 'drain'), failed])
     }
   } catch (error) {
@@ -402,6 +404,9 @@ export async function extractTar(file: string, dest: string, opts: ExtractOption
   } finally {
     source.destroy()
   }
+  // node-tar keeps a cut-off header to itself: a tar is whole 512-byte blocks, and not nothing.
+  if (!failure && tarBytes === 0) fail(new UserError(`archive ${label} is empty: it is not a tar archive`))
+  if (!failure && tarBytes % 512 !== 0) fail(corrupt(label, 'it ends in the middle of a 512-byte block'))
   if (!failure) {
     parser.end()
     await Promise.race([ended, failed])

@@ -31,6 +31,18 @@ export async function bridgeExists(name: string): Promise<boolean> {
   return (JSON.parse(res.stdout) as IpLink[])[0]?.linkinfo?.info_kind === 'bridge'
 }
 
+/** A bridge as `ip` sees it: whether it exists (as a bridge), is up, and its IPv4 addresses (a.b.c.d/p). */
+export async function bridgeState(name: string): Promise<{exists: boolean; up: boolean; addrs: string[]}> {
+  const res = await run(['ip', '-d', '-j', 'addr', 'show', 'dev', name], {quiet: true, allowFail: true})
+  const link = res.exitCode === 0 && res.stdout.trim() ? (JSON.parse(res.stdout) as Array<IpLink & {flags?: string[]; addr_info?: Array<{family: string; local: string; prefixlen: number}>}>)[0] : undefined
+  if (!link || link.linkinfo?.info_kind !== 'bridge') return {exists: false, up: false, addrs: []}
+  return {
+    exists: true,
+    up: link.flags?.includes('UP') ?? false,
+    addrs: (link.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`),
+  }
+}
+
 /** Delete a link if it exists (idempotent teardown). */
 export async function deleteLink(name: string, why?: string): Promise<void> {
   if (!(await linkExists(name))) return

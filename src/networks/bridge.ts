@@ -1,6 +1,6 @@
 import type {NetworkAttachment} from '../containers/record.js'
 import {UserError} from '../errors.js'
-import {bridgeExists, deleteLink, hostRoutes, linkExists, setSysctl} from '../kernel/ip.js'
+import {bridgeExists, bridgeState, deleteLink, hostRoutes, linkExists, setSysctl} from '../kernel/ip.js'
 import {inNetns} from '../kernel/netns.js'
 import {applyNft, readTable} from '../kernel/nft.js'
 import type {Rollback} from '../kernel/rollback.js'
@@ -11,7 +11,7 @@ import {DEFAULT_POOL, findOverlap, firstHost, parseCidr, pickFreeSubnet, type Ci
 import type {Endpoint, NetworkDriver} from './driver.js'
 import {allocate, leases, release} from './ipam.js'
 import {macFromIp} from './mac.js'
-import {baseTableScript, deleteNetworkRulesScript, deleteTableScript, networkRulesScript} from './nft-script.js'
+import {baseTableScript, deleteNetworkRulesScript, deleteTableScript, networkComment, networkRulesScript} from './nft-script.js'
 import {publishPorts, unpublishPorts} from './publish.js'
 import {listNetworks, networkId, readNetwork, writeNetwork, type NetworkRecord} from './records.js'
 
@@ -77,24 +77,35 @@ export async function ensureDefaultBridge(): Promise<NetworkRecord> {
   })
 }
 
-/** Bridge, gateway address, forwarding and the network's NAT rules; idempotent. */
+/**
+ * Bridge, gateway address, forwarding and the network's NAT rules. Each piece is checked and
+ * made on its own, so a run killed half-way (bridge made, rules not yet) is completed by the next.
+ */
 async function ensureBridge(net: NetworkRecord, rb: Rollback): Promise<void> {
   const br = net.bridge!
-  if (await bridgeExists(br)) return
+  const tag = instanceTag()
+  const gateway = `${net.gateway}/${parseCidr(net.subnet!).prefix}`
+  const nat = {name: net.name, subnet: net.subnet!, bridge: br}
+  const wantRules = networkRulesScript(tag, nat).split('\n').filter((l) => l.startsWith('add rule')).length
+  const [state, table] = [await bridgeState(br), await readTable(tag)]
+  const haveRules = table?.rules.filter((r) => r.comment === networkComment(net.name)).length ?? 0
+  if (state.exists && state.up && state.addrs.includes(gateway) && table && haveRules === wantRules) return
+
   phase('driver', `bridge ${br} for network ${net.name}`)
-  const subnet = parseCidr(net.subnet!)
-  rb.push('bridge', () => removeBridge(net))
-  await run(['ip', 'link', 'add', br, 'type', 'bridge'], {why: `the virtual switch of network ${net.name}`})
-  await run(['ip', 'addr', 'add', `${net.gateway}/${subnet.prefix}`, 'dev', br], {why: 'the gateway address containers route through'})
-  await run(['ip', 'link', 'set', br, 'up'])
+  if (!state.exists) {
+    rb.push('bridge', () => removeBridge(net))
+    await run(['ip', 'link', 'add', br, 'type', 'bridge'], {why: `the virtual switch of network ${net.name}`})
+  }
+  if (!state.addrs.includes(gateway)) await run(['ip', 'addr', 'add', gateway, 'dev', br], {why: 'the gateway address containers route through'})
+  if (!state.up) await run(['ip', 'link', 'set', br, 'up'])
   await setSysctl('net.ipv4.ip_forward', '1', 'route packets between the bridge and the host')
   // 127.0.0.1 → published port: DNAT to the container needs loopback-sourced packets routable on the bridge.
   await setSysctl(`net.ipv4.conf.${br}.route_localnet`, '1', 'let -p answer on 127.0.0.1 (DNAT from loopback)')
-  const tag = instanceTag()
-  if (!(await readTable(tag))) await applyNft(baseTableScript(tag), "minirun's own nftables table: NAT chains and the published-ports maps")
+  if (!table) await applyNft(baseTableScript(tag), "minirun's own nftables table: NAT chains and the published-ports maps")
   // Rules a crash left behind are replaced, not duplicated.
-  const existing = (await readTable(tag))?.rules ?? []
-  await applyNft(networkRulesScript(tag, {name: net.name, subnet: net.subnet!, bridge: br}, existing), `MASQUERADE for ${net.subnet} leaving through anything but ${br}`)
+  if (haveRules !== wantRules) {
+    await applyNft(networkRulesScript(tag, nat, table?.rules ?? []), `MASQUERADE for ${net.subnet} leaving through anything but ${br}`)
+  }
 }
 
 async function removeBridge(net: NetworkRecord): Promise<void> {

@@ -54,11 +54,11 @@ export async function leases(network: string): Promise<Map<string, string>> {
 /** Lease an address on `network` to `owner`. Caller holds withLock(). */
 export async function allocate(network: string, subnet: Cidr, gateway: string, owner: string, requested?: string, range?: Cidr): Promise<string> {
   const dir = paths.ipam(network)
-  await fs.mkdir(dir, {recursive: true})
   const used = new Set((await leases(network)).keys())
   // A lease file that appears between listing and creating (someone ignoring the lock) is skipped.
   for (;;) {
     const ip = pickAddress(network, subnet, gateway, used, requested, range)
+    await fs.mkdir(dir, {recursive: true}) // only once there is something to lease: a refusal leaves nothing
     try {
       await fs.writeFile(path.join(dir, ip), owner, {flag: 'wx'})
       return ip
@@ -74,6 +74,7 @@ export async function release(network: string, owner: string): Promise<void> {
   for (const [ip, o] of await leases(network)) {
     if (o === owner) await fs.rm(path.join(paths.ipam(network), ip), {force: true})
   }
+  await fs.rmdir(paths.ipam(network)).catch(() => {}) // gone with the last lease
 }
 
 /** Drop all leases of `network` (network rm). Idempotent. Caller holds withLock(). */

@@ -1,6 +1,6 @@
 import {UserError} from '../errors.js'
 import {withLock} from '../state/lock.js'
-import {checkSubnetFree, removeBridgeIfUnused, takenSubnets} from './bridge.js'
+import {checkSubnetFree, ensureDefaultBridge, removeBridgeIfUnused, takenSubnets} from './bridge.js'
 import {contains, DEFAULT_POOL, firstHost, parseCidr, parseIp, pickFreeSubnet} from './cidr.js'
 import {releaseAll} from './ipam.js'
 import {validateName} from './names.js'
@@ -53,6 +53,9 @@ export async function createNetwork(req: CreateRequest): Promise<NetworkRecord> 
   }
   const requested = req.subnet !== undefined ? parseCidr(req.subnet) : undefined
   if (req.gateway !== undefined && !requested) throw new UserError('--gateway needs --subnet')
+  // The default bridge always exists for Docker (docker0): give it its subnet now, so a new
+  // network cannot take an overlapping one before the first container arrives.
+  await ensureDefaultBridge()
   return withLock(async () => {
     await assertNameFree(req.name)
     let subnet = requested

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {runContainer} from '../containers/lifecycle.js'
+import {resolveImage} from '../images/store.js'
 import {UserError} from '../errors.js'
 import {planPod} from './manifest.js'
 import {createPod, removePod} from './pods.js'
@@ -19,6 +20,8 @@ export async function playPod(file: string, warn: (m: string) => void): Promise<
       throw new UserError(`volume ${v.name}: hostPath ${v.hostPath} does not exist; create it first`)
     }
   }
+  // Every image must resolve before anything is made.
+  for (const c of plan.containers) await resolveImage(c.image)
   const pod = await createPod({name: plan.name, publish: plan.publish, warn})
   const ids: string[] = []
   try {

@@ -1,0 +1,240 @@
+import test, {type ExecutionContext} from 'ava'
+import fs from 'node:fs'
+import path from 'node:path'
+import {TestHost} from '../helpers/host.js'
+import {gzip, snapshot, tarArchive, type TarEntry} from '../helpers/tarballs.js'
+
+// Issue 7: the hostile-input catalogue. Every malformed input, driven through the real CLI,
+// must give exactly one line on stderr starting "Error: ", no stack trace, a non-zero exit,
+// and change nothing: a sentinel directory outside the store (the files an attacker would
+// like to reach) is byte-for-byte the same, the store holds the same records, and the kernel
+// carries nothing of minirun (host.leaks()).
+
+let host: TestHost
+let sentinel = ''
+let files = ''
+test.before(async () => {
+  host = await TestHost.create('hostile')
+  sentinel = path.join(host.dir, 'sentinel')
+  files = path.join(host.dir, 'inputs')
+  fs.mkdirSync(path.join(sentinel, 'etc'), {recursive: true})
+  fs.mkdirSync(files)
+  fs.writeFileSync(path.join(sentinel, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\n')
+  fs.writeFileSync(path.join(sentinel, 'secret'), 'do not touch\n')
+  fs.mkdirSync(path.join(sentinel, 'victim'))
+  // the store exists (image resolved once) before the catalogue starts
+  await host.ok('run', '--rm', '--network', 'none', 'busybox', 'true')
+})
+test.after.always(async () => {
+  await host?.close()
+})
+
+/** Names in the store that a failed command must not add or remove (records, leases, images). */
+function storeListing(): string[] {
+  const out: string[] = []
+  const walk = (dir: string, rel: string, depth: number) => {
+    for (const name of fs.readdirSync(dir).sort()) {
+      const r = rel ? `${rel}/${name}` : name
+      // The default network's record is written the first time anything needs its subnet (Docker's
+      // docker0 exists from the daemon's start): it is not a half-made object.
+      if (r === 'store.lock' || r === 'networks/bridge.json') continue
+      const p = path.join(dir, name)
+      const isDir = fs.lstatSync(p).isDirectory()
+      // a dir made on demand and left empty (but for the default network's record) is not state
+      if (isDir && fs.readdirSync(p).filter((n) => `${r}/${n}` !== 'networks/bridge.json').length === 0) continue
+      out.push(r)
+      if (depth < 2 && isDir) walk(p, r, depth + 1)
+    }
+  }
+  if (fs.existsSync(host.root)) walk(host.root, '', 0)
+  return out
+}
+
+async function refused(t: ExecutionContext, args: string[], msg?: RegExp): Promise<void> {
+  const before = {sentinel: await snapshot(sentinel), store: storeListing()}
+  const r = await host.mr(...args)
+  t.not(r.exitCode, 0, `exit code (stdout: ${r.stdout})`)
+  const lines = r.stderr.split('\n').filter((l) => l.trim() !== '')
+  t.is(lines.length, 1, `exactly one line on stderr:\n${r.stderr}`)
+  t.regex(lines[0] ?? '', /^Error: \S/)
+  if (msg) t.regex(lines[0] ?? '', msg)
+  t.notRegex(r.stderr, /\bat .+\.[jt]s:\d+|node:internal|TypeError|ReferenceError|ZodError|undefined/, 'no stack trace, no internals')
+  t.deepEqual(await snapshot(sentinel), before.sentinel, 'nothing outside the store changed')
+  t.deepEqual(storeListing(), before.store, 'no record, lease or image was added or removed')
+  t.deepEqual(await host.leaks(), [])
+}
+
+const run = (...a: string[]) => ['run', '--rm', ...a, 'busybox', 'true']
+const file = (name: string, data: string | Buffer) => {
+  const p = path.join(files, name)
+  fs.writeFileSync(p, data)
+  return p
+}
+
+// ── port specs ─────────────────────────────────────────────────────────────
+const ports = ['abc', '70000:80', '80:70000', '-1:80', '80:', '::', '1.2.3.4.5:18120:80', '999.1.1.1:18120:80', '18120:80/sctp', '18120:80/tcp/udp', '18125-18120:80', '18120:80:80:80', '', '18120:0', '0x50:80', '18120:80/']
+for (const p of ports) test.serial(`-p ${JSON.stringify(p)}`, (t) => refused(t, run('-p', p)))
+test.serial('-p the same host port twice', (t) => refused(t, run('-p', '18121:80', '-p', '18121:81')))
+
+// ── CIDRs, gateways, network names and options ──────────────────────────────
+const nets: Array<[string, string[]]> = [
+  ['prefix /33', ['--subnet', '10.30.0.0/33']],
+  ['octet 300', ['--subnet', '10.30.0.300/24']],
+  ['not an address', ['--subnet', 'abc']],
+  ['no prefix', ['--subnet', '10.30.0.0']],
+  ['negative prefix', ['--subnet', '10.30.0.0/-1']],
+  ['host bits set', ['--subnet', '10.30.0.1/24']],
+  ['IPv6', ['--subnet', 'fd00::/64']],
+  ['the whole internet', ['--subnet', '0.0.0.0/0']],
+  ['overlaps the default bridge', ['--subnet', '172.17.5.0/24']],
+  ['gateway outside the subnet', ['--subnet', '10.31.0.0/24', '--gateway', '10.32.0.1']],
+  ['gateway not an address', ['--subnet', '10.31.0.0/24', '--gateway', 'gw']],
+  ['gateway without subnet', ['--gateway', '10.31.0.1']],
+  ['unknown driver', ['-d', 'overlay']],
+  ['unknown option', ['-o', 'bogus=1']],
+  ['option without value', ['-o', 'novalue']],
+  ['bridge name too long', ['-o', 'com.docker.network.bridge.name=abcdefghijklmnopq']],
+  ['bridge name with a slash', ['-o', 'com.docker.network.bridge.name=a/b']],
+  ['macvlan without a parent that exists', ['-d', 'macvlan', '-o', 'parent=nosuchif0']],
+]
+for (const [title, flags] of nets) {
+  test.serial(`network create: ${title}`, async (t) => {
+    t.teardown(() => host.mr('network', 'rm', 'hostile-net')) // if it was wrongly accepted, do not cascade
+    await refused(t, ['network', 'create', ...flags, 'hostile-net'])
+  })
+}
+for (const name of ['bad name', '../up', 'a/b', 'x', 'n'.repeat(300), 'bridge', 'host', 'none', '.hidden']) {
+  test.serial(`network create name ${JSON.stringify(name.slice(0, 20))}`, (t) => refused(t, ['network', 'create', name]))
+}
+
+// ── run: network modes, --ip, env, volumes, names, capabilities, limits ────
+const runs: Array<[string, string[]]> = [
+  ['--network container:nosuch', run('--network', 'container:nosuch')],
+  ['--network container:', run('--network', 'container:')],
+  ['--network nosuchnet', run('--network', 'nosuchnet')],
+  ['--network host:x', run('--network', 'host:x')],
+  ['--network ../../etc', run('--network', '../../etc')],
+  ['--ip not an address', run('--ip', 'abc')],
+  ['--ip outside the subnet', run('--ip', '10.200.0.5')],
+  ['--ip the gateway', run('--ip', '172.17.0.1')],
+  ['--ip the broadcast address', run('--ip', '172.17.255.255')],
+  ['--ip with --network none', run('--network', 'none', '--ip', '172.17.0.9')],
+  ['-p with --network none', run('--network', 'none', '-p', '18122:80')],
+  ['-e =value', run('-e', '=value')],
+  ['-v relative source', run('-v', 'relative:/x')],
+  ['-v missing source', run('-v', '/nonexistent/dir:/x')],
+  ['-v relative target', run('-v', '/tmp:relative')],
+  ['-v bogus mode', run('-v', '/tmp:/x:bogus')],
+  ['-v onto /', run('-v', '/tmp:/')],
+  ['-v empty', run('-v', '')],
+  ['-v source only', run('-v', '/tmp')],
+  ['-v empty source', run('-v', ':/x')],
+  ['-v target escaping with ..', run('-v', '/tmp:/../../../etc')],
+  ['--name with a space', run('--name', 'bad name')],
+  ['--name with a slash', run('--name', 'a/b')],
+  ['--name too long', run('--name', 'c'.repeat(300))],
+  ['--name starting with a dot', run('--name', '.dot')],
+  ['--cap-add BOGUS', run('--cap-add', 'BOGUS')],
+  ['--cap-drop BOGUS', run('--cap-drop', 'BOGUS')],
+  ['--memory abc', run('--memory', 'abc')],
+  ['--memory -5m', run('--memory', '-5m')],
+  ['--pids-limit abc', run('--pids-limit', 'abc')],
+  ['-w relative', run('-w', 'relative/dir')],
+  ['unknown image', ['run', '--rm', 'nosuchimage:latest', 'true']],
+  ['image name with ..', ['run', '--rm', '../../etc', 'true']],
+  ['missing command', ['run', '--rm', '--network', 'none', 'busybox', '/no/such/cmd']],
+]
+for (const [title, args] of runs) test.serial(`run ${title}`, (t) => refused(t, args))
+
+// ── Pod manifests ───────────────────────────────────────────────────────────
+const pod = (spec: string) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: hostile-pod\nspec:\n${spec}`
+const manifests: Array<[string, string]> = [
+  ['not YAML', 'apiVersion: v1\nkind: Pod\n  metadata: [\n'],
+  ['a YAML list', '- a\n- b\n'],
+  ['kind Deployment', 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec: {}\n'],
+  ['apiVersion v2', 'apiVersion: v2\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: busybox\n'],
+  ['no metadata.name', 'apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: busybox\n'],
+  ['bad pod name', 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: "../../etc"\nspec:\n  containers:\n  - name: a\n    image: busybox\n'],
+  ['no containers', pod('  containers: []\n')],
+  ['container without image', pod('  containers:\n  - name: a\n')],
+  ['bad container name', pod('  containers:\n  - name: "a b"\n    image: busybox\n')],
+  ['duplicate container names', pod('  containers:\n  - name: a\n    image: busybox\n  - name: a\n    image: busybox\n')],
+  ['hostPort 70000', pod('  containers:\n  - name: a\n    image: busybox\n    ports:\n    - containerPort: 80\n      hostPort: 70000\n')],
+  ['containerPort a string', pod('  containers:\n  - name: a\n    image: busybox\n    ports:\n    - containerPort: http\n')],
+  ['protocol SCTP', pod('  containers:\n  - name: a\n    image: busybox\n    ports:\n    - containerPort: 80\n      hostPort: 18123\n      protocol: SCTP\n')],
+  ['relative hostPath', pod('  containers:\n  - name: a\n    image: busybox\n    volumeMounts:\n    - name: v\n      mountPath: /v\n  volumes:\n  - name: v\n    hostPath:\n      path: relative/dir\n')],
+  ['mount of an undeclared volume', pod('  containers:\n  - name: a\n    image: busybox\n    volumeMounts:\n    - name: nope\n      mountPath: /v\n')],
+  ['relative mountPath', pod('  containers:\n  - name: a\n    image: busybox\n    volumeMounts:\n    - name: v\n      mountPath: v\n  volumes:\n  - name: v\n    emptyDir: {}\n')],
+  ['env without a name', pod('  containers:\n  - name: a\n    image: busybox\n    env:\n    - value: x\n')],
+  ['unknown image', pod('  containers:\n  - name: a\n    image: nosuchimage\n')],
+  ['a YAML bomb', `a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\nkind: Pod\n`],
+]
+manifests.forEach(([title, yaml], i) => test.serial(`pod play: ${title}`, (t) => refused(t, ['pod', 'play', file(`pod-${i}.yaml`, yaml)])))
+test.serial('pod play: a file that does not exist', (t) => refused(t, ['pod', 'play', path.join(files, 'missing.yaml')]))
+
+// ── image archives ──────────────────────────────────────────────────────────
+const ok: TarEntry[] = [{name: 'bin/', type: 'dir'}, {name: 'bin/hello', data: 'hi', mode: 0o755}]
+// Designed to be contained rather than refused (as tar and Docker do): absolute names land
+// inside the image, symlinks are resolved with the image as "/", device nodes are skipped.
+const containedArchives: Array<[string, () => Buffer]> = [
+  ['absolute path into the sentinel', () => tarArchive([...ok, {name: `${sentinel}/secret`, data: 'owned'}])],
+  ['symlink escape, then a file through it', () => tarArchive([...ok, {name: 'esc', type: 'symlink', linkname: sentinel}, {name: 'esc/secret', data: 'owned'}])],
+  ['relative symlink escape, then a file through it', () => tarArchive([{name: 'd/', type: 'dir'}, {name: 'd/up', type: 'symlink', linkname: '../../../../../../../../..' + sentinel}, {name: 'd/up/etc/passwd', data: 'owned'}])],
+  ['a char device node', () => tarArchive([...ok, {name: 'mem', type: 'char', data: ''}])],
+  ['a block device node', () => tarArchive([...ok, {name: 'disk', type: 'block'}])],
+]
+const archives: Array<[string, () => Buffer]> = [
+  ['path traversal ../', () => tarArchive([...ok, {name: '../escape', data: 'x'}])],
+  ['traversal inside a path', () => tarArchive([...ok, {name: 'a/../../escape', data: 'x'}])],
+  ['hardlink to a host file', () => tarArchive([...ok, {name: 'pw', type: 'hardlink', linkname: `${sentinel}/etc/passwd`}])],
+  ['hardlink outside with ..', () => tarArchive([...ok, {name: 'pw', type: 'hardlink', linkname: '../../sentinel/secret'}])],
+  ['hardlink through a symlinked dir', () => tarArchive([{name: 's', type: 'symlink', linkname: sentinel}, {name: 'pw', type: 'hardlink', linkname: 's/secret'}])],
+  ['a layer replacing / with a symlink', () => tarArchive([{name: './', type: 'symlink', linkname: sentinel}, {name: 'etc/passwd', data: 'owned'}])],
+  ['"." as a symlink to /', () => tarArchive([{name: '.', type: 'symlink', linkname: '/'}, {name: 'secret', data: 'owned'}])],
+  ['truncated tar', () => tarArchive([...ok, {name: 'big', data: 'y'.repeat(5000)}]).subarray(0, 1800)],
+  ['corrupt gzip', () => Buffer.concat([gzip(tarArchive(ok)).subarray(0, 20), Buffer.from('garbage-garbage-garbage')])],
+  ['truncated gzip', () => {
+    const gz = gzip(tarArchive([...ok, {name: 'r', data: Buffer.alloc(20000, 7)}]))
+    return gz.subarray(0, Math.floor(gz.length / 2))
+  }],
+  ['a 10 GB sparse entry', () => tarArchive([...ok, {name: 'huge', size: 10 * 1024 ** 3, data: 'tiny'}], {end: false})],
+  ['not an archive at all', () => Buffer.from('#!/bin/sh\necho hello\n')],
+  ['an empty file', () => Buffer.alloc(0)],
+  ['a bad header checksum', () => {
+    const b = tarArchive(ok)
+    b[148] = 0x37
+    b[149] = 0x37
+    return b
+  }],
+]
+archives.forEach(([title, make], i) => {
+  test.serial(`image import: ${title}`, async (t) => {
+    const p = file(`img-${i}.tar`, make())
+    await refused(t, ['image', 'import', p, `hostile${i}`])
+    t.false(fs.existsSync(path.join(host.dir, 'escape')))
+    t.false(fs.existsSync(path.join(host.root, 'escape')))
+  })
+})
+containedArchives.forEach(([title, make], i) => {
+  test.serial(`image import (contained): ${title}`, async (t) => {
+    const p = file(`contained-${i}.tar`, make())
+    const before = {sentinel: await snapshot(sentinel), store: storeListing()}
+    const r = await host.mr('image', 'import', p, `contained${i}`)
+    if (r.exitCode !== 0) t.regex(r.stderr, /^Error: [^\n]+\n?$/)
+    t.deepEqual(await snapshot(sentinel), before.sentinel, 'nothing outside the store changed')
+    t.false(fs.existsSync(path.join(host.dir, 'escape')))
+    if (r.exitCode === 0) {
+      await host.ok('image', 'rm', `contained${i}`)
+    }
+    t.deepEqual(storeListing(), before.store)
+    t.deepEqual(await host.leaks(), [])
+  })
+})
+test.serial('image import: a file that does not exist', (t) => refused(t, ['image', 'import', path.join(files, 'nope.tar'), 'hostile']))
+test.serial('image import: a bad image name', (t) => refused(t, ['image', 'import', file('named.tar', tarArchive(ok)), 'UPPER/../x']))
+
+test.serial('the catalogue has at least 60 inputs', (t) => {
+  const n = ports.length + 1 + nets.length + 9 + runs.length + manifests.length + 1 + archives.length + 2 // refused (contained archives not counted)
+  t.log(`${n} hostile inputs`)
+  t.true(n >= 60)
+})
