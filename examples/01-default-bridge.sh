@@ -8,6 +8,7 @@ run mr run -d --name ex1-a busybox httpd -f -p 80 -h /www
 run mr run -d --name ex1-b busybox sleep 600
 a=$(ip_of ex1-a); b=$(ip_of ex1-b)
 echo "ex1-a: $a   ex1-b: $b"
+wait_http "http://$a/"
 run mr exec ex1-b ping -c 1 "$a"
 run mr exec ex1-b wget -qO- "http://$a/"
 bridge=$(mr network inspect bridge | jq -r '.[0].Options["com.docker.network.bridge.name"]')

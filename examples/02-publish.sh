@@ -5,6 +5,7 @@ PORT=${EX_PORT:-18091}
 trap 'mr rm -f ex2-web >/dev/null 2>&1 || true' EXIT
 
 run mr run -d --name ex2-web -p "$PORT:80" busybox httpd -f -p 80 -h /www
+wait_http "http://127.0.0.1:$PORT/"
 run curl -s --max-time 5 "http://127.0.0.1:$PORT/"
 run mr port ex2-web
 step "nft list table ip minirun*   # the map entry $PORT -> $(ip_of ex2-web) . 80, and the MASQUERADE rules"

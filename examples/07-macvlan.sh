@@ -20,6 +20,7 @@ run mr network create -d macvlan --subnet 192.168.77.0/24 --gateway 192.168.77.1
 run mr run -d --name ex7-a --network ex7_lan busybox httpd -f -p 80 -h /www
 run mr run -d --name ex7-b --network ex7_lan busybox sleep 600
 a=$(ip_of ex7-a)
+nsenter -t "$outside" -n curl -s -o /dev/null --max-time 2 --retry 20 --retry-connrefused --retry-delay 1 "http://$a/"
 run mr exec ex7-b wget -qO- "http://$a/"
 step "nsenter -t <outside> -n curl http://$a/     # the other LAN host, no NAT"
 nsenter -t "$outside" -n curl -s --max-time 5 "http://$a/"

@@ -24,7 +24,7 @@ run ip -n ex8-ns link set lo up
 run ip -n ex8-ns route add default via 10.123.0.1
 step "ip netns exec ex8-ns busybox httpd -f -p 80 -h $www &"
 ip netns exec ex8-ns busybox httpd -f -p 80 -h "$www" & httpd=$!
-sleep 0.3
+wait_http http://10.123.0.2/
 run curl -s --max-time 5 http://10.123.0.2/
 run ip -n ex8-ns -o link show eth0
 

@@ -19,6 +19,8 @@ web_ip=$(mr inspect demo-web | jq -r '.[0].NetworkSettings.IPAddress')
 peer_ip=$(mr inspect demo-peer | jq -r '.[0].NetworkSettings.IPAddress')
 bridge=$(mr network inspect bridge | jq -r '.[0].Options["com.docker.network.bridge.name"]')
 echo "demo-web is $web_ip, demo-peer is $peer_ip, both on bridge $bridge"
+# the server answers a moment after run -d returns
+curl -s -o /dev/null --max-time 2 --retry 20 --retry-connrefused --retry-delay 1 "http://127.0.0.1:$PORT/"
 
 step minirun ps
 mr ps

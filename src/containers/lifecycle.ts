@@ -255,6 +255,20 @@ export async function killContainer(ref: string, sig: string): Promise<Container
   return rec
 }
 
+/**
+ * A record whose creator was killed after the launch but before it recorded the PIDs: its
+ * container may still run. The supervisor wrote the launcher's PID; the launcher's command line
+ * names the container's root, so a recycled PID is never taken for it.
+ */
+export async function endOrphanedLaunch(rec: ContainerRecord): Promise<void> {
+  const launcher = Number(await fs.readFile(pidFile(rec.id), 'utf8').catch(() => '0'))
+  if (!launcher || !isAlive(launcher)) return
+  const cmdline = await fs.readFile(`/proc/${launcher}/cmdline`, 'utf8').catch(() => '')
+  if (!cmdline.includes(rec.id)) return
+  for (const pid of [...childrenOf(launcher), launcher]) signal(pid, 'SIGKILL')
+  await waitFor(() => !isAlive(launcher), 5000, 10)
+}
+
 /** Containers that joined `rec`'s network namespace and are still running. */
 export async function dependents(rec: ContainerRecord): Promise<ContainerRecord[]> {
   return (await listContainers()).filter((c) => c.netnsOwner === rec.id && c.id !== rec.id && c.state.status === 'running')

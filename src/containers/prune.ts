@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import {listCgroupIds, planForRemoval, removeCgroups} from '../kernel/cgroups.js'
+import {killMembers, listCgroupIds, planForRemoval, removeCgroups} from '../kernel/cgroups.js'
 import {links, deleteLink} from '../kernel/ip.js'
 import {deleteNetns} from '../kernel/netns.js'
 import {applyNft, readTable} from '../kernel/nft.js'
@@ -16,7 +16,7 @@ import {listDir} from '../state/files.js'
 import {withLock} from '../state/lock.js'
 import {instanceTag, paths} from '../state/paths.js'
 import {listContainers} from './find.js'
-import {cleanupContainer} from './lifecycle.js'
+import {cleanupContainer, endOrphanedLaunch} from './lifecycle.js'
 import {type ContainerRecord, readRecord} from './record.js'
 
 // `system prune`: remove stopped containers, then reconcile the kernel against the records.
@@ -42,7 +42,10 @@ export async function prune(): Promise<PruneReport> {
   // 1. Containers: exited ones go; "running"/"created" ones whose processes are gone are orphans.
   for (const rec of await listContainers()) {
     if (alive(rec)) continue
-    if (rec.state.status !== 'exited') report.orphans.push(`container ${rec.id.slice(0, 12)} (${rec.state.status}, its processes are gone)`)
+    if (rec.state.status !== 'exited') {
+      report.orphans.push(`container ${rec.id.slice(0, 12)} (${rec.state.status}, its minirun process is gone)`)
+      await endOrphanedLaunch(rec)
+    }
     await cleanupContainer(rec.id).catch(() => {})
     await withLock(async () => {
       await unmount(rec.rootfs.merged)
@@ -100,7 +103,9 @@ export async function prune(): Promise<PruneReport> {
     // Cgroups of containers that are gone.
     for (const id of await listCgroupIds(tag)) {
       if (!isLive(id)) {
-        await removeCgroups(planForRemoval(id, tag))
+        const plan = planForRemoval(id, tag)
+        await killMembers(plan)
+        await removeCgroups(plan)
         report.orphans.push(`cgroup ${id.slice(0, 12)}`)
       }
     }

@@ -280,6 +280,20 @@ async function rmdirRetry(dir: string, waitMs: number): Promise<boolean> {
   }
 }
 
+/** SIGKILL what is left in a dead container's cgroups (prune): it is minirun's, nobody else's. */
+export async function killMembers(plan: CgroupPlan): Promise<void> {
+  for (const leaf of plan.leaves) {
+    const procs = await fsp.readFile(path.join(leaf, 'cgroup.procs'), 'utf8').catch(() => '')
+    for (const pid of procs.split('\n').filter(Boolean).map(Number)) {
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
 /** Every cgroup dir minirun could have made for `id` (for prune, when the record is gone). */
 export function planForRemoval(id: string, tag: string, layout: Layout = detectLayout()): CgroupPlan {
   const bases = cgroupBases(tag, layout)

@@ -19,7 +19,7 @@ test.after.always(async () => {
   await host?.close()
 })
 
-const curl = (url: string) => host.sh(`curl -s --max-time 5 ${url}`)
+const curl = (url: string) => host.sh(`curl -s --max-time 5 --retry 10 --retry-connrefused --retry-delay 1 ${url}`)
 const ipOf = async (name: string) => JSON.parse(await host.ok('inspect', name))[0].NetworkSettings.IPAddress as string
 
 test.serial('two httpd containers on the default bridge reach each other, the host reaches both', async (t) => {
@@ -63,7 +63,7 @@ test.serial('-p publishes by DNAT: 127.0.0.1, a host address, an outside netns, 
   await host.ok('run', '-d', '--name', 'other', 'busybox', 'sleep', '600')
   t.regex((await curl('http://127.0.0.1:18080/')).stdout, /minirun/i)
   t.regex((await curl(`http://${HOST_ADDR}:18080/`)).stdout, /minirun/i)
-  const outside = await host.exec(['nsenter', '-t', String(client), '-n', 'curl', '-s', '--max-time', '5', `http://${HOST_ADDR}:18080/`])
+  const outside = await host.exec(['nsenter', '-t', String(client), '-n', 'curl', '-s', '--max-time', '5', '--retry', '10', '--retry-connrefused', '--retry-delay', '1', `http://${HOST_ADDR}:18080/`])
   t.regex(outside.stdout, /minirun/i, outside.stderr)
   t.regex(await host.ok('exec', 'other', 'wget', '-qO-', `http://${HOST_ADDR}:18080/`), /minirun/i, 'another container through the host address')
   t.regex(await host.ok('exec', 'pub', 'wget', '-qO-', `http://${HOST_ADDR}:18080/`), /minirun/i, 'the container itself through the host address')

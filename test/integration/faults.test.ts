@@ -126,7 +126,7 @@ test.serial(`SIGKILL at ${KILLS} random points of run -d -p, then system prune: 
   t.deepEqual(await orphans(), [])
   // a fresh run -p on the same port works
   await host.ok('run', '-d', '--name', 'after', '-p', `${BASE_PORT}:80`, 'busybox', 'httpd', '-f', '-p', '80', '-h', '/www')
-  const curl = await host.sh(`curl -s --max-time 5 http://127.0.0.1:${BASE_PORT}/`)
+  const curl = await host.sh(`curl -s --max-time 5 --retry 10 --retry-connrefused --retry-delay 1 http://127.0.0.1:${BASE_PORT}/`)
   t.regex(curl.stdout, /minirun/i, curl.stderr)
   await host.ok('rm', '-f', 'after')
   t.deepEqual(await orphans(), [])
@@ -151,7 +151,7 @@ test.serial('50 parallel run -d and 50 parallel rm -f: no duplicate IP, name or 
   t.true(info.every((c) => c.State.Running))
   // every published port answers, each with its own container behind it
   const sample = ports.slice(0, 5)
-  for (const p of sample) t.regex((await host.sh(`curl -s --max-time 5 http://127.0.0.1:${p}/`)).stdout, /minirun/i, `port ${p}`)
+  for (const p of sample) t.regex((await host.sh(`curl -s --max-time 5 --retry 10 --retry-connrefused --retry-delay 1 http://127.0.0.1:${p}/`)).stdout, /minirun/i, `port ${p}`)
   const rms = await Promise.all(ids.map((id) => host.mr('rm', '-f', id)))
   t.deepEqual(rms.filter((r) => r.exitCode !== 0).map((r) => r.stderr.trim()), [])
   t.is((await host.ok('ps', '-aq')).trim(), '')

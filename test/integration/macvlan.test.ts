@@ -33,7 +33,7 @@ test.serial('containers on a macvlan network reach each other and the LAN reache
   t.is(m1.NetworkSettings.Networks.pub_net.IPAddress, m1.NetworkSettings.IPAddress)
   t.regex(await host.ok('exec', 'm1', 'wget', '-qO-', 'http://192.168.77.50/'), /minirun/i)
   t.regex(await host.ok('exec', 'm2', 'wget', '-qO-', `http://${m1.NetworkSettings.IPAddress}/`), /minirun/i)
-  const fromLan = await inOutside('curl', '-s', '--max-time', '5', `http://${m1.NetworkSettings.IPAddress}/`)
+  const fromLan = await inOutside('curl', '-s', '--max-time', '5', '--retry', '10', '--retry-connrefused', '--retry-delay', '1', `http://${m1.NetworkSettings.IPAddress}/`)
   t.regex(fromLan.stdout, /minirun/i)
   const neigh = (await inOutside('ip', 'neigh', 'show', m1.NetworkSettings.IPAddress)).stdout
   t.regex(neigh, new RegExp(`lladdr ${m1.NetworkSettings.MacAddress}`), 'the LAN sees the container\'s own MAC: no NAT')
@@ -52,7 +52,7 @@ test.serial('the host cannot reach its own macvlan children; with host_shim=true
   await host.ok('network', 'create', '-d', 'macvlan', '--subnet', SUBNET, '-o', 'parent=lanA', '-o', 'host_shim=true', 'shim_net')
   await host.ok('run', '-d', '--name', 'm3', '--network', 'shim_net', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/www')
   const ip3 = (await info('m3')).NetworkSettings.IPAddress
-  t.regex((await host.sh(`curl -s --max-time 5 http://${ip3}/`)).stdout, /minirun/i)
+  t.regex((await host.sh(`curl -s --max-time 5 --retry 10 --retry-connrefused --retry-delay 1 http://${ip3}/`)).stdout, /minirun/i)
   await host.ok('rm', '-f', 'm3')
   await host.ok('network', 'rm', 'shim_net')
 })

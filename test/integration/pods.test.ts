@@ -97,7 +97,7 @@ spec:
   const r = await host.mr('pod', 'play', manifest)
   t.is(r.exitCode, 0, r.stderr)
   t.regex(r.stderr, /WARNING: field spec\.containers\[1\]\.resources is not supported/)
-  t.regex((await host.sh('curl -s --max-time 5 http://127.0.0.1:18095/')).stdout, /hello from a Kubernetes manifest/)
+  t.regex((await host.sh('curl -s --max-time 5 --retry 10 --retry-connrefused --retry-delay 1 http://127.0.0.1:18095/')).stdout, /hello from a Kubernetes manifest/)
   t.regex(await host.ok('exec', 'kube-server', 'wget', '-qO-', 'http://127.0.0.1/'), /Kubernetes/)
   for (let i = 0; i < 50 && (await host.mr('exec', 'kube-writer', 'cat', '/scratch/out')).exitCode !== 0; i++) await new Promise((res) => setTimeout(res, 50))
   t.is(await host.ok('exec', 'kube-writer', 'cat', '/scratch/out'), 'hi')
