@@ -57,10 +57,11 @@ export class TestHost {
       reject: false,
       input: opts.input,
       env: {...this.env(), ...opts.env},
-      timeout: opts.timeout ?? 60_000,
+      timeout: opts.timeout ?? 180_000, // 50 CLIs at once on 2 cores, beside other test files, take a while
       stripFinalNewline: false,
     })
-    return {stdout: String(res.stdout ?? ''), stderr: String(res.stderr ?? ''), exitCode: res.exitCode ?? -1}
+    const stderr = res.timedOut ? `timed out after ${opts.timeout ?? 180_000} ms: ${argv.join(' ')}\n${res.stderr ?? ''}` : String(res.stderr ?? '')
+    return {stdout: String(res.stdout ?? ''), stderr, exitCode: res.exitCode ?? -1}
   }
 
   sh(script: string, opts: {input?: string; timeout?: number} = {}): Promise<Out> {
