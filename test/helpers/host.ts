@@ -120,7 +120,7 @@ export class TestHost {
   /** Remove every container, then end every process this host's namespaces still hold, by PID. */
   async close(): Promise<void> {
     await this.mr('rm', '-f', ...(await this.ok('ps', '-aq').catch(() => '')).split('\n').filter(Boolean)).catch(() => {})
-    for (const pid of processesIn(this.pid)) {
+    for (const pid of processesIn(this.pid, this.dir)) {
       try {
         process.kill(pid, 'SIGKILL')
       } catch {}
@@ -131,8 +131,11 @@ export class TestHost {
   }
 }
 
-/** PIDs living in the holder's mount or network namespace, and all their descendants. */
-function processesIn(holder: number): number[] {
+/**
+ * PIDs living in the holder's mount or network namespace, containers whose root is in this
+ * host's store (an interrupted launch can leave one re-parented away), and all their descendants.
+ */
+function processesIn(holder: number, dir: string): number[] {
   const ns = (pid: number, kind: string) => {
     try {
       return fs.readlinkSync(`/proc/${pid}/ns/${kind}`)
@@ -150,7 +153,14 @@ function processesIn(holder: number): number[] {
       parent.set(p, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]))
     } catch {}
   }
-  const inside = new Set(all.filter((p) => p !== holder && p !== process.pid && (ns(p, 'mnt') === mnt || ns(p, 'net') === net)))
+  const rootInStore = (pid: number) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/mountinfo`, 'utf8').split('\n', 1)[0].includes(dir)
+    } catch {
+      return false
+    }
+  }
+  const inside = new Set(all.filter((p) => p !== holder && p !== process.pid && (ns(p, 'mnt') === mnt || ns(p, 'net') === net || rootInStore(p))))
   let grew = true
   while (grew) {
     grew = false
