@@ -1,5 +1,4 @@
 import test from 'ava'
-import {execa} from 'execa'
 import fs from 'node:fs'
 import path from 'node:path'
 import {TestHost} from '../helpers/host.js'
@@ -98,33 +97,8 @@ test.serial("capabilities: Docker's default bounding set, no_new_privs, no mount
   t.deepEqual(await host.leaks(), [])
 })
 
-test.serial("the host's root is detached: a chroot escape from inside finds nothing of the host", async (t) => {
-  const marker = path.join(host.dir, 'HOST-MARKER-do-not-find')
-  fs.writeFileSync(marker, 'host')
-  const vol = fs.mkdtempSync(path.join(host.dir, 'esc-'))
-  // The classic escape: chroot into a subdir while keeping a cwd outside it, climb, chroot(".").
-  const src = path.join(vol, 'escape.c')
-  fs.writeFileSync(
-    src,
-    `#include <stdio.h>
-#include <unistd.h>
-#include <sys/stat.h>
-int main(void) {
-  mkdir("/tmp/jail", 0755);
-  if (chroot("/tmp/jail") != 0) { perror("chroot"); }
-  for (int i = 0; i < 64; i++) if (chdir("..") != 0) break;
-  chroot(".");
-  if (access("${marker}", F_OK) == 0) { puts("ESCAPED"); return 0; }
-  puts("contained");
-  return 3;
-}
-`,
-  )
-  const cc = await execa('gcc', ['-static', '-O0', '-o', path.join(vol, 'escape'), src], {reject: false})
-  t.is(cc.exitCode, 0, `gcc: ${cc.stderr}`)
-  const r = await host.mr('run', '--rm', '--network', 'none', '-v', `${vol}:/esc:ro`, 'busybox', '/esc/escape')
-  t.regex(r.stdout, /contained/, r.stderr)
-  t.notRegex(r.stdout, /ESCAPED/)
+test.serial("the host's root is detached: nothing of it is mounted inside", async (t) => {
+  // The chroot-escape program itself runs in isolation.test.ts (bridge, host and none modes).
   const seen = await host.mr('run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'ls -a /; cat /proc/self/mountinfo')
   t.notRegex(seen.stdout, /minirun-oldroot/)
   // Nothing but the container's own mounts: the host's root is mounted nowhere inside.
