@@ -4,10 +4,16 @@ import type {ContainerRecord} from './record.js'
 
 // Docker's `inspect` shape, from a record. Pure apart from the liveness check of PID 1.
 
-/** What the record says, corrected by the kernel: a "running" container whose PID 1 is gone has exited. */
+/**
+ * What the record says, corrected by the kernel: a "running" container whose PID 1 is gone and
+ * whose supervisor died before recording the exit has exited. While the supervisor still lives it
+ * is stopping: its exit code and OOMKilled are not written yet, so it stays "running" (as in Docker
+ * until containerd reports the exit).
+ */
 export function liveStatus(rec: ContainerRecord): 'created' | 'running' | 'exited' {
-  if (rec.state.status === 'running' && !isAlive(rec.state.pid, rec.state.pidStart)) return 'exited'
-  return rec.state.status
+  const s = rec.state
+  if (s.status !== 'running' || isAlive(s.pid, s.pidStart)) return s.status
+  return isAlive(s.supervisorPid, s.supervisorStart) ? 'running' : 'exited'
 }
 
 export function inspectView(rec: ContainerRecord) {

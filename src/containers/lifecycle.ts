@@ -50,7 +50,7 @@ export async function runContainer(req: RunRequest): Promise<{rec: ContainerReco
     } else {
       attached = await spawnAttached(launchArgv(spec), {stdin: req.interactive, env: containerEnv(rec), why: 'start the container attached to this terminal'})
       rb.push('container process', async () => signal(attached!.pid, 'SIGKILL'))
-      await markRunning(rec, attached.pid, 0)
+      await markRunning(rec, attached.pid, process.pid)
     }
     return rec
   })
@@ -103,6 +103,7 @@ async function markRunning(rec: ContainerRecord, launcher: number, supervisor: n
       pidStart: pid ? pidStartTime(pid) : 0,
       launcherPid: launcher,
       supervisorPid: supervisor,
+      supervisorStart: pidStartTime(supervisor),
       startedAt: new Date().toISOString(),
     }
     await writeRecord(rec)

@@ -6,6 +6,7 @@ import {deleteNetns} from '../kernel/netns.js'
 import {applyNft, readTable} from '../kernel/nft.js'
 import {mountsUnder, unmount} from '../kernel/mount.js'
 import {isAlive} from '../kernel/proc.js'
+import {liveStatus} from './inspect.js'
 import {phase} from '../kernel/runner.js'
 import {removeBridgeIfUnused} from '../networks/bridge.js'
 import {leases, release} from '../networks/ipam.js'
@@ -28,9 +29,9 @@ export interface PruneReport {
   orphans: string[]
 }
 
-/** A record is alive if its PID 1 (or, while starting, its creator) still runs. */
+/** A record is alive if its PID 1 or its supervisor (or, while starting, its creator) still runs. */
 function alive(rec: ContainerRecord): boolean {
-  if (rec.state.status === 'running') return isAlive(rec.state.pid, rec.state.pidStart) || isAlive(rec.state.launcherPid)
+  if (rec.state.status === 'running') return liveStatus(rec) === 'running' || isAlive(rec.state.launcherPid)
   if (rec.state.status === 'created') return isAlive(rec.state.creatorPid ?? 0, rec.state.creatorStart)
   return false
 }

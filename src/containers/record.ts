@@ -73,8 +73,9 @@ export interface ContainerRecord {
     /** the minirun process creating it: a "created" record whose creator died is an orphan */
     creatorPid?: number
     creatorStart?: number
-    /** host PID of the shell supervisor of a detached container */
+    /** host PID of what records the exit: the shell supervisor of a detached container, the `run` of an attached one */
     supervisorPid: number
+    supervisorStart?: number
     exitCode: number
     /** the kernel's OOM killer killed a process of its memory cgroup */
     oomKilled?: boolean
