@@ -30,9 +30,10 @@ const pidFile = (id: string) => path.join(paths.container(id), 'launcher.pid')
 
 const SUPERVISOR = [
   'pidf=$1 exitf=$2 node=$3 bin=$4 id=$5; shift 5',
-  '"$@" &',
-  'echo $! > "$pidf"',
-  'wait $! 2>/dev/null',
+  // Not `"$@" &`: a background job of a non-interactive shell starts with SIGINT and SIGQUIT
+  // ignored, and its whole container would inherit that. The launcher writes its own PID, then
+  // becomes the launch (exec keeps the PID).
+  `sh -c 'echo $$ > "$0"; exec "$@"' "$pidf" "$@"`,
   'echo $? > "$exitf.tmp" && mv "$exitf.tmp" "$exitf"',
   'exec "$node" "$bin" container cleanup "$id"',
 ].join('\n')

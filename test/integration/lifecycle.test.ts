@@ -10,6 +10,9 @@ let host: TestHost
 test.before(async () => {
   host = await TestHost.create('life')
 })
+test.afterEach.always(async (t) => {
+  if (!t.passed) await host.clear()
+})
 test.after.always(async () => {
   await host?.close()
 })
@@ -129,6 +132,13 @@ test.serial('env, workdir, hostname, --rm -d cleans up on exit', async (t) => {
   t.regex(await host.ok('ps', '-a'), /Exited \(3\)/)
   t.is(JSON.parse(await host.ok('inspect', exited))[0].State.ExitCode, 3)
   await host.ok('rm', exited)
+  // Signal dispositions start at their defaults, attached or detached (Docker's too): nothing
+  // of minirun's own launch (e.g. a shell's background job ignoring SIGINT) leaks in.
+  t.regex(await host.ok('run', '--rm', '--network', 'none', 'busybox', 'grep', 'SigIgn', '/proc/self/status'), /^SigIgn:\s+0+$/)
+  const sigs = await host.ok('run', '-d', '--network', 'none', 'busybox', 'grep', 'SigIgn', '/proc/self/status')
+  for (let i = 0; i < 100 && !/Exited/.test(await host.ok('ps', '-a')); i++) await new Promise((r) => setTimeout(r, 50))
+  t.regex(await host.ok('logs', sigs), /^SigIgn:\s+0+$/)
+  await host.ok('rm', sigs)
   t.deepEqual(await host.leaks(), [])
 })
 
