@@ -40,9 +40,15 @@ static int serve(const char *path, const char *reply) {
   for (;;) {
     int c = accept(s, NULL, NULL);
     if (c < 0) continue;
+    /* Read up to the newline (or EOF): a line may arrive in more than one segment. */
     char buf[1024];
-    ssize_t n = read(c, buf, sizeof buf - 1);
-    if (n < 0) n = 0;
+    size_t n = 0;
+    for (;;) {
+      ssize_t r = read(c, buf + n, sizeof buf - 1 - n);
+      if (r <= 0) break;
+      n += (size_t)r;
+      if (memchr(buf, '\n', n) || n == sizeof buf - 1) break;
+    }
     buf[n] = 0;
     char *nl = strchr(buf, '\n');
     if (nl) *nl = 0;
@@ -57,7 +63,16 @@ static int serve(const char *path, const char *reply) {
 static int try_send(const char *path, const char *msg, struct sockaddr_un *sa) {
   int s = socket(AF_UNIX, SOCK_STREAM, 0);
   if (s < 0) return -1;
-  if (connect(s, (struct sockaddr *)sa, sizeof *sa) != 0 || write(s, msg, strlen(msg)) < 0 || write(s, "\n", 1) < 0) {
+  /* One write for the whole line: the server answers and closes as soon as it has the line, so
+   * a second write could meet a closed socket. */
+  char line[1100];
+  int len = snprintf(line, sizeof line, "%s\n", msg);
+  if (len < 0 || (size_t)len >= sizeof line) {
+    close(s);
+    errno = EMSGSIZE;
+    return -1;
+  }
+  if (connect(s, (struct sockaddr *)sa, sizeof *sa) != 0 || send(s, line, (size_t)len, MSG_NOSIGNAL) != len) {
     int e = errno;
     close(s);
     errno = e;
