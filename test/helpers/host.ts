@@ -117,9 +117,17 @@ export class TestHost {
     return out
   }
 
+  /** Remove every pod and container: after a failed test, so the next one starts clean. */
+  async clear(): Promise<void> {
+    const pods = JSON.parse(await this.ok('pod', 'ls', '--format', 'json').catch(() => '[]')) as Array<{Name: string}>
+    if (pods.length > 0) await this.mr('pod', 'rm', '-f', ...pods.map((p) => p.Name))
+    const ids = (await this.ok('ps', '-aq').catch(() => '')).split('\n').filter(Boolean)
+    if (ids.length > 0) await this.mr('rm', '-f', ...ids)
+  }
+
   /** Remove every container, then end every process this host's namespaces still hold, by PID. */
   async close(): Promise<void> {
-    await this.mr('rm', '-f', ...(await this.ok('ps', '-aq').catch(() => '')).split('\n').filter(Boolean)).catch(() => {})
+    await this.clear().catch(() => {})
     for (const pid of processesIn(this.pid, this.dir)) {
       try {
         process.kill(pid, 'SIGKILL')

@@ -15,6 +15,9 @@ test.before(async () => {
   // An "outside" client: its own netns, wired to the test host by a veth pair on 198.51.100.0/24.
   client = await host.peer({hostIf: 'tstOut', peerIf: 'tstCli', hostAddr: `${HOST_ADDR}/24`, peerAddr: `${CLIENT_ADDR}/24`})
 })
+test.afterEach.always(async (t) => {
+  if (!t.passed) await host.clear()
+})
 test.after.always(async () => {
   await host?.close()
 })

@@ -11,6 +11,9 @@ let host: TestHost
 test.before(async () => {
   host = await TestHost.create('explain')
 })
+test.afterEach.always(async (t) => {
+  if (!t.passed) await host.clear()
+})
 test.after.always(async () => {
   await host?.close()
 })

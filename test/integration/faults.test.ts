@@ -15,6 +15,9 @@ let host: TestHost
 test.before(async () => {
   host = await TestHost.create('faults')
 })
+test.afterEach.always(async (t) => {
+  if (!t.passed) await host.clear()
+})
 test.after.always(async () => {
   await host?.close()
 })

@@ -25,6 +25,9 @@ test.before(async () => {
   // the store exists (image resolved once) before the catalogue starts
   await host.ok('run', '--rm', '--network', 'none', 'busybox', 'true')
 })
+test.afterEach.always(async (t) => {
+  if (!t.passed) await host.clear()
+})
 test.after.always(async () => {
   await host?.close()
 })

@@ -15,6 +15,9 @@ test.before(async () => {
   // an address on the test host a container could try to reach
   await host.peer({hostIf: 'tstIso', peerIf: 'tstIsoP', hostAddr: `${HOST_ADDR}/24`, peerAddr: '198.51.100.2/24'})
 })
+test.afterEach.always(async (t) => {
+  if (!t.passed) await host.clear()
+})
 test.after.always(async () => {
   await host?.close()
 })

@@ -16,6 +16,9 @@ test.before(async () => {
   host = await TestHost.create('limits')
   tag = createHash('sha256').update(host.root).digest('hex').slice(0, 4) // as instanceTag() computes it
 })
+test.afterEach.always(async (t) => {
+  if (!t.passed) await host.clear()
+})
 test.after.always(async () => {
   await host?.close()
   for (const id of await listCgroupIds(tag)) await removeCgroups(planForRemoval(id, tag))
@@ -119,7 +122,7 @@ test.serial('--memory 32m: a memory hog is OOM-killed, exit 137, inspect shows O
   // detached, the supervisor's cleanup must record it too
   await host.ok('run', '-d', '--name', 'hogd', '--network', 'none', '-m', '32m', 'busybox', 'sh', '-c', 'x=$(head -c 200m /dev/zero | tr "\\0" a); echo survived')
   const d = await waitExited('hogd')
-  t.is(d.State.ExitCode, 137)
+  t.is(d.State.ExitCode, 137, `${JSON.stringify(d.State)} logs: ${await host.ok('logs', 'hogd')}`)
   t.is(d.State.OOMKilled, true)
   await host.ok('rm', 'hog', 'fine', 'hogd')
   t.deepEqual(await leaks(), [])

@@ -13,6 +13,9 @@ test.before(async () => {
   host = await TestHost.create('macvlan')
   outside = await host.peer({hostIf: 'lanA', peerIf: 'lanB', peerAddr: `${OUTSIDE_IP}/24`})
 })
+test.afterEach.always(async (t) => {
+  if (!t.passed) await host.clear()
+})
 test.after.always(async () => {
   await host?.close()
 })

@@ -9,6 +9,9 @@ let host: TestHost
 test.before(async () => {
   host = await TestHost.create('pods')
 })
+test.afterEach.always(async (t) => {
+  if (!t.passed) await host.clear()
+})
 test.after.always(async () => {
   await host?.close()
 })
@@ -108,6 +111,7 @@ spec:
 })
 
 test.serial('two containers talk over a unix socket in a shared volume', async (t) => {
+  t.teardown(() => host.mr('rm', '-f', 'usrv'))
   const dir = fs.mkdtempSync(path.join(host.dir, 'sock-'))
   await host.ok('run', '-d', '--name', 'usrv', '--network', 'none', '-v', `${dir}:/var/run/foo`, 'busybox', 'usock', 'serve', '/var/run/foo/app.sock')
   for (let i = 0; i < 50 && !fs.existsSync(path.join(dir, 'app.sock')); i++) await new Promise((r) => setTimeout(r, 50))

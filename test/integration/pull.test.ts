@@ -186,6 +186,9 @@ test.before(async () => {
   for (const port of [PASS, CORRUPT, AUTH]) await waitHttp(port, port === AUTH ? '/token?service=test-registry&scope=repository:x:pull' : '/v2/')
 })
 
+test.afterEach.always(async (t) => {
+  if (!t.passed) await host.clear()
+})
 test.after.always(async () => {
   for (const pid of pids) await host?.sh(`kill ${pid}`).catch(() => {})
   await host?.close()
