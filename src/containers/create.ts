@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {UserError} from '../errors.js'
 import {resolveImage} from '../images/store.js'
-import {createNetns, deleteNetns, loopbackUp} from '../kernel/netns.js'
+import {createNetns, deleteNetns} from '../kernel/netns.js'
 import {mountOverlay, unmount} from '../kernel/mount.js'
 import {isAlive, pidStartTime} from '../kernel/proc.js'
 import type {Rollback} from '../kernel/rollback.js'
@@ -223,7 +223,6 @@ export async function createContainer(req: RunRequest, rb: Rollback): Promise<Co
     rb.push('netns', () => deleteNetns(netns))
     await createNetns(netns)
     rec.netns = netns
-    await loopbackUp(netns)
     if (network) {
       rec.hostConfig.networkMode = network.name
       const att = await attachNetwork(rec, network, {ifname: 'eth0', requestedIp: req.ip, ports, aliases: [rec.name]}, rb)

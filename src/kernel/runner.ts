@@ -1,4 +1,5 @@
-import {execa} from 'execa'
+import {spawn} from 'node:child_process'
+import {constants as osConstants} from 'node:os'
 import {KernelError} from '../errors.js'
 
 // The ONLY place minirun spawns system tools. Every call can be recorded (for --explain) and a
@@ -75,21 +76,20 @@ export function toolPath(): string {
 
 export async function run(argv: string[], opts: RunOptions = {}): Promise<Result> {
   if (sink && !opts.quiet) note(shellLine(argv, opts.input), opts.why)
-  const res = await execa(argv[0], argv.slice(1), {
-    input: opts.input,
-    reject: false,
-    env: {...opts.env, PATH: toolPath()},
-    extendEnv: true,
-    stripFinalNewline: false,
+  // node:child_process, not execa: execa's import alone costs ~90 ms, paid by every command.
+  const out = await new Promise<Result & {missing?: boolean}>((resolve) => {
+    const child = spawn(argv[0], argv.slice(1), {env: {...process.env, ...opts.env, PATH: toolPath()}, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe']})
+    const stdout: Buffer[] = []
+    const stderr: Buffer[] = []
+    child.stdout!.on('data', (b: Buffer) => stdout.push(b))
+    child.stderr!.on('data', (b: Buffer) => stderr.push(b))
+    child.once('error', (e: NodeJS.ErrnoException) => resolve({stdout: '', stderr: e.message, exitCode: -1, missing: e.code === 'ENOENT'}))
+    child.once('close', (code, sig) => resolve({stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString(), exitCode: code ?? 128 + (sig ? (osConstants.signals[sig] ?? 0) : 0)}))
+    if (opts.input !== undefined) child.stdin!.on('error', () => {}).end(opts.input)
   })
-  const out: Result = {stdout: String(res.stdout ?? ''), stderr: String(res.stderr ?? ''), exitCode: res.exitCode ?? -1}
-  if (out.exitCode !== 0 && !opts.allowFail) {
-    if (res.failed && res.exitCode === undefined && (res as {code?: string}).code === 'ENOENT') {
-      throw new KernelError(argv, `${argv[0]} is not installed (install iproute2, nftables, util-linux)`, undefined)
-    }
-    throw new KernelError(argv, out.stderr || out.stdout, res.exitCode)
-  }
-  return out
+  if (out.missing) throw new KernelError(argv, `${argv[0]} is not installed (install iproute2, nftables, util-linux)`, undefined)
+  if (out.exitCode !== 0 && !opts.allowFail) throw new KernelError(argv, out.stderr || out.stdout, out.exitCode)
+  return {stdout: out.stdout, stderr: out.stderr, exitCode: out.exitCode}
 }
 
 export interface Attached {
@@ -100,13 +100,11 @@ export interface Attached {
 
 /** Start a process sharing our stdio (foreground `run`, `exec`). */
 export async function spawnAttached(argv: string[], opts: {stdin: boolean; env?: Record<string, string>; why?: string}): Promise<Attached> {
-  const {spawn} = await import('node:child_process')
-  const os = await import('node:os')
   if (sink) note(shellLine(argv), opts.why)
   const child = spawn(argv[0], argv.slice(1), {stdio: [opts.stdin ? 'inherit' : 'ignore', 'inherit', 'inherit'], env: opts.env})
   const done = new Promise<number>((resolve, reject) => {
     child.once('error', (e) => reject(new KernelError(argv, String(e.message), undefined)))
-    child.once('exit', (code, sig) => resolve(code ?? 128 + (sig ? os.constants.signals[sig] : 0)))
+    child.once('exit', (code, sig) => resolve(code ?? 128 + (sig ? osConstants.signals[sig] : 0)))
   })
   if (child.pid === undefined) await done
   return {pid: child.pid!, done}
@@ -114,7 +112,6 @@ export async function spawnAttached(argv: string[], opts: {stdin: boolean; env?:
 
 /** Start a process that outlives minirun (a detached container's supervisor): new session, stdio to a file. */
 export async function spawnDetached(argv: string[], opts: {logFile: string; env?: Record<string, string>; why?: string}): Promise<number> {
-  const {spawn} = await import('node:child_process')
   const fs = await import('node:fs')
   if (sink) note(`${shellLine(argv)} </dev/null >>${shellQuote(opts.logFile)} 2>&1 &`, opts.why)
   const out = fs.openSync(opts.logFile, 'a')
