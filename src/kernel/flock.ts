@@ -1,33 +1,77 @@
-import {spawn, type ChildProcess} from 'node:child_process'
+import {spawn, type ChildProcessByStdio} from 'node:child_process'
+import type {Socket} from 'node:net'
+import type {Readable, Writable} from 'node:stream'
 import {UserError} from '../errors.js'
+import {toolPath} from './runner.js'
 
-// A kernel flock(2) held by a tiny `flock FILE sh -c 'echo locked; exec cat'` child: `cat` keeps
-// the locked descriptor until its stdin (our pipe) closes — when we release, or when we die, so
-// a SIGKILLed holder can never leave the lock behind and no staleness guess is ever needed.
-const TIMED_OUT = 75
+// A kernel flock(2) on the lock file, held through one small shell per minirun process: the shell
+// keeps the file open on fd 9 and runs `flock 9` / `flock -u 9` on request (the lock belongs to
+// that open file, not to the short-lived flock process). One spawn per process, not one per
+// locked section. When minirun dies, the shell's stdin closes, it exits, and the kernel drops the
+// lock with the file: a SIGKILLed holder never leaves it behind and no staleness guess is needed.
+const SCRIPT = `exec 9>>"$1"
+while read -r op; do
+  case $op in
+    lock) flock -w "$2" 9; echo "rc $?" ;;
+    unlock) flock -u 9; echo "rc $?" ;;
+  esac
+done`
 
 export interface Flock {
   release(): void
 }
 
-export function holdFlock(file: string, waitSeconds: number, what: string): Promise<Flock> {
-  return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn('/usr/bin/flock', ['-w', String(waitSeconds), '-E', String(TIMED_OUT), file, '/bin/sh', '-c', 'echo locked; exec cat >/dev/null'], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    })
-    child.once('error', (e) => reject(new UserError(`cannot lock ${what}: ${e.message} (install util-linux)`)))
-    child.stdout!.once('data', () => {
-      child.stdout!.destroy()
-      resolve({
-        release() {
-          child.stdin!.end()
-          child.unref()
-        },
-      })
-    })
-    child.once('exit', (code) => {
-      if (code === TIMED_OUT) reject(new UserError(`${what} stayed locked by another minirun for ${waitSeconds}s; retry when it has finished`))
-      else reject(new UserError(`cannot lock ${what} (flock exited ${code})`))
-    })
+interface Holder {
+  child: ChildProcessByStdio<Writable, Readable, null>
+  /** answers to requests in flight, in order */
+  replies: Array<(line: string) => void>
+  pending: number
+}
+const holders = new Map<string, Holder>()
+
+function holderFor(file: string, waitSeconds: number): Holder {
+  const known = holders.get(file)
+  if (known) return known
+  const child = spawn('/bin/sh', ['-c', SCRIPT, 'minirun-lock', file, String(waitSeconds)], {stdio: ['pipe', 'pipe', 'inherit'], env: {...process.env, PATH: toolPath()}})
+  const entry: Holder = {child, replies: [], pending: 0}
+  child.stdin.on('error', () => {}) // a dead holder is reported by 'exit'
+  let buf = ''
+  child.stdout.on('data', (b: Buffer) => {
+    buf += b.toString()
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+      const line = buf.slice(0, i)
+      buf = buf.slice(i + 1)
+      entry.replies.shift()?.(line)
+    }
   })
+  const gone = (why: string) => {
+    holders.delete(file)
+    for (const r of entry.replies.splice(0)) r(why)
+  }
+  child.once('error', (e) => gone(`error ${e.message}`))
+  child.once('exit', (code) => gone(`exit ${code}`))
+  holders.set(file, entry)
+  return entry
+}
+
+/** Send one request; the holder keeps Node alive only while a request is in flight. */
+function request(h: Holder, op: 'lock' | 'unlock'): Promise<string> {
+  const [stdin, stdout] = [h.child.stdin as Socket, h.child.stdout as Socket] // pipes are sockets
+  if (h.pending++ === 0) (h.child.ref(), stdout.ref())
+  return new Promise<string>((resolve) => {
+    h.replies.push((line) => {
+      if (--h.pending === 0) (h.child.unref(), stdout.unref(), stdin.unref())
+      resolve(line)
+    })
+    h.child.stdin.write(`${op}\n`)
+  })
+}
+
+export async function holdFlock(file: string, waitSeconds: number, what: string): Promise<Flock> {
+  const h = holderFor(file, waitSeconds)
+  const reply = await request(h, 'lock')
+  if (reply === 'rc 0') return {release: () => void request(h, 'unlock')}
+  if (reply === 'rc 1') throw new UserError(`${what} stayed locked by another minirun for ${waitSeconds}s; retry when it has finished`)
+  if (reply === 'rc 127' || reply.startsWith('error')) throw new UserError(`cannot lock ${what}: flock is missing (install util-linux)`)
+  throw new UserError(`cannot lock ${what} (${reply})`)
 }
