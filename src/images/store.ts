@@ -7,7 +7,7 @@ import {withLock} from '../state/lock.js'
 import {paths} from '../state/paths.js'
 import {BUSYBOX_CONFIG, BUSYBOX_REF, buildBusyboxRootfs, busyboxRecipe} from './busybox.js'
 import {addBlobFile, pruneBlobs} from './blobs.js'
-import {applyLayers, readImageSource, type ImageSource} from './formats.js'
+import type {ImageSource} from './formats.js'
 import {looksLikeId, normalizeRef, parseImageRef} from './refs.js'
 import type {ImageConfig, ImageRecord} from './types.js'
 
@@ -217,6 +217,7 @@ export async function importImage(source: string, ref: string, opts: ImportOptio
   const work = await makeWorkDir('import')
   const layers: string[] = []
   try {
+    const {readImageSource} = await import('./formats.js') // tar & co.: loaded only by imports and pulls
     const image = await readImageSource(source, path.join(work, 'source'), opts)
     // Imported layers join the shared blob cache too, so a later pull naming them skips the download.
     for (const file of image.layers) layers.push(await addBlobFile(file, path.join(work, 'blobs')))
@@ -244,6 +245,7 @@ export async function installImage(image: ImageSource, repoTag: string | undefin
   if (await readRecord(image.id)) return register({id: image.id, repoTag, layers})
   const unpacked = path.join(work, 'image')
   const rootfs = path.join(unpacked, 'rootfs')
+  const {applyLayers} = await import('./formats.js')
   await applyLayers(image, rootfs, opts)
   return register({id: image.id, repoTag, work: unpacked, config: image.config, created: image.created, size: await treeSize(rootfs), layers})
 }
