@@ -1,11 +1,16 @@
 #!/usr/bin/env node
-// minirun entry point. oclif reads the generated manifest, so only the command being run is loaded.
-// Every error becomes one line `Error: ...` on stderr and a non-zero exit (stack with MINIRUN_DEBUG=1).
-import {flush, run} from '@oclif/core'
+// minirun entry point. The everyday commands take the fast path (src/cli/fast.ts, bundled into
+// dist/src/fast/ by the build: no oclif to load); the rest, and help, go through oclif, which
+// reads the generated manifest so only the command being run is loaded. Every error becomes one
+// line `Error: ...` on stderr and a non-zero exit (stack with MINIRUN_DEBUG=1).
+import {runFast} from '../dist/src/fast/fast.js'
 
 try {
-  await run(process.argv.slice(2), import.meta.url)
-  await flush()
+  if (!(await runFast(process.argv.slice(2)))) {
+    const {flush, run} = await import('@oclif/core')
+    await run(process.argv.slice(2), import.meta.url)
+    await flush()
+  }
 } catch (error) {
   const exit = error?.oclif?.exit
   if (error?.code === 'EEXIT' && typeof exit === 'number') process.exit(exit)

@@ -1,9 +1,6 @@
-import {Flags} from '@oclif/core'
 import {explainTo} from '../kernel/runner.js'
 
 // --explain: print every kernel-level step as the equivalent shell command, to stderr, as it runs.
-export const explainFlag = Flags.boolean({description: 'print each kernel-level step as the equivalent shell command as it runs'})
-
 export function startExplain(on: boolean | undefined): void {
   if (on) explainTo((line) => process.stderr.write(line + '\n'))
 }

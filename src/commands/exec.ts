@@ -1,7 +1,6 @@
 import {Args, Command, Flags} from '@oclif/core'
 import {splitAtPositional} from '../cli/argv.js'
-import {execInContainer} from '../containers/exec.js'
-import {UserError} from '../errors.js'
+import {exec} from '../cli/handlers/run.js'
 
 export default class Exec extends Command {
   static description = 'Run a command in a running container (same namespaces, capabilities and no_new_privs as its PID 1)'
@@ -18,9 +17,6 @@ export default class Exec extends Command {
   async run(): Promise<void> {
     const split = splitAtPositional(this.argv, Exec.flags as never)
     const {flags} = await this.parse(Exec, split.positional === undefined ? split.own : [...split.own, '--', split.positional])
-    const ref = split.positional!
-    const command = split.rest
-    if (command.length === 0) throw new UserError('exec needs a command, e.g. minirun exec web sh')
-    process.exitCode = await execInContainer(ref, command, {env: flags.env ?? [], workdir: flags.workdir, interactive: flags.interactive, tty: flags.tty})
+    await exec(split.positional!, split.rest, flags)
   }
 }

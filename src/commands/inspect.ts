@@ -1,7 +1,5 @@
 import {Args, Command} from '@oclif/core'
-import {printJson} from '../cli/output.js'
-import {findContainer} from '../containers/find.js'
-import {inspectView} from '../containers/inspect.js'
+import {inspect} from '../cli/handlers/show.js'
 
 export default class Inspect extends Command {
   static description = "Show containers' details as JSON (Docker's shape)"
@@ -11,8 +9,6 @@ export default class Inspect extends Command {
 
   async run(): Promise<void> {
     const {argv} = await this.parse(Inspect)
-    const out = []
-    for (const ref of argv as string[]) out.push(inspectView(await findContainer(ref)))
-    printJson(out)
+    await inspect(argv as string[])
   }
 }

@@ -1,5 +1,5 @@
 import {Args, Command, Flags} from '@oclif/core'
-import {killContainer} from '../containers/lifecycle.js'
+import {kill} from '../cli/handlers/end.js'
 
 export default class Kill extends Command {
   static description = "Send a signal to containers' PID 1"
@@ -10,9 +10,6 @@ export default class Kill extends Command {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Kill)
-    for (const ref of argv as string[]) {
-      await killContainer(ref, flags.signal)
-      this.log(ref)
-    }
+    await kill(argv as string[], flags)
   }
 }

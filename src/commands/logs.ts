@@ -1,6 +1,5 @@
 import {Args, Command, Flags} from '@oclif/core'
-import {followLogs} from '../containers/logs.js'
-import {findContainer} from '../containers/find.js'
+import {logs} from '../cli/handlers/show.js'
 
 export default class Logs extends Command {
   static description = "Print a container's output (stdout and stderr of a detached container)"
@@ -10,6 +9,6 @@ export default class Logs extends Command {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Logs)
-    await followLogs(await findContainer(args.container), flags.follow, process.stdout)
+    await logs(args.container, flags)
   }
 }

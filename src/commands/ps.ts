@@ -1,8 +1,5 @@
 import {Command, Flags} from '@oclif/core'
-import {ago, printJson, printTable, since} from '../cli/output.js'
-import {listContainers} from '../containers/find.js'
-import {liveStatus} from '../containers/inspect.js'
-import {formatPortsColumn} from '../networks/ports.js'
+import {ps} from '../cli/handlers/ps.js'
 
 export default class Ps extends Command {
   static description = 'List containers'
@@ -15,37 +12,6 @@ export default class Ps extends Command {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Ps)
-    const rows = (await listContainers())
-      .map((c) => ({c, status: liveStatus(c)}))
-      .filter(({status}) => flags.all || status === 'running')
-    if (flags.quiet) {
-      for (const {c} of rows) this.log(c.id.slice(0, 12))
-      return
-    }
-    const statusText = (c: (typeof rows)[number]) =>
-      c.status === 'running' ? `Up ${since(c.c.state.startedAt)}` : c.status === 'created' ? 'Created' : `Exited (${c.c.state.exitCode}) ${ago(c.c.state.finishedAt || c.c.created)}`
-    if (flags.format === 'json') {
-      printJson(
-        rows.map((r) => ({
-          ID: r.c.id.slice(0, 12),
-          Names: r.c.name,
-          Image: r.c.image,
-          Command: r.c.config.argv.join(' '),
-          CreatedAt: r.c.created,
-          State: r.status,
-          Status: statusText(r),
-          Ports: formatPortsColumn(r.c.hostConfig.ports),
-          Networks: r.c.hostConfig.networkMode,
-        })),
-      )
-      return
-    }
-    printTable(
-      ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'],
-      rows.map((r) => {
-        const cmd = r.c.config.argv.join(' ')
-        return [r.c.id.slice(0, 12), r.c.image, `"${cmd.length > 20 ? cmd.slice(0, 19) + '…' : cmd}"`, ago(r.c.created), statusText(r), formatPortsColumn(r.c.hostConfig.ports), r.c.name]
-      }),
-    )
+    await ps(flags)
   }
 }

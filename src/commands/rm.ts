@@ -1,6 +1,6 @@
 import {Args, Command, Flags} from '@oclif/core'
-import {explainFlag, startExplain} from '../cli/explain.js'
-import {removeContainer} from '../containers/lifecycle.js'
+import {explainFlag} from '../cli/flags.js'
+import {rm} from '../cli/handlers/end.js'
 
 export default class Rm extends Command {
   static description = 'Remove containers and everything they made (veth, netns, DNAT entries, mounts)'
@@ -11,16 +11,6 @@ export default class Rm extends Command {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Rm)
-    startExplain(flags.explain)
-    let failed: unknown
-    for (const ref of argv as string[]) {
-      try {
-        await removeContainer(ref, flags.force)
-        this.log(ref)
-      } catch (error) {
-        failed ??= error
-      }
-    }
-    if (failed) throw failed
+    await rm(argv as string[], flags)
   }
 }

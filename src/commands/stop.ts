@@ -1,18 +1,15 @@
 import {Args, Command, Flags} from '@oclif/core'
-import {stopContainer} from '../containers/lifecycle.js'
+import {stop} from '../cli/handlers/end.js'
 
 export default class Stop extends Command {
   static description = 'Stop containers: SIGTERM to PID 1, then SIGKILL after the timeout'
   static strict = false
   static examples = ['<%= config.bin %> stop web', '<%= config.bin %> stop -t 0 web']
-  static flags = {time: Flags.integer({char: 't', description: 'seconds to wait before SIGKILL', default: 10, min: 0})}
+  static flags = {time: Flags.string({char: 't', description: 'seconds to wait before SIGKILL', default: '10'})}
   static args = {container: Args.string({required: true})}
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Stop)
-    for (const ref of argv as string[]) {
-      await stopContainer(ref, flags.time)
-      this.log(ref)
-    }
+    await stop(argv as string[], flags)
   }
 }

@@ -1,5 +1,6 @@
 import {Args, Command, Flags} from '@oclif/core'
-import {explainFlag, startExplain} from '../../cli/explain.js'
+import {explainFlag} from '../../cli/flags.js'
+import {startExplain} from '../../cli/explain.js'
 import {createNetwork, parseOptions} from '../../networks/manage.js'
 
 export default class NetworkCreate extends Command {

@@ -1,5 +1,6 @@
 import {Args, Command} from '@oclif/core'
-import {explainFlag, startExplain} from '../../cli/explain.js'
+import {explainFlag} from '../../cli/flags.js'
+import {startExplain} from '../../cli/explain.js'
 import {disconnect} from '../../networks/connect.js'
 
 export default class NetworkDisconnect extends Command {

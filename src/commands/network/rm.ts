@@ -1,5 +1,6 @@
 import {Args, Command} from '@oclif/core'
-import {explainFlag, startExplain} from '../../cli/explain.js'
+import {explainFlag} from '../../cli/flags.js'
+import {startExplain} from '../../cli/explain.js'
 import {removeNetwork} from '../../networks/manage.js'
 
 export default class NetworkRm extends Command {

@@ -1,5 +1,6 @@
 import {Command, Flags} from '@oclif/core'
-import {explainFlag, startExplain} from '../../cli/explain.js'
+import {explainFlag} from '../../cli/flags.js'
+import {startExplain} from '../../cli/explain.js'
 import {createPod} from '../../pods/pods.js'
 
 export default class PodCreate extends Command {

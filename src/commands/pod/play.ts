@@ -1,5 +1,6 @@
 import {Args, Command, Flags} from '@oclif/core'
-import {explainFlag, startExplain} from '../../cli/explain.js'
+import {explainFlag} from '../../cli/flags.js'
+import {startExplain} from '../../cli/explain.js'
 import {playPod} from '../../pods/play.js'
 
 export default class PodPlay extends Command {

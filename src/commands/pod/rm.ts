@@ -1,5 +1,6 @@
 import {Args, Command, Flags} from '@oclif/core'
-import {explainFlag, startExplain} from '../../cli/explain.js'
+import {explainFlag} from '../../cli/flags.js'
+import {startExplain} from '../../cli/explain.js'
 import {removePod} from '../../pods/pods.js'
 
 export default class PodRm extends Command {

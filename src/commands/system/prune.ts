@@ -1,5 +1,6 @@
 import {Command} from '@oclif/core'
-import {explainFlag, startExplain} from '../../cli/explain.js'
+import {explainFlag} from '../../cli/flags.js'
+import {startExplain} from '../../cli/explain.js'
 import {prune} from '../../containers/prune.js'
 
 export default class SystemPrune extends Command {

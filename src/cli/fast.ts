@@ -1,0 +1,36 @@
+import fs from 'node:fs'
+import {type ManifestCommand, type Parsed, parseManifestArgv} from './argv.js'
+
+// The everyday commands skip oclif: loading @oclif/core alone costs more than Node's own start
+// (ARCHITECTURE.md, docs/BENCHMARKS.md). Their flags still come from the oclif definitions, read
+// from the generated manifest, and they call the same handlers as the oclif commands. Anything
+// the plain parser does not accept (help, unknown flags, bad values) goes to oclif unchanged.
+
+type Handler = (p: Parsed) => Promise<void>
+const FAST: Record<string, {tail?: boolean; handle: Handler}> = {
+  ps: {handle: async (p) => (await import('./handlers/ps.js')).ps(p.flags)},
+  run: {tail: true, handle: async (p) => (await import('./handlers/run.js')).run(p.args[0], p.rest, p.flags)},
+  exec: {tail: true, handle: async (p) => (await import('./handlers/run.js')).exec(p.args[0], p.rest, p.flags)},
+  rm: {handle: async (p) => (await import('./handlers/end.js')).rm(p.args, p.flags)},
+  stop: {handle: async (p) => (await import('./handlers/end.js')).stop(p.args, p.flags)},
+  kill: {handle: async (p) => (await import('./handlers/end.js')).kill(p.args, p.flags)},
+  inspect: {handle: async (p) => (await import('./handlers/show.js')).inspect(p.args)},
+  logs: {handle: async (p) => (await import('./handlers/show.js')).logs(p.args[0], p.flags)},
+}
+
+/** Run argv on the fast path; false when oclif must handle it. */
+export async function runFast(argv: string[]): Promise<boolean> {
+  const fast = FAST[argv[0]]
+  if (!fast) return false
+  let manifest: {commands: Record<string, ManifestCommand>}
+  try {
+    manifest = JSON.parse(fs.readFileSync(new URL('../../../oclif.manifest.json', import.meta.url), 'utf8'))
+  } catch {
+    return false // not built with a manifest: oclif finds the commands itself
+  }
+  const cmd = manifest.commands[argv[0]]
+  const parsed = cmd && parseManifestArgv(argv.slice(1), cmd, fast.tail ?? false)
+  if (!parsed) return false
+  await fast.handle(parsed)
+  return true
+}

@@ -1,0 +1,92 @@
+import {runContainer} from '../../containers/lifecycle.js'
+import {execInContainer} from '../../containers/exec.js'
+import {UserError} from '../../errors.js'
+import {startExplain} from '../explain.js'
+
+// run and exec, once their flags are parsed (by oclif or by the fast path, cli/fast.ts): both
+// take the words after the image / container as the command, untouched.
+
+export interface RunFlags {
+  detach?: boolean
+  rm?: boolean
+  interactive?: boolean
+  tty?: boolean
+  name?: string
+  env?: string[]
+  workdir?: string
+  hostname?: string
+  publish?: string[]
+  'publish-all'?: boolean
+  network?: string
+  ip?: string
+  volume?: string[]
+  pod?: string
+  init?: boolean
+  memory?: string
+  'pids-limit'?: string
+  cpus?: string
+  'cap-add'?: string[]
+  'cap-drop'?: string[]
+  privileged?: boolean
+  explain?: boolean
+}
+
+export async function run(image: string, command: string[], flags: RunFlags): Promise<void> {
+  startExplain(flags.explain)
+  if (flags.detach && flags.rm && flags.interactive) throw new UserError('-d with -i has nothing to read from; drop -i')
+  const {rec, exitCode} = await runContainer({
+    image,
+    command,
+    name: flags.name,
+    env: flags.env ?? [],
+    workdir: flags.workdir,
+    hostname: flags.hostname,
+    tty: flags.tty ?? false,
+    interactive: flags.interactive ?? false,
+    detach: flags.detach ?? false,
+    autoRemove: flags.rm ?? false,
+    network: flags.pod ? undefined : (flags.network ?? 'bridge'),
+    ip: flags.ip,
+    publish: flags.publish ?? [],
+    publishAll: flags['publish-all'] ?? false,
+    volumes: flags.volume ?? [],
+    capAdd: flags['cap-add'] ?? [],
+    capDrop: flags['cap-drop'] ?? [],
+    privileged: flags.privileged ?? false,
+    init: flags.init ?? false,
+    memory: flags.memory ? parseBytes(flags.memory) : undefined,
+    pidsLimit: flags['pids-limit'] === undefined ? undefined : parsePidsLimit(flags['pids-limit']),
+    cpus: flags.cpus === undefined ? undefined : parseCpus(flags.cpus),
+    pod: flags.pod,
+    warn: (m) => process.stderr.write(m + '\n'),
+  }).catch((error) => {
+    // Docker's convention: 125 when the runtime itself failed, 127 when the command is missing.
+    if (error instanceof UserError && error.exitCode === 1) throw new UserError(error.message, 125)
+    throw error
+  })
+  if (flags.detach) process.stdout.write(rec.id + '\n')
+  else process.exitCode = exitCode
+}
+
+export async function exec(ref: string, command: string[], flags: {interactive?: boolean; tty?: boolean; env?: string[]; workdir?: string}): Promise<void> {
+  if (command.length === 0) throw new UserError('exec needs a command, e.g. minirun exec web sh')
+  process.exitCode = await execInContainer(ref, command, {env: flags.env ?? [], workdir: flags.workdir, interactive: flags.interactive ?? false, tty: flags.tty ?? false})
+}
+
+function parseCpus(v: string): number {
+  if (!/^\d+(\.\d+)?$/.test(v.trim())) throw new UserError(`invalid --cpus "${v}": use a number of CPUs, e.g. 0.5`)
+  return Number(v)
+}
+
+/** The range (-1 for no limit) is checked with the other limits (kernel/cgroups.ts). */
+function parsePidsLimit(v: string): number {
+  if (!/^-?\d+$/.test(v.trim())) throw new UserError(`invalid --pids-limit "${v}": use a whole number of processes, e.g. 100`)
+  return Number(v)
+}
+
+export function parseBytes(v: string): number {
+  const m = /^(\d+)([bkmg]?)b?$/i.exec(v.trim())
+  if (!m) throw new UserError(`invalid size "${v}": use a number of bytes or a suffix k, m, g (e.g. 32m)`)
+  const mult = {'': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3}[m[2].toLowerCase() as '' | 'b' | 'k' | 'm' | 'g']
+  return Number(m[1]) * mult
+}

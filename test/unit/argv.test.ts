@@ -1,0 +1,50 @@
+import test from 'ava'
+import fs from 'node:fs'
+import {type ManifestCommand, parseManifestArgv} from '../../src/cli/argv.js'
+
+// The fast path's parser reads the flags from the real, generated oclif manifest, so these tests
+// also fail when a command's flags change shape under it.
+const manifest = JSON.parse(fs.readFileSync(new URL('../../../oclif.manifest.json', import.meta.url), 'utf8')) as {commands: Record<string, ManifestCommand>}
+const cmd = (id: string) => manifest.commands[id]
+
+test('run: flags end at the image; the command keeps its own flags untouched', (t) => {
+  const p = parseManifestArgv(['-d', '--name', 'web', '-p', '18080:80', '-p8081:81', '-e', 'A=1', '--net=none', 'busybox', 'httpd', '-f', '-p', '80'], cmd('run'), true)
+  t.deepEqual(p?.args, ['busybox'])
+  t.deepEqual(p?.rest, ['httpd', '-f', '-p', '80'])
+  t.is(p?.flags.detach, true)
+  t.is(p?.flags.name, 'web')
+  t.deepEqual(p?.flags.publish, ['18080:80', '8081:81'])
+  t.deepEqual(p?.flags.env, ['A=1'])
+  t.is(p?.flags.network, 'none', 'an alias sets the flag it names')
+})
+
+test('run: clusters of booleans, defaults from the manifest, -- before the image', (t) => {
+  const p = parseManifestArgv(['-it', '--rm', '--', 'busybox', 'sh'], cmd('run'), true)
+  t.deepEqual([p?.flags.interactive, p?.flags.tty, p?.flags.rm, p?.flags.network], [true, true, true, 'bridge'])
+  t.deepEqual([p?.args, p?.rest], [['busybox'], ['sh']])
+})
+
+test('ps: -aq and an allowed --format; rm and stop take several names, flags anywhere', (t) => {
+  t.deepEqual(parseManifestArgv(['-aq'], cmd('ps'), false)?.flags, {all: true, quiet: true, format: 'table'})
+  t.is(parseManifestArgv(['--format', 'json'], cmd('ps'), false)?.flags.format, 'json')
+  t.deepEqual(parseManifestArgv(['a', '-f', 'b'], cmd('rm'), false)?.args, ['a', 'b'])
+  const stop = parseManifestArgv(['-t', '0', 'web'], cmd('stop'), false)
+  t.deepEqual([stop?.flags.time, stop?.args], ['0', ['web']])
+})
+
+test('anything unusual is left to oclif (undefined): help, unknown flags, bad values, missing arguments', (t) => {
+  const cases: Array<[string, string[], boolean]> = [
+    ['ps', ['--help'], false],
+    ['ps', ['--format', 'yaml'], false],
+    ['ps', ['extra'], false],
+    ['ps', ['-z'], false],
+    ['run', ['--nosuch', 'busybox'], true],
+    ['run', ['--rm'], true],
+    ['run', ['--name'], true],
+    ['run', ['--name', '--rm', 'busybox'], true],
+    ['run', ['--rm=yes', 'busybox'], true],
+    ['rm', [], false],
+    ['logs', ['a', 'b'], false],
+  ]
+  for (const [id, argv, tail] of cases) t.is(parseManifestArgv(argv, cmd(id), tail), undefined, `${id} ${argv.join(' ')}`)
+})
