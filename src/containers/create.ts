@@ -20,9 +20,10 @@ import {cgroupPlan, createCgroups, removeCgroups, validateLimits, type Limits} f
 import {instanceTag, paths} from '../state/paths.js'
 import {effectiveCaps} from './capabilities.js'
 import {writeEtcFiles} from './etc.js'
-import {findContainer, listContainers} from './find.js'
+import {findContainer} from './find.js'
+import {claimName, nameOwner} from './name-index.js'
 import {randomName} from './names.js'
-import {type Bind, type ContainerRecord, writeRecord} from './record.js'
+import {type Bind, type ContainerRecord, removeStateDir, writeRecord} from './record.js'
 
 // Everything `run` does before the command starts, as the list of steps it performs.
 // Each step registers its undo on the rollback stack first, so a failure leaves nothing behind.
@@ -177,15 +178,14 @@ export async function createContainer(req: RunRequest, rb: Rollback): Promise<Co
   // 1. The record, under the store lock so two runs cannot take the same name.
   phase('state', 'container record')
   await withLock(async () => {
-    const all = await listContainers()
-    const taken = new Set(all.map((c) => c.name))
-    if (req.name !== undefined && taken.has(req.name)) {
-      const other = all.find((c) => c.name === req.name)!
-      throw new UserError(`the container name "${req.name}" is already in use by container ${other.id.slice(0, 12)}; remove it (minirun rm -f ${req.name}) or choose another name`)
+    if (req.name !== undefined && !(await claimName(req.name, id))) {
+      const other = (await nameOwner(req.name)) ?? ''
+      throw new UserError(`the container name "${req.name}" is already in use by container ${other.slice(0, 12)}; remove it (minirun rm -f ${req.name}) or choose another name`)
     }
-    rec.name = req.name ?? randomName(taken)
+    if (req.name === undefined) for (let i = 0; !(await claimName((rec.name = randomName(i)), id)); i++);
+    else rec.name = req.name
+    rb.push('container dir', () => removeStateDir(rec))
     await fs.mkdir(dir, {recursive: true})
-    rb.push('container dir', () => fs.rm(dir, {recursive: true, force: true}))
     await writeRecord(rec)
   })
 

@@ -18,7 +18,7 @@ import {createContainer, limitsOf, type RunRequest} from './create.js'
 import {etcFile, refreshHosts} from './etc.js'
 import {findContainer, listContainers} from './find.js'
 import {launchArgv, type LaunchSpec, type Mount} from './launch.js'
-import {type ContainerRecord, exitFile, logFile, readRecord, writeRecord} from './record.js'
+import {type ContainerRecord, exitFile, logFile, readRecord, removeStateDir, writeRecord} from './record.js'
 
 // The container lifecycle: create → start → (exit) → cleanup → remove.
 // A detached container is kept by its own process tree plus a tiny shell supervisor that
@@ -199,7 +199,7 @@ export async function cleanupContainer(id: string, exitCode?: number): Promise<v
       rec.state = {...rec.state, status: 'exited', exitCode: code, finishedAt: new Date().toISOString(), pid: 0}
     }
     autoRemove = rec.hostConfig.autoRemove
-    if (autoRemove) await fs.rm(paths.container(id), {recursive: true, force: true})
+    if (autoRemove) await removeStateDir(rec)
     else await writeRecord(rec)
   })
   if (networks.length > 0) await refreshHosts(networks)
@@ -295,7 +295,7 @@ export async function removeContainer(ref: string, force: boolean): Promise<Cont
   await cleanupContainer(rec.id, running ? 137 : undefined)
   await withLock(async () => {
     await unmount(rec.rootfs.merged)
-    await fs.rm(paths.container(rec.id), {recursive: true, force: true})
+    await removeStateDir(rec)
   })
   // a supervisor may still be writing its exit file: let it finish into the void
   await sleep(0)

@@ -10,10 +10,8 @@ const SCIENTISTS = [
   'metcalfe', 'perlman', 'pike', 'postel', 'ritchie', 'shannon', 'thompson', 'torvalds', 'turing', 'wozniak',
 ]
 
-export function randomName(taken: Set<string>): string {
-  for (let i = 0; ; i++) {
-    const base = `${ADJECTIVES[randomInt(ADJECTIVES.length)]}_${SCIENTISTS[randomInt(SCIENTISTS.length)]}`
-    const name = i < 20 ? base : `${base}${randomInt(1000)}`
-    if (!taken.has(name)) return name
-  }
+/** A name to try: the caller claims it and asks again, with the next attempt, while it is taken. */
+export function randomName(attempt: number): string {
+  const base = `${ADJECTIVES[randomInt(ADJECTIVES.length)]}_${SCIENTISTS[randomInt(SCIENTISTS.length)]}`
+  return attempt < 20 ? base : `${base}${randomInt(10000)}` // most plain names are in use
 }

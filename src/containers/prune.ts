@@ -18,7 +18,8 @@ import {withLock} from '../state/lock.js'
 import {instanceTag, paths} from '../state/paths.js'
 import {listContainers} from './find.js'
 import {cleanupContainer, endOrphanedLaunch} from './lifecycle.js'
-import {type ContainerRecord, readRecord} from './record.js'
+import {sweepNames} from './name-index.js'
+import {type ContainerRecord, readRecord, removeStateDir} from './record.js'
 
 // `system prune`: remove stopped containers, then reconcile the kernel against the records.
 // An orphan is anything carrying minirun's names (veth mr<id>, netns file <id>, overlay under
@@ -50,7 +51,7 @@ export async function prune(): Promise<PruneReport> {
     await cleanupContainer(rec.id).catch(() => {})
     await withLock(async () => {
       await unmount(rec.rootfs.merged)
-      await fs.rm(paths.container(rec.id), {recursive: true, force: true})
+      await removeStateDir(rec)
     })
     report.containers.push(rec.id)
   }
@@ -68,6 +69,7 @@ export async function prune(): Promise<PruneReport> {
         report.orphans.push(`state dir ${id.slice(0, 12)}`)
       }
     }
+    await sweepNames()
     // 3. Overlay mounts of containers that are gone.
     for (const m of await mountsUnder(paths.containers())) {
       const id = path.relative(paths.containers(), m).split(path.sep)[0]

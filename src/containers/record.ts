@@ -1,7 +1,9 @@
+import fs from 'node:fs/promises'
 import path from 'node:path'
 import type {PortMapping} from '../networks/ports.js'
 import {readJson, writeJsonAtomic} from '../state/files.js'
 import {paths} from '../state/paths.js'
+import {releaseName} from './name-index.js'
 
 // The on-disk record of one container: $MINIRUN_ROOT/containers/<id>/container.json.
 // Written whole (atomic rename) under the store lock; read without it.
@@ -100,4 +102,10 @@ export function readRecord(id: string): Promise<ContainerRecord | undefined> {
 
 export function writeRecord(rec: ContainerRecord): Promise<void> {
   return writeJsonAtomic(recordFile(rec.id), rec)
+}
+
+/** Remove a container's state dir and give its name back. Idempotent. */
+export async function removeStateDir(rec: Pick<ContainerRecord, 'id' | 'name'>): Promise<void> {
+  if (rec.name) await releaseName(rec.name, rec.id)
+  await fs.rm(paths.container(rec.id), {recursive: true, force: true})
 }

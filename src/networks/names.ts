@@ -5,7 +5,7 @@ import {UserError} from '../errors.js'
 // Validation of what users type for names, -e and -v. Pure.
 
 /** Docker's name rule: a letter or digit, then at least one of [a-zA-Z0-9_.-] (so 2+ characters). */
-const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/
+export const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/
 /** Names become file names (records, IPAM dirs): keep them well under NAME_MAX. */
 export const MAX_NAME = 64
 

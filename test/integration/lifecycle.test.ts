@@ -164,13 +164,24 @@ for (const [title, args, msg] of badInput) {
   })
 }
 
-test.serial('duplicate name is refused', async (t) => {
+test.serial('duplicate name is refused; a name comes back with rm, or when its container is gone', async (t) => {
   await host.ok('run', '-d', '--name', 'dup', '--network', 'none', 'busybox', 'sleep', '60')
   const r = await host.mr('run', '-d', '--name', 'dup', '--network', 'none', 'busybox', 'sleep', '60')
   t.not(r.exitCode, 0)
   t.regex(r.stderr, /^Error: the container name "dup" is already in use/)
   t.is((await host.ok('ps', '-q')).split('\n').filter(Boolean).length, 1)
   await host.ok('rm', '-f', 'dup')
+  const names = path.join(host.root, 'names')
+  t.false(fs.existsSync(path.join(names, 'dup')), 'rm gives the name back')
+  // A state dir lost without minirun (a crash, a manual rm -rf) must not keep its name taken.
+  const ghost = await host.ok('run', '--name', 'ghost', '--network', 'none', 'busybox', 'true')
+  t.is(ghost, '')
+  fs.rmSync(path.join(host.root, 'containers', fs.readlinkSync(path.join(names, 'ghost')).split('/').pop()!), {recursive: true})
+  await host.ok('run', '--rm', '--name', 'ghost', '--network', 'none', 'busybox', 'true')
+  await host.ok('run', '--name', 'swept', '--network', 'none', 'busybox', 'true')
+  fs.rmSync(path.join(host.root, 'containers', fs.readlinkSync(path.join(names, 'swept')).split('/').pop()!), {recursive: true})
+  await host.ok('system', 'prune')
+  t.deepEqual(fs.readdirSync(names), [], 'prune sweeps the names of containers that are gone')
   t.deepEqual(await host.leaks(), [])
 })
 

@@ -1,0 +1,64 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import {listDir} from '../state/files.js'
+import {paths} from '../state/paths.js'
+import {readRecord} from './record.js'
+
+// Container names, as symlinks names/<name> → ../containers/<id>: creating the link is the atomic
+// check that a name is free, and finding a container by name reads one link, where both used to
+// read every record (run slowed down as containers piled up). A link whose container dir is gone
+// dangles, and a dangling link is a free name, so a crash can never keep a name taken.
+
+const link = (name: string) => path.join(paths.names(), name)
+
+/** Stores made before the index existed get it built from their records once. */
+async function ensureIndex(): Promise<void> {
+  try {
+    await fs.mkdir(paths.names())
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    await fs.mkdir(paths.names(), {recursive: true})
+  }
+  for (const id of await listDir(paths.containers())) {
+    const rec = await readRecord(id)
+    if (rec?.name) await fs.symlink(path.join('..', 'containers', id), link(rec.name)).catch(() => {})
+  }
+}
+
+/** The id of the container named `name`, if there is one. */
+export async function nameOwner(name: string): Promise<string | undefined> {
+  await ensureIndex()
+  try {
+    await fs.stat(link(name)) // follows the link: fails once the container is gone
+    return path.basename(await fs.readlink(link(name)))
+  } catch {
+    return undefined
+  }
+}
+
+/** Take `name` for container `id`: false when a live container holds it. Caller holds withLock(). */
+export async function claimName(name: string, id: string): Promise<boolean> {
+  await ensureIndex()
+  for (;;) {
+    try {
+      await fs.symlink(path.join('..', 'containers', id), link(name))
+      return true
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      if (await nameOwner(name)) return false
+      await fs.rm(link(name), {force: true}) // dangling: its container is gone
+    }
+  }
+}
+
+/** Give `name` back, if `id` still holds it. Idempotent. */
+export async function releaseName(name: string, id: string): Promise<void> {
+  const target = await fs.readlink(link(name)).catch(() => '')
+  if (path.basename(target) === id) await fs.rm(link(name), {force: true})
+}
+
+/** Drop links whose container is gone (system prune). */
+export async function sweepNames(): Promise<void> {
+  for (const name of await listDir(paths.names())) if (!(await nameOwner(name))) await fs.rm(link(name), {force: true})
+}
