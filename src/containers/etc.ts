@@ -14,18 +14,25 @@ import type {ContainerRecord} from './record.js'
 
 export const etcFile = (id: string, name: 'hosts' | 'hostname' | 'resolv.conf') => path.join(paths.container(id), name)
 
+/** The networks among `names` whose members find each other by name (user-defined ones). */
+async function resolving(names: string[]): Promise<string[]> {
+  const out: string[] = []
+  for (const name of names) {
+    const net = await readNetwork(name)
+    if (net && !net.isDefault && net.driver !== 'host' && net.driver !== 'null') out.push(name)
+  }
+  return out
+}
+
 async function peersOf(rec: ContainerRecord, all: ContainerRecord[]) {
   const peers: Array<{ip: string; names: string[]}> = []
-  for (const [netName, att] of Object.entries(rec.networks)) {
-    const net = await readNetwork(netName)
-    if (!net || net.isDefault || net.driver === 'host' || net.driver === 'null') continue
+  for (const netName of await resolving(Object.keys(rec.networks))) {
     for (const other of all) {
       if (other.id === rec.id || other.state.status === 'exited') continue
       const oatt = other.networks[netName]
       if (!oatt || other.netnsOwner === rec.id || rec.netnsOwner === other.id) continue
       peers.push({ip: oatt.ip, names: [...new Set([other.name, ...oatt.aliases, other.id.slice(0, 12)])]})
     }
-    void att
   }
   return peers
 }
@@ -40,7 +47,8 @@ async function hostsFor(rec: ContainerRecord, all: ContainerRecord[]): Promise<s
 }
 
 export async function writeEtcFiles(rec: ContainerRecord): Promise<void> {
-  const all = await listContainers()
+  // Only user networks need the other containers (the default bridge has no names, as in Docker).
+  const all = (await resolving(Object.keys(rec.networks))).length > 0 ? await listContainers() : []
   const hosts = await hostsFor(rec, all)
   const hostResolv = await fs.readFile('/etc/resolv.conf', 'utf8').catch(() => '')
   const resolv = rec.hostConfig.networkMode === 'none' ? '' : resolvConf(hostResolv)
@@ -53,9 +61,11 @@ export async function writeEtcFiles(rec: ContainerRecord): Promise<void> {
 
 /** Rewrite /etc/hosts of every live container on `networks` (someone joined or left). */
 export async function refreshHosts(networks: string[]): Promise<void> {
+  const named = await resolving(networks)
+  if (named.length === 0) return
   const all = await listContainers()
   for (const rec of all) {
-    if (rec.state.status === 'exited' || !Object.keys(rec.networks).some((n) => networks.includes(n))) continue
+    if (rec.state.status === 'exited' || !Object.keys(rec.networks).some((n) => named.includes(n))) continue
     const file = etcFile(rec.id, 'hosts')
     // Truncate and rewrite the same inode: a rename would leave the bind mount on the old file.
     await fs.writeFile(file, await hostsFor(rec, all)).catch(() => {})

@@ -2,7 +2,7 @@ import type {NetworkAttachment} from '../containers/record.js'
 import {UserError} from '../errors.js'
 import {bridgeExists, bridgeState, deleteLink, hostRoutes, linkExists, setSysctl} from '../kernel/ip.js'
 import {inNetns} from '../kernel/netns.js'
-import {applyNft, readTable} from '../kernel/nft.js'
+import {applyNft, readNatRules, readTable} from '../kernel/nft.js'
 import type {Rollback} from '../kernel/rollback.js'
 import {phase, run} from '../kernel/runner.js'
 import {listContainers} from '../containers/find.js'
@@ -87,9 +87,9 @@ async function ensureBridge(net: NetworkRecord, rb: Rollback): Promise<void> {
   const gateway = `${net.gateway}/${parseCidr(net.subnet!).prefix}`
   const nat = {name: net.name, subnet: net.subnet!, bridge: br}
   const wantRules = networkRulesScript(tag, nat).split('\n').filter((l) => l.startsWith('add rule')).length
-  const [state, table] = [await bridgeState(br), await readTable(tag)]
-  const haveRules = table?.rules.filter((r) => r.comment === networkComment(net.name)).length ?? 0
-  if (state.exists && state.up && state.addrs.includes(gateway) && table && haveRules === wantRules) return
+  const [state, rules] = [await bridgeState(br), await readNatRules(tag)]
+  const haveRules = rules?.filter((r) => r.comment === networkComment(net.name)).length ?? 0
+  if (state.exists && state.up && state.addrs.includes(gateway) && rules && haveRules === wantRules) return
 
   phase('driver', `bridge ${br} for network ${net.name}`)
   if (!state.exists) {
@@ -101,10 +101,10 @@ async function ensureBridge(net: NetworkRecord, rb: Rollback): Promise<void> {
   await setSysctl('net.ipv4.ip_forward', '1', 'route packets between the bridge and the host')
   // 127.0.0.1 → published port: DNAT to the container needs loopback-sourced packets routable on the bridge.
   await setSysctl(`net.ipv4.conf.${br}.route_localnet`, '1', 'let -p answer on 127.0.0.1 (DNAT from loopback)')
-  if (!table) await applyNft(baseTableScript(tag), "minirun's own nftables table: NAT chains and the published-ports maps")
+  if (!rules) await applyNft(baseTableScript(tag), "minirun's own nftables table: NAT chains and the published-ports maps")
   // Rules a crash left behind are replaced, not duplicated.
   if (haveRules !== wantRules) {
-    await applyNft(networkRulesScript(tag, nat, table?.rules ?? []), `MASQUERADE for ${net.subnet} leaving through anything but ${br}`)
+    await applyNft(networkRulesScript(tag, nat, rules ?? []), `MASQUERADE for ${net.subnet} leaving through anything but ${br}`)
   }
 }
 

@@ -54,7 +54,7 @@ export async function leases(network: string): Promise<Map<string, string>> {
 /** Lease an address on `network` to `owner`. Caller holds withLock(). */
 export async function allocate(network: string, subnet: Cidr, gateway: string, owner: string, requested?: string, range?: Cidr): Promise<string> {
   const dir = paths.ipam(network)
-  const used = new Set((await leases(network)).keys())
+  const used = new Set((await listDir(dir)).filter(isIp)) // the names are enough: no need to read owners
   // A lease file that appears between listing and creating (someone ignoring the lock) is skipped.
   for (;;) {
     const ip = pickAddress(network, subnet, gateway, used, requested, range)

@@ -1,5 +1,5 @@
 import {randomInt} from 'node:crypto'
-import {listContainers} from '../containers/find.js'
+import {readRecord} from '../containers/record.js'
 import {UserError} from '../errors.js'
 import {applyNft, readTable} from '../kernel/nft.js'
 import {portFree} from '../kernel/portprobe.js'
@@ -16,13 +16,10 @@ const EPHEMERAL = [32768, 60999] as const
 const clash = (a: PortMapping, b: PortMapping) =>
   a.protocol === b.protocol && a.hostPort === b.hostPort && (a.hostIp === b.hostIp || a.hostIp === '0.0.0.0' || b.hostIp === '0.0.0.0')
 
-async function publishedByOthers(containerId: string): Promise<Array<{name: string; port: PortMapping}>> {
-  const out: Array<{name: string; port: PortMapping}> = []
-  for (const c of await listContainers()) {
-    if (c.id === containerId || c.state.status === 'exited') continue
-    for (const p of c.hostConfig.ports) out.push({name: c.name, port: p})
-  }
-  return out
+/** Ports other containers publish, read from the kernel's maps (each element names its owner). */
+async function publishedByOthers(containerId: string): Promise<Array<{owner: string; port: PortMapping}>> {
+  const table = await readTable(instanceTag())
+  return (table?.elements ?? []).flatMap((e) => (e.entry && e.owner !== containerId ? [{owner: e.owner ?? '', port: e.entry.mapping}] : []))
 }
 
 /** Choose host ports for -P / `-p CTR`, check the others are free, and add the DNAT entries. */
@@ -43,7 +40,8 @@ export async function publishPorts(containerId: string, containerIp: string, por
   for (const p of ports) {
     const other = others.find((o) => clash(o.port, p))
     if (other) {
-      throw new UserError(`host port ${p.hostIp}:${p.hostPort}/${p.protocol} is already published by container ${other.name}; choose another host port`)
+      const name = (await readRecord(other.owner).catch(() => undefined))?.name ?? other.owner.slice(0, 12)
+      throw new UserError(`host port ${p.hostIp}:${p.hostPort}/${p.protocol} is already published by container ${name}; choose another host port`)
     }
     if (!(await portFree(p.hostIp, p.hostPort, p.protocol))) {
       throw new UserError(`host port ${p.hostIp}:${p.hostPort}/${p.protocol} is already in use by a process on the host; choose another host port`)
