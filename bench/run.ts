@@ -1,23 +1,40 @@
 import fs from 'node:fs'
 import os from 'node:os'
+import path from 'node:path'
 import {TestHost} from '../test/helpers/host.js'
 
-// `npm run bench`: start-up and memory figures, each beside its floor, measured in one run inside
-// a throwaway host namespace (as the tests do). Medians of repeated runs; prints a table and
-// writes docs/BENCHMARKS.md. Not yet here (issue 8): the 100-container scale run, 500 published
-// ports, published-port throughput and import throughput.
+// `npm run bench`: every figure beside its floor, measured side by side in one run inside a
+// throwaway host namespace (as the tests do; nothing touches the machine's own network). Medians
+// of repeated runs; prints a table and writes docs/BENCHMARKS.md. Tests never assert timings:
+// the targets are checked here and reported, holding or not.
 
 const REPEAT = Number(process.env.BENCH_REPEAT || 9)
+const SCALE = 100 // detached containers on one bridge
+const PORTS_EACH = 5 // so the scale run leaves SCALE * PORTS_EACH published ports in place
+
+interface Row {
+  figure: string
+  value: string
+  floor: string
+  ratio: number
+  target: string
+  /** undefined: no target, the figure is informative */
+  holds?: boolean
+}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const ms = (x: number) => `${x.toFixed(0)} ms`
+const log = (m: string) => process.stderr.write(`bench: ${m}\n`)
 
-async function timeIt(fn: () => Promise<unknown>): Promise<number> {
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = process.hrtime.bigint()
+  await fn()
+  return Number(process.hrtime.bigint() - t0) / 1e6
+}
+
+async function timeIt(fn: () => Promise<unknown>, repeat = REPEAT): Promise<number> {
   const samples: number[] = []
-  for (let i = 0; i < REPEAT; i++) {
-    const t0 = process.hrtime.bigint()
-    await fn()
-    samples.push(Number(process.hrtime.bigint() - t0) / 1e6)
-  }
+  for (let i = 0; i < repeat; i++) samples.push(await timed(fn))
   return median(samples)
 }
 
@@ -27,55 +44,213 @@ function pssKiB(pid: number): number {
   return Number(/^Pss:\s+(\d+) kB/m.exec(text)?.[1] ?? 0)
 }
 
-interface Row {
-  figure: string
-  value: string
-  floor: string
-  ratio: string
-  target: string
-  holds: string
+async function must(host: TestHost, ...args: string[]): Promise<string> {
+  return host.ok(...args)
 }
 
+// 1, 2: start-up against its floors.
+async function startup(host: TestHost, rows: Row[]): Promise<void> {
+  log('start-up')
+  await must(host, 'run', '--rm', '--network', 'none', 'busybox', 'true') // builds the image once
+  const nodeFloor = await timeIt(() => host.exec([process.execPath, '-e', '0']))
+  const ps = await timeIt(() => host.mr('ps'))
+  rows.push({figure: 'minirun ps (empty store)', value: ms(ps), floor: `node -e 0: ${ms(nodeFloor)}`, ratio: ps / nodeFloor, target: '≤ 1.5', holds: ps / nodeFloor <= 1.5})
+  // the floor: the same namespaces on the same rootfs, straight from unshare(1)
+  const rootfs = `${host.root}/images/${fs.readdirSync(`${host.root}/images`)[0]}/rootfs`
+  const rawUnshare = await timeIt(() => host.exec(['unshare', '--fork', '--pid', '--mount', '--uts', '--ipc', '--net', `--root=${rootfs}`, '/bin/busybox', 'true']))
+  const floor = nodeFloor + rawUnshare
+  const none = await timeIt(() => host.mr('run', '--rm', '--network', 'none', 'busybox', 'true'))
+  rows.push({figure: 'run --rm --network none busybox true', value: ms(none), floor: `node -e 0 + raw unshare: ${ms(floor)}`, ratio: none / floor, target: '≤ 2.5', holds: none / floor <= 2.5})
+  const bridge = await timeIt(() => host.mr('run', '--rm', 'busybox', 'true'))
+  rows.push({figure: 'run --rm busybox true (bridge: veth, IPAM, nft, bridge made and removed)', value: ms(bridge), floor: `none mode: ${ms(none)}`, ratio: bridge / none, target: '—'})
+  const onBridge = await must(host, 'run', '-d', '--name', 'keeper', 'busybox', 'sleep', '600')
+  const bridgeKept = await timeIt(() => host.mr('run', '--rm', 'busybox', 'true'))
+  rows.push({figure: 'run --rm busybox true, bridge already up', value: ms(bridgeKept), floor: `none mode: ${ms(none)}`, ratio: bridgeKept / none, target: '—'})
+  await must(host, 'rm', '-f', onBridge)
+}
+
+/** Publish `count` ports from `first` on, one -p each to container ports 80, 81... */
+const publishArgs = (first: number, count: number) => Array.from({length: count}, (_, k) => ['-p', `${first + k}:${80 + k}`]).flat()
+
+/** Published TCP ports in the store's nft maps, read back from the kernel. */
+async function publishedInKernel(host: TestHost): Promise<number> {
+  const ruleset = JSON.parse((await host.sh('nft -j list ruleset')).stdout) as {nftables: Array<{map?: {name: string; elem?: unknown[]}}>}
+  return ruleset.nftables.filter((o) => o.map?.name === 'pub_tcp').reduce((n, o) => n + (o.map!.elem?.length ?? 0), 0)
+}
+
+// 3: 100 containers one after another on one bridge; publishing with 500 ports in place.
+async function scale(host: TestHost, rows: Row[]): Promise<void> {
+  log(`scale: ${SCALE} detached containers, ${PORTS_EACH} published ports each`)
+  await must(host, 'run', '-d', '--name', 'anchor', 'busybox', 'sleep', '3600') // the bridge and the nft table stay up
+  const publishOne = async () => {
+    let id = ''
+    const t = await timed(async () => (id = await must(host, 'run', '-d', ...publishArgs(30000, 1), 'busybox', 'sleep', '600')))
+    await must(host, 'rm', '-f', id)
+    return t
+  }
+  const before: number[] = []
+  for (let i = 0; i < 5; i++) before.push(await publishOne())
+  const starts: number[] = []
+  for (let i = 0; i < SCALE; i++) {
+    starts.push(await timed(() => must(host, 'run', '-d', ...publishArgs(20000 + i * PORTS_EACH, PORTS_EACH), 'busybox', 'sleep', '3600')))
+    if ((i + 1) % 25 === 0) log(`  ${i + 1} started`)
+  }
+  const inPlace = await publishedInKernel(host)
+  const after: number[] = []
+  for (let i = 0; i < 5; i++) after.push(await publishOne())
+  const first10 = median(starts.slice(0, 10))
+  const last10 = median(starts.slice(-10))
+  rows.push({figure: `run -d (bridge, ${PORTS_EACH} ports): containers ${SCALE - 9}–${SCALE}`, value: ms(last10), floor: `containers 1–10: ${ms(first10)}`, ratio: last10 / first10, target: '≤ 1.2', holds: last10 / first10 <= 1.2})
+  const t0 = median(before)
+  const t500 = median(after)
+  rows.push({figure: `run -d -p (one more port) with ${inPlace} ports published`, value: ms(t500), floor: `with 0 ports: ${ms(t0)}`, ratio: t500 / t0, target: '≤ 1.2 (flat)', holds: t500 / t0 <= 1.2})
+  log('  removing them')
+  await host.clear()
+}
+
+/** Requests per second against `url`, from inside the host namespace: wrk, or a Node client without it. */
+async function requestsPerSecond(host: TestHost, url: string, useWrk: boolean): Promise<number> {
+  if (useWrk) {
+    const r = await host.exec(['wrk', '-t', '2', '-c', '8', '-d', '3s', url])
+    const m = /Requests\/sec:\s+([\d.]+)/.exec(r.stdout)
+    if (!m) throw new Error(`wrk printed no rate: ${r.stdout}${r.stderr}`)
+    return Number(m[1])
+  }
+  const client = `
+    const http = require('node:http'); let n = 0; const end = Date.now() + 3000
+    const one = () => new Promise((ok) => http.get(${JSON.stringify(url)}, {agent: false}, (res) => { res.resume(); res.on('end', ok) }).on('error', ok))
+    const loop = async () => { while (Date.now() < end) { await one(); n++ } }
+    Promise.all(Array.from({length: 8}, loop)).then(() => console.log(n / 3))`
+  return Number((await host.exec([process.execPath, '-e', client])).stdout.trim())
+}
+
+// 4: a published port against the container's own address.
+async function throughput(host: TestHost, rows: Row[]): Promise<void> {
+  const useWrk = (await host.sh('command -v wrk')).exitCode === 0
+  log(`published-port throughput (${useWrk ? 'wrk' : 'Node client: wrk is not installed'})`)
+  // Two identical servers, one per path, measured in turns: each path's closed connections
+  // (TIME_WAIT, conntrack) then never slow the other one down.
+  const serve = ['busybox', 'sh', '-c', 'mkdir -p /www && echo hello > /www/index.html && exec httpd -f -p 80 -h /www']
+  await must(host, 'run', '-d', '--name', 'web-direct', ...serve)
+  await must(host, 'run', '-d', '--name', 'web', '-p', '28080:80', ...serve)
+  const ip = JSON.parse(await must(host, 'inspect', 'web-direct'))[0].NetworkSettings.IPAddress as string
+  await host.sh(`curl -s --retry 20 --retry-connrefused --retry-delay 1 -o /dev/null http://127.0.0.1:28080/ http://${ip}/`)
+  // Every request is a new connection (busybox httpd closes it), and their TIME_WAIT sockets
+  // exhaust the client's ports after a few runs. Linux reuses them by default only on loopback
+  // (tcp_tw_reuse=2), which favours the published path: reuse them on both (this namespace only).
+  await host.sh('sysctl -qw net.ipv4.tcp_tw_reuse=1')
+  const [directs, publisheds]: number[][] = [[], []]
+  for (let round = 0; round < 5; round++) {
+    directs.push(await requestsPerSecond(host, `http://${ip}:80/`, useWrk))
+    publisheds.push(await requestsPerSecond(host, 'http://127.0.0.1:28080/', useWrk))
+  }
+  const [direct, published] = [median(directs), median(publisheds)]
+  rows.push({figure: `HTTP via 127.0.0.1:28080 (nft DNAT), ${useWrk ? 'wrk -c 8' : 'Node client, 8 at once'}`, value: `${published.toFixed(0)} req/s`, floor: `container IP directly: ${direct.toFixed(0)} req/s`, ratio: published / direct, target: '≥ 0.9', holds: published / direct >= 0.9})
+  await must(host, 'rm', '-f', 'web', 'web-direct')
+}
+
+// 5: memory minirun keeps beside the containers.
+async function memory(host: TestHost, rows: Row[]): Promise<void> {
+  log('memory')
+  // PSS divides shared pages among their users, so it depends on how many run: 10 here.
+  const ids: string[] = []
+  for (let i = 0; i < 10; i++) ids.push(await must(host, 'run', '-d', '--network', 'none', 'busybox', 'sleep', '600'))
+  const recs = ids.map((id) => JSON.parse(fs.readFileSync(`${host.root}/containers/${id}/container.json`, 'utf8')))
+  const kept = Math.round(recs.reduce((sum, rec) => sum + pssKiB(rec.state.supervisorPid) + pssKiB(rec.state.launcherPid), 0) / recs.length)
+  rows.push({figure: 'host memory kept per detached container, 10 running (supervisor + launcher PSS)', value: `${kept} KiB`, floor: 'containerd shim ≈ 13 MB', ratio: kept / 13000, target: '< 1024 KiB', holds: kept < 1024})
+  await must(host, 'pod', 'create', '--name', 'benchpod')
+  const pod = JSON.parse(await must(host, 'pod', 'inspect', 'benchpod'))
+  const infra = JSON.parse(fs.readFileSync(`${host.root}/containers/${pod.InfraContainerID}/container.json`, 'utf8'))
+  const pause = pssKiB(infra.state.pid) + pssKiB(infra.state.supervisorPid) + pssKiB(infra.state.launcherPid)
+  rows.push({figure: "a pod's pause container, beside them (pause + supervisor + launcher PSS)", value: `${pause} KiB`, floor: 'Kubernetes pause ≈ 1 MiB', ratio: pause / 1024, target: '< 1024 KiB', holds: pause < 1024})
+  await must(host, 'pod', 'rm', '-f', 'benchpod')
+  await must(host, 'rm', '-f', ...ids)
+}
+
+// 6: image import against tar -x of the same archive; a run of a big image against busybox.
+async function images(host: TestHost, rows: Row[]): Promise<void> {
+  log('image import')
+  const src = path.join(host.dir, 'bigroot')
+  fs.cpSync(`${host.root}/images/${fs.readdirSync(`${host.root}/images`)[0]}/rootfs`, src, {recursive: true, verbatimSymlinks: true})
+  const chunk = Buffer.alloc(32 * 1024)
+  for (let d = 0; d < 40; d++) {
+    fs.mkdirSync(path.join(src, 'data', String(d)), {recursive: true})
+    for (let f = 0; f < 50; f++) fs.writeFileSync(path.join(src, 'data', String(d), `f${f}`), chunk.fill(d * 50 + f))
+  }
+  const tarball = path.join(host.dir, 'big.tar')
+  await host.exec(['tar', '-cf', tarball, '-C', src, '.'])
+  const mb = fs.statSync(tarball).size / 2 ** 20
+  const out = path.join(host.dir, 'untar')
+  const tarX = await timeIt(async () => {
+    fs.mkdirSync(out)
+    await host.exec(['tar', '-xf', tarball, '-C', out])
+    fs.rmSync(out, {recursive: true})
+  }, 3)
+  let n = 0
+  const imp = await timeIt(async () => {
+    await must(host, 'image', 'import', tarball, `big:${++n}`)
+    await must(host, 'image', 'rm', `big:${n}`)
+  }, 3)
+  rows.push({figure: `image import of a ${mb.toFixed(0)} MB rootfs tarball (2000 files)`, value: `${ms(imp)} (${(mb / (imp / 1000)).toFixed(0)} MB/s)`, floor: `GNU tar -x: ${ms(tarX)} (${(mb / (tarX / 1000)).toFixed(0)} MB/s)`, ratio: imp / tarX, target: '—'})
+  await must(host, 'image', 'import', tarball, 'big')
+  const small = await timeIt(() => host.mr('run', '--rm', '--network', 'none', 'busybox', 'true'))
+  const big = await timeIt(() => host.mr('run', '--rm', '--network', 'none', 'big', 'true'))
+  const id = await must(host, 'run', '-d', '--network', 'none', 'big', 'sleep', '600')
+  const upper = Number((await host.sh(`du -sk ${host.root}/containers/${id}/upper`)).stdout.split('\t')[0])
+  rows.push({figure: `run --rm of the ${mb.toFixed(0)} MB image (overlay: upper dir ${upper} KiB, nothing copied)`, value: ms(big), floor: `the 2 MB busybox: ${ms(small)}`, ratio: big / small, target: '≤ 1.2', holds: big / small <= 1.2})
+  await must(host, 'rm', '-f', id)
+  await must(host, 'image', 'rm', 'big')
+}
+
+const NOTES = `## Reading the figures
+
+- **Floors.** \`node -e 0\` is what any Node CLI pays before doing anything; the raw \`unshare\`
+  is the same namespaces on the same rootfs without minirun. A \`run\` also makes an overlay, a
+  network namespace with loopback up, the stage script (mounts, \`pivot_root\`), takes the store
+  lock and cleans everything up after \`--rm\`.
+- **Start-up.** \`run\`, \`exec\`, \`ps\`, \`inspect\`, \`logs\`, \`stop\`, \`kill\` and \`rm\` skip
+  oclif (its import alone costs about as much as Node's start): see "Development" in the README.
+- **Bridge.** With no other container on it, the default bridge and its nft rules are made and
+  removed by each \`run --rm\` (nothing is left behind); with one kept up, a bridge run costs
+  little more than \`--network none\`.
+- **Scale.** Nothing a run does reads every container: names are an index of symlinks, port
+  clashes are checked against the kernel's nft maps, IPAM reads file names only, and /etc/hosts
+  is rewritten only for user networks. Published ports are elements of nft maps, so the rules
+  never change as ports come and go.
+- **Throughput.** Every request is a new connection (busybox httpd), so this measures the NAT
+  cost per connection (DNAT, and SNAT of 127.0.0.1), with TIME_WAIT reuse on in the bench's own
+  namespace so neither path runs out of ports.
+- **Import.** No target: it is bound by the kernel creating files, which varies a lot on these
+  machines (\`tar -x\` of the same archive took 0.2 to 1.6 s within one hour); minirun also
+  checks every path, hashes the archive and keeps it in the blob cache.
+`
+
 async function main(): Promise<void> {
+  const started = Date.now()
   const host = await TestHost.create('bench')
   const rows: Row[] = []
   try {
-    await host.ok('run', '--rm', '--network', 'none', 'busybox', 'true') // builds the image once
-    const nodeFloor = await timeIt(() => host.exec([process.execPath, '-e', '0']))
-    const ps = await timeIt(() => host.mr('ps'))
-    rows.push({figure: 'minirun ps (empty store)', value: `${ps.toFixed(0)} ms`, floor: `node -e 0: ${nodeFloor.toFixed(0)} ms`, ratio: (ps / nodeFloor).toFixed(2), target: '≤ 1.5', holds: ps / nodeFloor <= 1.5 ? 'yes' : 'no'})
-
-    // the floor: the same namespaces on the same rootfs, straight from unshare(1)
-    const rootfs = `${host.root}/images/${fs.readdirSync(`${host.root}/images`)[0]}/rootfs`
-    const rawUnshare = await timeIt(() => host.exec(['unshare', '--fork', '--pid', '--mount', '--uts', '--ipc', '--net', `--root=${rootfs}`, '/bin/busybox', 'true']))
-    const floor = nodeFloor + rawUnshare
-    const none = await timeIt(() => host.mr('run', '--rm', '--network', 'none', 'busybox', 'true'))
-    rows.push({figure: 'run --rm --network none busybox true', value: `${none.toFixed(0)} ms`, floor: `node + raw unshare: ${floor.toFixed(0)} ms`, ratio: (none / floor).toFixed(2), target: '≤ 2.5', holds: none / floor <= 2.5 ? 'yes' : 'no'})
-    const bridge = await timeIt(() => host.mr('run', '--rm', 'busybox', 'true'))
-    rows.push({figure: 'run --rm (bridge) busybox true', value: `${bridge.toFixed(0)} ms`, floor: `none mode: ${none.toFixed(0)} ms`, ratio: (bridge / none).toFixed(2), target: '—', holds: '—'})
-
-    // Memory kept beside a detached container: its sh supervisor and the unshare launcher.
-    const id = await host.ok('run', '-d', '--network', 'none', 'busybox', 'sleep', '600')
-    const rec = JSON.parse(fs.readFileSync(`${host.root}/containers/${id}/container.json`, 'utf8'))
-    const kept = pssKiB(rec.state.supervisorPid) + pssKiB(rec.state.launcherPid)
-    rows.push({figure: 'host memory kept per detached container (supervisor + launcher PSS)', value: `${kept} KiB`, floor: 'containerd shim ≈ 13 MB', ratio: (kept / 13000).toFixed(3), target: '< 1024 KiB', holds: kept < 1024 ? 'yes' : 'no'})
-    await host.ok('pod', 'create', '--name', 'benchpod')
-    const pod = JSON.parse(await host.ok('pod', 'inspect', 'benchpod'))
-    const infra = JSON.parse(fs.readFileSync(`${host.root}/containers/${pod.InfraContainerID}/container.json`, 'utf8'))
-    const pause = pssKiB(infra.state.pid) + pssKiB(infra.state.supervisorPid) + pssKiB(infra.state.launcherPid)
-    rows.push({figure: "a pod's pause container (pause + supervisor + launcher PSS)", value: `${pause} KiB`, floor: 'Kubernetes pause ≈ 1 MiB', ratio: (pause / 1024).toFixed(2), target: '< 1024 KiB', holds: pause < 1024 ? 'yes' : 'no'})
+    await startup(host, rows)
+    await memory(host, rows)
+    await throughput(host, rows)
+    await images(host, rows)
+    await scale(host, rows)
   } finally {
     await host.close()
   }
-
   const header = ['figure', 'value', 'floor', 'ratio', 'target', 'holds']
-  const table = [header, header.map(() => '---'), ...rows.map((r) => [r.figure, r.value, r.floor, r.ratio, r.target, r.holds])].map((r) => `| ${r.join(' | ')} |`).join('\n')
-  const machine = `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, kernel ${os.release()}, node ${process.version}; medians of ${REPEAT} runs`
-  process.stdout.write(`${table}\n\n${machine}\n`)
+  const cells = rows.map((r) => [r.figure, r.value, r.floor, r.ratio < 0.1 ? r.ratio.toFixed(3) : r.ratio.toFixed(2), r.target, r.holds === undefined ? '—' : r.holds ? 'yes' : '**no**'])
+  const table = [header, header.map(() => '---'), ...cells].map((r) => `| ${r.join(' | ')} |`).join('\n')
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, kernel ${os.release()}, node ${process.version}; medians of ${REPEAT} runs (3 for import), ${((Date.now() - started) / 1000).toFixed(0)} s in all`
+  const failing = rows.filter((r) => r.holds === false).map((r) => r.figure)
+  const verdict = failing.length === 0 ? 'Every target holds.' : `Not holding: ${failing.join('; ')}.`
+  process.stdout.write(`${table}\n\n${machine}\n${verdict}\n`)
   fs.mkdirSync('docs', {recursive: true})
   fs.writeFileSync(
     'docs/BENCHMARKS.md',
-    `# Benchmarks\n\nGenerated by \`npm run bench\` (${new Date().toISOString().slice(0, 10)}). ${machine}.\n\n${table}\n\nNot measured yet: the 100-container scale run, publishing with 500 ports in place, published-port throughput, image import throughput.\n`,
+    `# Benchmarks\n\nGenerated by \`npm run bench\` (${new Date().toISOString().slice(0, 10)}) on ${machine}.\n` +
+      'Each figure is measured beside its floor in the same run, inside a throwaway network + mount namespace; every command goes through `nsenter` into it, floors included.\n\n' +
+      `${table}\n\n${verdict}\n\n${NOTES}`,
   )
 }
 
