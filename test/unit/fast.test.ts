@@ -1,0 +1,25 @@
+import test from 'ava'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+// The fast path is taken for the everyday commands (no oclif loaded) and hands everything else
+// to oclif. Without it every command would still work, only slower: this is what would notice.
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mr-fast-'))
+process.env.MINIRUN_ROOT = root
+process.env.MINIRUN_RUNTIME_DIR = path.join(root, 'run')
+const {runFast} = await import('../../src/cli/fast.js')
+test.after.always(() => fs.rmSync(root, {recursive: true, force: true}))
+
+test('ps runs on the fast path; help, other commands and odd input go to oclif', async (t) => {
+  t.true(await runFast(['ps', '-q']))
+  t.false(await runFast(['ps', '--help']))
+  t.false(await runFast(['ps', '--format', 'yaml']))
+  t.false(await runFast(['network', 'ls']))
+  t.false(await runFast(['run', '--rm']))
+})
+
+test("a fast command's own errors are the handler's, as on the oclif path", async (t) => {
+  await t.throwsAsync(runFast(['stop', '-t', 'soon', 'web']), {message: /^invalid time "soon": use a whole number of seconds/})
+  await t.throwsAsync(runFast(['inspect', 'nosuch']), {message: /^no such container: nosuch/})
+})
