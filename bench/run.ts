@@ -44,14 +44,10 @@ function pssKiB(pid: number): number {
   return Number(/^Pss:\s+(\d+) kB/m.exec(text)?.[1] ?? 0)
 }
 
-async function must(host: TestHost, ...args: string[]): Promise<string> {
-  return host.ok(...args)
-}
-
 // 1, 2: start-up against its floors.
 async function startup(host: TestHost, rows: Row[]): Promise<void> {
   log('start-up')
-  await must(host, 'run', '--rm', '--network', 'none', 'busybox', 'true') // builds the image once
+  await host.ok('run', '--rm', '--network', 'none', 'busybox', 'true') // builds the image once
   const nodeFloor = await timeIt(() => host.exec([process.execPath, '-e', '0']))
   const ps = await timeIt(() => host.mr('ps'))
   rows.push({figure: 'minirun ps (empty store)', value: ms(ps), floor: `node -e 0: ${ms(nodeFloor)}`, ratio: ps / nodeFloor, target: '≤ 1.5', holds: ps / nodeFloor <= 1.5})
@@ -63,10 +59,10 @@ async function startup(host: TestHost, rows: Row[]): Promise<void> {
   rows.push({figure: 'run --rm --network none busybox true', value: ms(none), floor: `node -e 0 + raw unshare: ${ms(floor)}`, ratio: none / floor, target: '≤ 2.5', holds: none / floor <= 2.5})
   const bridge = await timeIt(() => host.mr('run', '--rm', 'busybox', 'true'))
   rows.push({figure: 'run --rm busybox true (bridge: veth, IPAM, nft, bridge made and removed)', value: ms(bridge), floor: `none mode: ${ms(none)}`, ratio: bridge / none, target: '—'})
-  const onBridge = await must(host, 'run', '-d', '--name', 'keeper', 'busybox', 'sleep', '600')
+  const onBridge = await host.ok('run', '-d', '--name', 'keeper', 'busybox', 'sleep', '600')
   const bridgeKept = await timeIt(() => host.mr('run', '--rm', 'busybox', 'true'))
   rows.push({figure: 'run --rm busybox true, bridge already up', value: ms(bridgeKept), floor: `none mode: ${ms(none)}`, ratio: bridgeKept / none, target: '—'})
-  await must(host, 'rm', '-f', onBridge)
+  await host.ok('rm', '-f', onBridge)
 }
 
 /** Publish `count` ports from `first` on, one -p each to container ports 80, 81... */
@@ -81,18 +77,18 @@ async function publishedInKernel(host: TestHost): Promise<number> {
 // 3: 100 containers one after another on one bridge; publishing with 500 ports in place.
 async function scale(host: TestHost, rows: Row[]): Promise<void> {
   log(`scale: ${SCALE} detached containers, ${PORTS_EACH} published ports each`)
-  await must(host, 'run', '-d', '--name', 'anchor', 'busybox', 'sleep', '3600') // the bridge and the nft table stay up
+  await host.ok('run', '-d', '--name', 'anchor', 'busybox', 'sleep', '3600') // the bridge and the nft table stay up
   const publishOne = async () => {
     let id = ''
-    const t = await timed(async () => (id = await must(host, 'run', '-d', ...publishArgs(30000, 1), 'busybox', 'sleep', '600')))
-    await must(host, 'rm', '-f', id)
+    const t = await timed(async () => (id = await host.ok('run', '-d', ...publishArgs(30000, 1), 'busybox', 'sleep', '600')))
+    await host.ok('rm', '-f', id)
     return t
   }
   const before: number[] = []
   for (let i = 0; i < 5; i++) before.push(await publishOne())
   const starts: number[] = []
   for (let i = 0; i < SCALE; i++) {
-    starts.push(await timed(() => must(host, 'run', '-d', ...publishArgs(20000 + i * PORTS_EACH, PORTS_EACH), 'busybox', 'sleep', '3600')))
+    starts.push(await timed(() => host.ok('run', '-d', ...publishArgs(20000 + i * PORTS_EACH, PORTS_EACH), 'busybox', 'sleep', '3600')))
     if ((i + 1) % 25 === 0) log(`  ${i + 1} started`)
   }
   const inPlace = await publishedInKernel(host)
@@ -131,9 +127,9 @@ async function throughput(host: TestHost, rows: Row[]): Promise<void> {
   // Two identical servers, one per path, measured in turns: each path's closed connections
   // (TIME_WAIT, conntrack) then never slow the other one down.
   const serve = ['busybox', 'sh', '-c', 'mkdir -p /www && echo hello > /www/index.html && exec httpd -f -p 80 -h /www']
-  await must(host, 'run', '-d', '--name', 'web-direct', ...serve)
-  await must(host, 'run', '-d', '--name', 'web', '-p', '28080:80', ...serve)
-  const ip = JSON.parse(await must(host, 'inspect', 'web-direct'))[0].NetworkSettings.IPAddress as string
+  await host.ok('run', '-d', '--name', 'web-direct', ...serve)
+  await host.ok('run', '-d', '--name', 'web', '-p', '28080:80', ...serve)
+  const ip = JSON.parse(await host.ok('inspect', 'web-direct'))[0].NetworkSettings.IPAddress as string
   await host.sh(`curl -s --retry 20 --retry-connrefused --retry-delay 1 -o /dev/null http://127.0.0.1:28080/ http://${ip}/`)
   // Every request is a new connection (busybox httpd closes it), and their TIME_WAIT sockets
   // exhaust the client's ports after a few runs. Linux reuses them by default only on loopback
@@ -146,7 +142,7 @@ async function throughput(host: TestHost, rows: Row[]): Promise<void> {
   }
   const [direct, published] = [median(directs), median(publisheds)]
   rows.push({figure: `HTTP via 127.0.0.1:28080 (nft DNAT), ${useWrk ? 'wrk -c 8' : 'Node client, 8 at once'}`, value: `${published.toFixed(0)} req/s`, floor: `container IP directly: ${direct.toFixed(0)} req/s`, ratio: published / direct, target: '≥ 0.9', holds: published / direct >= 0.9})
-  await must(host, 'rm', '-f', 'web', 'web-direct')
+  await host.ok('rm', '-f', 'web', 'web-direct')
 }
 
 // 5: memory minirun keeps beside the containers.
@@ -154,17 +150,17 @@ async function memory(host: TestHost, rows: Row[]): Promise<void> {
   log('memory')
   // PSS divides shared pages among their users, so it depends on how many run: 10 here.
   const ids: string[] = []
-  for (let i = 0; i < 10; i++) ids.push(await must(host, 'run', '-d', '--network', 'none', 'busybox', 'sleep', '600'))
+  for (let i = 0; i < 10; i++) ids.push(await host.ok('run', '-d', '--network', 'none', 'busybox', 'sleep', '600'))
   const recs = ids.map((id) => JSON.parse(fs.readFileSync(`${host.root}/containers/${id}/container.json`, 'utf8')))
   const kept = Math.round(recs.reduce((sum, rec) => sum + pssKiB(rec.state.supervisorPid) + pssKiB(rec.state.launcherPid), 0) / recs.length)
   rows.push({figure: 'host memory kept per detached container, 10 running (supervisor + launcher PSS)', value: `${kept} KiB`, floor: 'containerd shim ≈ 13 MB', ratio: kept / 13000, target: '< 1024 KiB', holds: kept < 1024})
-  await must(host, 'pod', 'create', '--name', 'benchpod')
-  const pod = JSON.parse(await must(host, 'pod', 'inspect', 'benchpod'))
+  await host.ok('pod', 'create', '--name', 'benchpod')
+  const pod = JSON.parse(await host.ok('pod', 'inspect', 'benchpod'))
   const infra = JSON.parse(fs.readFileSync(`${host.root}/containers/${pod.InfraContainerID}/container.json`, 'utf8'))
   const pause = pssKiB(infra.state.pid) + pssKiB(infra.state.supervisorPid) + pssKiB(infra.state.launcherPid)
   rows.push({figure: "a pod's pause container, beside them (pause + supervisor + launcher PSS)", value: `${pause} KiB`, floor: 'Kubernetes pause ≈ 1 MiB', ratio: pause / 1024, target: '< 1024 KiB', holds: pause < 1024})
-  await must(host, 'pod', 'rm', '-f', 'benchpod')
-  await must(host, 'rm', '-f', ...ids)
+  await host.ok('pod', 'rm', '-f', 'benchpod')
+  await host.ok('rm', '-f', ...ids)
 }
 
 // 6: image import against tar -x of the same archive; a run of a big image against busybox.
@@ -188,18 +184,18 @@ async function images(host: TestHost, rows: Row[]): Promise<void> {
   }, 3)
   let n = 0
   const imp = await timeIt(async () => {
-    await must(host, 'image', 'import', tarball, `big:${++n}`)
-    await must(host, 'image', 'rm', `big:${n}`)
+    await host.ok('image', 'import', tarball, `big:${++n}`)
+    await host.ok('image', 'rm', `big:${n}`)
   }, 3)
   rows.push({figure: `image import of a ${mb.toFixed(0)} MB rootfs tarball (2000 files)`, value: `${ms(imp)} (${(mb / (imp / 1000)).toFixed(0)} MB/s)`, floor: `GNU tar -x: ${ms(tarX)} (${(mb / (tarX / 1000)).toFixed(0)} MB/s)`, ratio: imp / tarX, target: '—'})
-  await must(host, 'image', 'import', tarball, 'big')
+  await host.ok('image', 'import', tarball, 'big')
   const small = await timeIt(() => host.mr('run', '--rm', '--network', 'none', 'busybox', 'true'))
   const big = await timeIt(() => host.mr('run', '--rm', '--network', 'none', 'big', 'true'))
-  const id = await must(host, 'run', '-d', '--network', 'none', 'big', 'sleep', '600')
+  const id = await host.ok('run', '-d', '--network', 'none', 'big', 'sleep', '600')
   const upper = Number((await host.sh(`du -sk ${host.root}/containers/${id}/upper`)).stdout.split('\t')[0])
   rows.push({figure: `run --rm of the ${mb.toFixed(0)} MB image (overlay: upper dir ${upper} KiB, nothing copied)`, value: ms(big), floor: `the 2 MB busybox: ${ms(small)}`, ratio: big / small, target: '≤ 1.2', holds: big / small <= 1.2})
-  await must(host, 'rm', '-f', id)
-  await must(host, 'image', 'rm', 'big')
+  await host.ok('rm', '-f', id)
+  await host.ok('image', 'rm', 'big')
 }
 
 const NOTES = `## Reading the figures
