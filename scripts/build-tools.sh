@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Static helpers that go into containers: /bin/usock in the busybox image (busybox has no
-# unix-socket client/server) and the --init process. Built from rootfs/tools/*.c.
+# minirun's static C programs (rootfs/tools/*.c): the launcher that starts and enters every
+# container (with libseccomp), the --init process, and /bin/usock for the busybox image.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p dist/tools
 cc=${CC:-cc}
-if ! command -v "$cc" >/dev/null; then
-  echo "warning: no C compiler: --init and the busybox image's usock are unavailable (apt-get install gcc libc6-dev)" >&2
-  exit 0
+if ! command -v "$cc" >/dev/null || [ ! -e /usr/include/seccomp.h ]; then
+  echo "error: minirun's launcher needs a C compiler and libseccomp: apt-get install gcc libc6-dev libseccomp-dev (or run scripts/install-deps.sh)" >&2
+  exit 1
 fi
 for src in rootfs/tools/*.c; do
-  "$cc" -static -Os -s -Wall -o "dist/tools/$(basename "$src" .c)" "$src"
+  name=$(basename "$src" .c)
+  libs=()
+  [ "$name" = launcher ] && libs=(-lseccomp)
+  "$cc" -static -Os -s -Wall -Werror -o "dist/tools/$name" "$src" "${libs[@]}"
 done

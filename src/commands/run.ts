@@ -33,7 +33,8 @@ export default class Run extends Command {
     cpus: Flags.string({description: 'CPU time limit in CPUs, e.g. 0.5'}),
     'cap-add': Flags.string({multiple: true, multipleNonGreedy: true, description: 'add a Linux capability'}),
     'cap-drop': Flags.string({multiple: true, multipleNonGreedy: true, description: 'drop a Linux capability'}),
-    privileged: Flags.boolean({description: 'all capabilities, writable /sys, no no_new_privs'}),
+    privileged: Flags.boolean({description: 'all capabilities, writable /sys and /proc/sys, no seccomp, no no_new_privs'}),
+    'security-opt': Flags.string({multiple: true, multipleNonGreedy: true, description: 'seccomp=unconfined (no seccomp filter) or no-new-privileges (always on)'}),
     explain: explainFlag,
   }
 

@@ -49,6 +49,8 @@ export interface RunRequest {
   capAdd: string[]
   capDrop: string[]
   privileged: boolean
+  /** --security-opt: seccomp=unconfined, no-new-privileges[=true] */
+  securityOpt?: string[]
   init: boolean
   memory?: number
   pidsLimit?: number
@@ -76,6 +78,7 @@ function validate(req: RunRequest) {
     throw new UserError(`--ip needs a bridge or macvlan network, not --network ${req.network}`)
   }
   if (req.ip !== undefined) parseIp(req.ip)
+  for (const o of req.securityOpt ?? []) validateSecurityOpt(o)
   return {env, binds, mode, specs}
 }
 
@@ -149,6 +152,7 @@ export async function createContainer(req: RunRequest, rb: Rollback): Promise<Co
       capAdd: req.capAdd,
       capDrop: req.capDrop,
       privileged: req.privileged,
+      securityOpt: req.securityOpt ?? [],
       init: req.init,
       memory: req.memory,
       pidsLimit: req.pidsLimit,
@@ -247,4 +251,11 @@ export function mergeEnv(base: string[], extra: string[]): string[] {
   for (const e of [...base, ...extra]) out.set(e.split('=')[0], e)
   if (![...out.keys()].includes('PATH')) out.set('PATH', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin')
   return [...out.values()]
+}
+
+/** The --security-opt values minirun honours; anything else is refused rather than ignored. */
+function validateSecurityOpt(opt: string): void {
+  // no_new_privs is always set for non-privileged containers, so the flag is accepted as a no-op.
+  if (['seccomp=unconfined', 'seccomp:unconfined', 'no-new-privileges', 'no-new-privileges=true', 'no-new-privileges:true'].includes(opt)) return
+  throw new UserError(`unsupported --security-opt "${opt}": minirun knows seccomp=unconfined and no-new-privileges`)
 }

@@ -1,143 +1,97 @@
-import {shellQuote} from '../kernel/runner.js'
+import {fileURLToPath} from 'node:url'
 
-// Pure builders for the command chains that start a container and enter one (`exec`).
-// See KERNEL-NOTES.md "Launching a container without a compiled helper":
-//   setpriv (keep sys_admin inheritable) → setpriv (cut the bounding set) → unshare (new PID,
-//   mount, UTS, IPC namespaces) → static busybox sh STAGE (mounts, pivot_root) → setpriv (drop
-//   sys_admin, no_new_privs) → the command.
-// For root, permitted caps after execve = bounding ∪ inheritable, so sys_admin survives into the
-// stage only through the inheritable set and is gone once the stage drops it.
+// Pure builders for the command lines that start a container and enter one (`exec`). Both run
+// one static binary of minirun's own, rootfs/tools/launcher.c (runc's init in small): it joins or
+// makes the namespaces, mounts proc, /dev, sysfs and the volumes inside the root without
+// following the image's symlinks out of it, pivots into the root and detaches the host's,
+// masks Docker's paths, drops capabilities, sets no_new_privs, loads the seccomp filter and
+// execs the image's own file. No shell and no other host binary runs inside the container.
 
-export const BUSYBOX = '/bin/busybox'
-// Absolute paths: the chain runs with the container's environment, whose PATH is not the host's.
-export const TOOLS = {nsenter: '/usr/bin/nsenter', setpriv: '/usr/bin/setpriv'}
+export const LAUNCHER = fileURLToPath(new URL('../../tools/launcher', import.meta.url))
+
+/** Docker's PATH for an image that sets none (the launcher uses the same). */
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+
+/** The environment every host-side helper runs with: nothing of the container's, nor the caller's. */
+export const HOST_ENV: Readonly<Record<string, string>> = {PATH: DEFAULT_PATH, LC_ALL: 'C'}
 
 export interface Mount {
-  /** host path (already created safely inside the container root) */
-  target: string
+  /** host path */
   source: string
+  /** absolute path inside the container (the launcher resolves it inside the root) */
+  target: string
   readOnly: boolean
 }
 
-export interface StageSpec {
-  /** the overlay mount that becomes / */
-  root: string
-  /** host paths inside root, resolved safely beforehand */
-  proc: string
-  dev: string
-  sys: string
-  binds: Mount[]
-  hostname?: string
-  workdir: string
-  privileged: boolean
-  tty: boolean
-  /** host path of minit: run the command under it (--init) */
-  init?: string
-  /** shell lines that move the stage into the container's cgroups (before anything else runs) */
-  cgroupJoin?: string[]
-}
-
-/** Where --init's binary is bind-mounted: on the container's private /dev tmpfs, not in its image. */
+/** Where --init's binary is copied: the container's private /dev tmpfs, not its image. */
 export const INIT_PATH = '/dev/.minirun-init'
 
-export interface LaunchSpec extends StageSpec {
+/** What the container's process gets: the same for `run` and `exec`. */
+export interface ProcessSpec {
   argv: string[]
+  /** KEY=VALUE, applied only to the container's command */
+  env: string[]
+  workdir: string
   caps: string[]
-  /** join this network namespace (bind-mounted nsfs file); undefined: new empty netns is not made here */
+  privileged: boolean
+  /** false: --security-opt seccomp=unconfined */
+  seccomp: boolean
+  /** cgroup.procs files to join first */
+  cgroupProcs?: string[]
+}
+
+export interface LaunchSpec extends ProcessSpec {
+  /** the overlay mount that becomes / */
+  root: string
+  binds: Mount[]
+  hostname?: string
+  /** host path of minit: run the command under a copy of it (--init) */
+  init?: string
+  /** join this network namespace (bind-mounted nsfs file); none: stay in the caller's */
   netns?: string
-  /** join these namespaces instead of unsharing new ones (pods share UTS and IPC too) */
+  /** join these namespaces instead of making new ones (pods share UTS and IPC) */
   uts?: string
   ipc?: string
 }
 
-const DEV_NODES = ['null', 'zero', 'full', 'random', 'urandom', 'tty']
-
-/** The shell script the host's static busybox runs inside the new namespaces, before the command. */
-export function stageScript(s: StageSpec): string {
-  const q = shellQuote
-  const lines = [
-    'set -e',
-    ...(s.cgroupJoin ?? []),
-    'mount --make-rprivate /',
-    `mount -t proc -o nosuid,nodev,noexec proc ${q(s.proc)}`,
-    `mount -t tmpfs -o nosuid,mode=755,size=65536k tmpfs ${q(s.dev)}`,
-    `for d in ${DEV_NODES.join(' ')}; do touch ${q(s.dev)}/$d; mount --bind /dev/$d ${q(s.dev)}/$d; done`,
-    `mkdir -p ${q(s.dev)}/pts ${q(s.dev)}/shm ${q(s.dev)}/mqueue`,
-    `mount -t devpts -o newinstance,ptmxmode=0666,mode=620,nosuid,noexec devpts ${q(s.dev)}/pts`,
-    `ln -s pts/ptmx ${q(s.dev)}/ptmx`,
-    `mount -t tmpfs -o nosuid,nodev,noexec,mode=1777,size=65536k shm ${q(s.dev)}/shm`,
-    `ln -s /proc/self/fd ${q(s.dev)}/fd; ln -s /proc/self/fd/0 ${q(s.dev)}/stdin; ln -s /proc/self/fd/1 ${q(s.dev)}/stdout; ln -s /proc/self/fd/2 ${q(s.dev)}/stderr`,
-    `mount -t sysfs -o ${s.privileged ? 'rw' : 'ro'},nosuid,nodev,noexec sysfs ${q(s.sys)}`,
-  ]
-  for (const b of s.binds) {
-    lines.push(`mount --rbind ${q(b.source)} ${q(b.target)}`)
-    if (b.readOnly) lines.push(`mount -o remount,bind,ro ${q(b.target)}`)
-  }
-  if (s.init) {
-    lines.push(`touch ${q(s.dev)}/.minirun-init`, `mount --bind ${q(s.init)} ${q(s.dev)}/.minirun-init`, `mount -o remount,bind,ro ${q(s.dev)}/.minirun-init`)
-  }
-  if (s.hostname) lines.push(`hostname ${q(s.hostname)}`)
-  lines.push(
-    `cd ${q(s.root)}`,
-    'mkdir .minirun-oldroot',
-    'pivot_root . .minirun-oldroot',
-    'cd /',
-    // Detach the host's root: nothing of it stays reachable from inside (no chroot escape).
-    'umount -l /.minirun-oldroot',
-    'rmdir /.minirun-oldroot',
-    `cd ${q(s.workdir)} 2>/dev/null || { mkdir -p ${q(s.workdir)} && cd ${q(s.workdir)}; }`,
-    `${s.privileged ? 'exec' : 'exec -a setpriv /proc/self/exe --inh-caps -sys_admin --nnp --'}${s.init ? ` ${INIT_PATH} --` : ''} "$@"`,
-  )
-  return lines.join('\n')
+function processArgs(s: ProcessSpec): string[] {
+  const args: string[] = []
+  for (const f of s.cgroupProcs ?? []) args.push('--cgroup', f)
+  args.push('--workdir', s.workdir, '--caps', s.caps.join(','), '--privileged', String(s.privileged), '--seccomp', s.seccomp ? 'default' : 'unconfined')
+  for (const e of s.env) args.push('--env', e)
+  return args
 }
 
-export function boundingSetArg(caps: string[]): string {
-  return ['-all', ...caps.map((c) => `+${c}`)].join(',')
+/**
+ * Docker's mount order: by the number of path components of the destination, so `-v A:/m
+ * -v B:/m/sub` mounts B inside A (the launcher then makes /m/sub in A, as Docker does).
+ */
+export function orderMounts(binds: Mount[]): Mount[] {
+  const depth = (p: string) => p.split('/').filter(Boolean).length
+  return [...binds].sort((a, b) => depth(a.target) - depth(b.target))
 }
 
 /** argv that starts the container in the foreground of the calling process. */
 export function launchArgv(s: LaunchSpec): string[] {
-  const argv: string[] = []
-  const enter: string[] = []
-  if (s.netns) enter.push(`--net=${s.netns}`)
-  if (s.uts) enter.push(`--uts=${s.uts}`)
-  if (s.ipc) enter.push(`--ipc=${s.ipc}`)
-  if (enter.length > 0) argv.push(TOOLS.nsenter, ...enter, '--')
-  if (!s.privileged) {
-    argv.push(TOOLS.setpriv, '--inh-caps', '+sys_admin', '--', TOOLS.setpriv, '--bounding-set', boundingSetArg(s.caps), '--')
-  }
-  // busybox's unshare, not util-linux's: when PID 1 dies of a signal, util-linux 2.38's fails
-  // to re-raise it ("sigprocmask unblock failed") and exits 1; busybox's exits 128+N as a shell does.
-  argv.push(BUSYBOX, 'unshare', '-f', '--pid', '--mount')
-  if (!s.uts) argv.push('--uts')
-  if (!s.ipc) argv.push('--ipc')
-  argv.push('--', BUSYBOX, 'sh', '-c', stageScript(s), 'minirun-stage', ...s.argv)
-  return argv
+  const argv = [LAUNCHER, 'launch', '--root', s.root]
+  if (s.netns) argv.push('--netns', s.netns)
+  if (s.uts) argv.push('--uts', s.uts)
+  if (s.ipc) argv.push('--ipc', s.ipc)
+  if (s.hostname) argv.push('--hostname', s.hostname)
+  for (const b of orderMounts(s.binds)) argv.push('--bind', b.source, b.target, b.readOnly ? 'ro' : 'rw')
+  if (s.init) argv.push('--init', s.init)
+  return [...argv, ...processArgs(s), '--', ...s.argv]
 }
 
-export interface ExecSpec {
+export interface ExecSpec extends ProcessSpec {
   pid: number
-  argv: string[]
-  workdir: string
-  caps: string[]
-  privileged: boolean
+  /** the PID's start time: a recycled PID is refused */
+  pidStart?: number
 }
 
-/**
- * argv that runs a command inside a running container with the same reduced capabilities and
- * no_new_privs as its PID 1. The first nsenter enters every namespace but keeps the host's root
- * (`--root=/` is opened before entering) so the host's setpriv can drop capabilities; the second
- * nsenter only changes root and working directory to the container's (needs just sys_chroot).
- */
+/** argv that runs a command inside a running container, as its PID 1 was started. */
 export function execArgv(s: ExecSpec): string[] {
-  const inner = [TOOLS.nsenter, '-t', String(s.pid), '--root', `--wdns=${s.workdir}`, '--', ...s.argv]
-  const enter = [TOOLS.nsenter, '-t', String(s.pid), '-m', '-u', '-i', '-n', '-p', '--root=/', '--']
-  if (s.privileged) return [...enter, ...inner]
-  return [
-    TOOLS.setpriv, '--inh-caps', '+sys_admin', '--',
-    TOOLS.setpriv, '--bounding-set', boundingSetArg(s.caps), '--',
-    ...enter,
-    TOOLS.setpriv, '--inh-caps', '-sys_admin', '--nnp', '--',
-    ...inner,
-  ]
+  const argv = [LAUNCHER, 'exec', '--pid', String(s.pid)]
+  if (s.pidStart) argv.push('--pid-start', String(s.pidStart))
+  return [...argv, ...processArgs(s), '--', ...s.argv]
 }

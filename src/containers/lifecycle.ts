@@ -10,14 +10,14 @@ import {phase, spawnAttached, spawnDetached} from '../kernel/runner.js'
 import {detachNetwork} from '../networks/attach.js'
 import {readJson} from '../state/files.js'
 import {withLock} from '../state/lock.js'
-import {cgroupPlan, joinLines, oomKilled, removeCgroups} from '../kernel/cgroups.js'
+import {cgroupPlan, oomKilled, procsFiles, removeCgroups} from '../kernel/cgroups.js'
 import {instanceTag, paths} from '../state/paths.js'
-import {resolveInRoot, ensureMountPoint} from '../util/scoped-path.js'
+import {resolveInRoot} from '../util/scoped-path.js'
 import {effectiveCaps} from './capabilities.js'
 import {createContainer, limitsOf, type RunRequest} from './create.js'
 import {etcFile, refreshHosts} from './etc.js'
 import {findContainer, listContainers} from './find.js'
-import {launchArgv, type LaunchSpec, type Mount} from './launch.js'
+import {DEFAULT_PATH, HOST_ENV, launchArgv, type LaunchSpec, type Mount, type ProcessSpec} from './launch.js'
 import {type ContainerRecord, exitFile, logFile, readRecord, removeStateDir, writeRecord} from './record.js'
 
 // The container lifecycle: create → start → (exit) → cleanup → remove.
@@ -49,7 +49,7 @@ export async function runContainer(req: RunRequest): Promise<{rec: ContainerReco
     if (req.detach) {
       await startDetached(rec, spec, rb)
     } else {
-      attached = await spawnAttached(launchArgv(spec), {stdin: req.interactive, env: containerEnv(rec), why: 'start the container attached to this terminal'})
+      attached = await spawnAttached(launchArgv(spec), {stdin: req.interactive, env: {...HOST_ENV}, why: 'start the container attached to this terminal'})
       rb.push('container process', async () => signal(attached!.pid, 'SIGKILL'))
       await markRunning(rec, attached.pid, process.pid)
     }
@@ -70,8 +70,10 @@ export async function runContainer(req: RunRequest): Promise<{rec: ContainerReco
 
 async function startDetached(rec: ContainerRecord, spec: LaunchSpec, rb: Rollback): Promise<void> {
   const argv = ['/bin/sh', '-c', SUPERVISOR, 'minirun-supervisor', pidFile(rec.id), exitFile(rec.id), process.execPath, BIN, rec.id, ...launchArgv(spec)]
-  const env = {...containerEnv(rec), MINIRUN_ROOT: process.env.MINIRUN_ROOT ?? '', MINIRUN_RUNTIME_DIR: process.env.MINIRUN_RUNTIME_DIR ?? ''}
-  for (const k of ['MINIRUN_ROOT', 'MINIRUN_RUNTIME_DIR'] as const) if (!env[k]) delete env[k]
+  // The supervisor and the `container cleanup` it runs are host processes: a fixed environment,
+  // nothing of the container's (an image's NODE_OPTIONS or LD_PRELOAD would run as host root).
+  const env: Record<string, string> = {...HOST_ENV}
+  for (const k of ['MINIRUN_ROOT', 'MINIRUN_RUNTIME_DIR'] as const) if (process.env[k]) env[k] = process.env[k]!
   const supervisor = await spawnDetached(argv, {logFile: logFile(rec.id), env, why: 'a shell supervisor keeps the container and records its exit code'})
   rb.push('supervisor', async () => {
     const launcher = Number(await fs.readFile(pidFile(rec.id), 'utf8').catch(() => '0'))
@@ -111,48 +113,48 @@ async function markRunning(rec: ContainerRecord, launcher: number, supervisor: n
   })
 }
 
-export function containerEnv(rec: ContainerRecord): Record<string, string> {
-  const env: Record<string, string> = {}
-  for (const e of rec.config.env) {
+/** The container's environment (KEY=VALUE): the image's and -e, then Docker's defaults. */
+export function containerEnv(rec: ContainerRecord, extra: string[] = []): string[] {
+  const env = new Map<string, string>()
+  for (const e of [...rec.config.env, ...extra]) {
     const i = e.indexOf('=')
-    env[e.slice(0, i)] = e.slice(i + 1)
+    env.set(e.slice(0, i), e.slice(i + 1))
   }
-  env.HOSTNAME ??= rec.config.hostname
-  env.HOME ??= '/root'
-  if (rec.config.tty) env.TERM ??= 'xterm'
-  return env
+  if (!env.has('HOSTNAME')) env.set('HOSTNAME', rec.config.hostname)
+  if (!env.has('HOME')) env.set('HOME', '/root')
+  if (rec.config.tty && !env.has('TERM')) env.set('TERM', 'xterm')
+  return [...env].map(([k, v]) => `${k}=${v}`)
 }
 
-/** The mounts and paths the stage script needs, created safely inside the container root. */
+/** Everything the launcher needs to start `rec`. */
 async function launchSpec(rec: ContainerRecord): Promise<LaunchSpec> {
-  const root = rec.rootfs.merged
-  const binds: Mount[] = []
-  for (const name of ['hosts', 'hostname', 'resolv.conf'] as const) {
-    binds.push({source: etcFile(rec.id, name), target: await ensureMountPoint(root, `/etc/${name}`, 'file'), readOnly: false})
-  }
-  for (const b of rec.hostConfig.binds) {
-    const st = await fs.stat(b.hostPath)
-    binds.push({source: b.hostPath, target: await ensureMountPoint(root, b.containerPath, st.isDirectory() ? 'dir' : 'file'), readOnly: b.readOnly})
-  }
+  const binds: Mount[] = (['hosts', 'hostname', 'resolv.conf'] as const).map((name) => ({source: etcFile(rec.id, name), target: `/etc/${name}`, readOnly: false}))
+  for (const b of rec.hostConfig.binds) binds.push({source: b.hostPath, target: b.containerPath, readOnly: b.readOnly})
   const owner = rec.netnsOwner ? await readRecord(rec.netnsOwner) : undefined
   const podShares = rec.hostConfig.pod && owner?.state.pid ? owner.state.pid : 0
   return {
-    root,
-    proc: await ensureMountPoint(root, '/proc', 'dir'),
-    dev: await ensureMountPoint(root, '/dev', 'dir'),
-    sys: await ensureMountPoint(root, '/sys', 'dir'),
+    root: rec.rootfs.merged,
     binds,
     hostname: podShares ? undefined : rec.config.hostname,
-    workdir: rec.config.workdir,
-    privileged: rec.hostConfig.privileged,
-    tty: rec.config.tty,
     init: rec.hostConfig.init ? await initBinary() : undefined,
-    cgroupJoin: joinLines(cgroupPlan(rec.id, instanceTag(), limitsOf(rec))),
-    argv: rec.config.argv,
-    caps: effectiveCaps(rec.hostConfig.capAdd, rec.hostConfig.capDrop, rec.hostConfig.privileged),
     netns: rec.netns ?? undefined,
     uts: podShares ? `/proc/${podShares}/ns/uts` : undefined,
     ipc: podShares ? `/proc/${podShares}/ns/ipc` : undefined,
+    ...processSpec(rec),
+    argv: rec.config.argv,
+  }
+}
+
+/** What the container's processes get, for `run` and for `exec`. */
+export function processSpec(rec: ContainerRecord, extraEnv: string[] = []): Omit<ProcessSpec, 'argv'> {
+  const {hostConfig: h} = rec
+  return {
+    env: containerEnv(rec, extraEnv),
+    workdir: rec.config.workdir,
+    caps: effectiveCaps(h.capAdd, h.capDrop, h.privileged),
+    privileged: h.privileged,
+    seccomp: !(h.securityOpt ?? []).some((o) => /^seccomp[=:]unconfined$/.test(o)),
+    cgroupProcs: procsFiles(cgroupPlan(rec.id, instanceTag(), limitsOf(rec))),
   }
 }
 
@@ -167,7 +169,7 @@ async function initBinary(): Promise<string> {
 /** Fail like Docker (exit 127) when the command does not exist in the image, before starting anything. */
 async function checkExecutable(rec: ContainerRecord): Promise<void> {
   const cmd = rec.config.argv[0]
-  const envPath = rec.config.env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/bin:/bin'
+  const envPath = rec.config.env.find((e) => e.startsWith('PATH='))?.slice(5) ?? DEFAULT_PATH
   const candidates = cmd.includes('/') ? [path.posix.resolve(rec.config.workdir, cmd)] : envPath.split(':').filter(Boolean).map((d) => path.posix.join(d, cmd))
   for (const c of candidates) {
     // A volume is mounted over the image at launch: look for the command in its source then.

@@ -57,6 +57,8 @@ export interface ContainerRecord {
     capAdd: string[]
     capDrop: string[]
     privileged: boolean
+    /** --security-opt values (seccomp=unconfined, no-new-privileges...) */
+    securityOpt?: string[]
     init: boolean
     memory?: number
     pidsLimit?: number

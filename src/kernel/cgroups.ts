@@ -230,8 +230,9 @@ async function writeOne(w: Write): Promise<void> {
  * the stage shell moves itself into its cgroups (0 = the writing process, in v1 and v2), and
  * everything it execs or forks stays there.
  */
-export function joinLines(plan: CgroupPlan): string[] {
-  return plan.leaves.map((leaf) => `echo 0 > ${shellQuote(path.join(leaf, 'cgroup.procs'))}`)
+/** The cgroup.procs files a container's first process writes itself into, before anything runs. */
+export function procsFiles(plan: CgroupPlan): string[] {
+  return plan.leaves.map((leaf) => path.join(leaf, 'cgroup.procs'))
 }
 
 /** Whether the kernel's OOM killer killed a process of this cgroup. Read it before removeCgroups. */

@@ -2,7 +2,7 @@ import test from 'ava'
 import {execa} from 'execa'
 import {createHash, randomBytes} from 'node:crypto'
 import fs from 'node:fs'
-import {cgroupPlan, createCgroups, joinLines, listCgroupIds, oomKilled, planForRemoval, removeCgroups} from '../../src/kernel/cgroups.js'
+import {cgroupPlan, createCgroups, procsFiles, listCgroupIds, oomKilled, planForRemoval, removeCgroups} from '../../src/kernel/cgroups.js'
 import {sleep, TestHost} from '../helpers/host.js'
 
 // Issue 7: resource limits with cgroups (--pids-limit, --memory, --cpus), OOMKilled in
@@ -66,13 +66,13 @@ test.serial('cgroups.ts on this machine: create, join from a shell, OOM kill cou
   await createCgroups(plan)
   t.deepEqual(await listCgroupIds(myTag), [id])
   // the shell joins its cgroups, then tries to hold 64 MB in a variable: the OOM killer ends it
-  const script = [...joinLines(plan), 'x=$(head -c 64m /dev/zero | tr "\\0" a)', 'echo survived']
+  const script = [...procsFiles(plan).map((f) => `echo 0 > ${f}`), 'x=$(head -c 64m /dev/zero | tr "\\0" a)', 'echo survived']
   const r = await execa('sh', ['-c', script.join('\n')], {reject: false})
   t.is(r.signal, 'SIGKILL', `${r.stdout} ${r.stderr}`)
   t.notRegex(String(r.stdout), /survived/)
   t.true(await oomKilled(plan))
   // pids.max holds: 30 background sleeps in a 20-task cgroup
-  const p = await execa('sh', ['-c', [...joinLines(plan), 'n=0; for i in $(seq 30); do sleep 5 2>/dev/null & done 2>/dev/null; jobs -p | wc -l; kill $(jobs -p) 2>/dev/null; true'].join('\n')], {reject: false})
+  const p = await execa('sh', ['-c', [...procsFiles(plan).map((f) => `echo 0 > ${f}`), 'n=0; for i in $(seq 30); do sleep 5 2>/dev/null & done 2>/dev/null; jobs -p | wc -l; kill $(jobs -p) 2>/dev/null; true'].join('\n')], {reject: false})
   t.true(Number(String(p.stdout).trim()) < 20, `started ${p.stdout}`)
   await sleep(100)
   t.deepEqual(await removeCgroups(plan), [])

@@ -1,5 +1,5 @@
 import test from 'ava'
-import {cgroupPlan, controllersFor, joinLines, type Layout, oomKillCount, parseLayout, planForRemoval, validateLimits} from '../../src/kernel/cgroups.js'
+import {cgroupPlan, controllersFor, procsFiles, type Layout, oomKillCount, parseLayout, planForRemoval, validateLimits} from '../../src/kernel/cgroups.js'
 
 // The cgroup plan is pure given a layout: which hierarchy, which dirs, which files and values.
 
@@ -36,7 +36,7 @@ test('no limits: an empty plan, nothing to join', (t) => {
   const p = cgroupPlan(ID, 'beef', {}, hybrid)
   t.is(p.version, 0)
   t.deepEqual(p.leaves, [])
-  t.deepEqual(joinLines(p), [])
+  t.deepEqual(procsFiles(p).map((f) => `echo 0 > ${f}`), [])
   t.deepEqual(controllersFor({pidsLimit: -1}), [], '-1 is unlimited, as in Docker')
 })
 
@@ -50,7 +50,7 @@ test('v1 (cgroup2 without controllers): one leaf per controller hierarchy, limit
     ['memory.limit_in_bytes=33554432', 'memory.memsw.limit_in_bytes=33554432', 'pids.max=50', 'cpu.cfs_period_us=100000', 'cpu.cfs_quota_us=50000'],
   )
   t.is(p.oomFile, `/sys/fs/cgroup/memory/minirunbeef/${ID}/memory.oom_control`)
-  t.deepEqual(joinLines(p), p.leaves.map((l) => `echo 0 > ${l}/cgroup.procs`))
+  t.deepEqual(procsFiles(p).map((f) => `echo 0 > ${f}`), p.leaves.map((l) => `echo 0 > ${l}/cgroup.procs`))
 })
 
 test('v1: only the controllers a limit needs', (t) => {

@@ -1,70 +1,53 @@
 import test from 'ava'
 import {effectiveCaps, DEFAULT_CAPS} from '../../src/containers/capabilities.js'
-import {boundingSetArg, execArgv, launchArgv, stageScript, TOOLS} from '../../src/containers/launch.js'
+import {execArgv, LAUNCHER, launchArgv, orderMounts} from '../../src/containers/launch.js'
 
-const stage = {
-  root: '/r/rootfs',
-  proc: '/r/rootfs/proc',
-  dev: '/r/rootfs/dev',
-  sys: '/r/rootfs/sys',
-  binds: [{source: '/host/data', target: '/r/rootfs/data', readOnly: true}],
-  hostname: 'abc123def456',
-  workdir: '/',
-  privileged: false,
-  tty: false,
-}
+const proc = {argv: ['sh', '-c', 'echo hi'], env: ['PATH=/bin', 'A=b c'], workdir: '/', caps: DEFAULT_CAPS, privileged: false, seccomp: true}
+const spec = {...proc, root: '/r/merged', binds: [{source: '/host/data', target: '/data', readOnly: true}], hostname: 'abc123def456'}
 
-test('the stage pivots into the root, detaches the old one and drops sys_admin last', (t) => {
-  const s = stageScript(stage)
-  const lines = s.split('\n')
-  const pivot = lines.indexOf('pivot_root . .minirun-oldroot')
-  t.true(pivot > 0)
-  t.true(lines.indexOf('umount -l /.minirun-oldroot') > pivot)
-  t.true(lines.findIndex((l) => l.startsWith('mount -t proc')) < pivot)
-  t.regex(lines.at(-1)!, /^exec -a setpriv \/proc\/self\/exe --inh-caps -sys_admin --nnp -- "\$@"$/)
-  t.true(s.includes('mount --rbind /host/data /r/rootfs/data'))
-  t.true(s.includes('mount -o remount,bind,ro /r/rootfs/data'))
-  t.true(s.includes('mount -t sysfs -o ro,'))
-  t.true(s.includes('hostname abc123def456'))
+/** The value after each occurrence of `flag`. */
+const values = (argv: string[], flag: string) => argv.flatMap((a, i) => (a === flag ? [argv[i + 1]] : []))
+
+test('launch: one launcher process; the command and the container env after --, nothing in its own env', (t) => {
+  const argv = launchArgv({...spec, netns: '/run/x/netns/abc'})
+  t.deepEqual(argv.slice(0, 4), [LAUNCHER, 'launch', '--root', '/r/merged'])
+  t.deepEqual(values(argv, '--netns'), ['/run/x/netns/abc'])
+  t.deepEqual(values(argv, '--env'), ['PATH=/bin', 'A=b c'])
+  t.deepEqual(values(argv, '--hostname'), ['abc123def456'])
+  t.is(values(argv, '--caps')[0].split(',').length, DEFAULT_CAPS.length)
+  t.false(values(argv, '--caps')[0].includes('sys_admin'))
+  t.deepEqual(values(argv, '--seccomp'), ['default'])
+  const bind = argv.indexOf('--bind')
+  t.deepEqual(argv.slice(bind, bind + 4), ['--bind', '/host/data', '/data', 'ro'])
+  t.deepEqual(argv.slice(argv.indexOf('--') + 1), ['sh', '-c', 'echo hi'])
 })
 
-test('privileged: writable /sys, no capability drop', (t) => {
-  const s = stageScript({...stage, privileged: true})
-  t.true(s.includes('mount -t sysfs -o rw,'))
-  t.regex(s.split('\n').at(-1)!, /^exec "\$@"$/)
+test('pods share UTS and IPC: joined, not made', (t) => {
+  const argv = launchArgv({...spec, netns: '/n', uts: '/proc/9/ns/uts', ipc: '/proc/9/ns/ipc', hostname: undefined})
+  t.deepEqual(values(argv, '--uts'), ['/proc/9/ns/uts'])
+  t.deepEqual(values(argv, '--ipc'), ['/proc/9/ns/ipc'])
+  t.deepEqual(values(argv, '--hostname'), [])
 })
 
-test('launch chain: keep sys_admin inheritable, cut the bounding set, then unshare', (t) => {
-  const caps = effectiveCaps([], [], false)
-  const argv = launchArgv({...stage, argv: ['sh', '-c', 'echo hi'], caps, netns: '/run/x/netns/abc'})
-  t.deepEqual(argv.slice(0, 3), [TOOLS.nsenter, '--net=/run/x/netns/abc', '--'])
-  t.deepEqual(argv.slice(3, 7), [TOOLS.setpriv, '--inh-caps', '+sys_admin', '--'])
-  t.is(argv[8], '--bounding-set')
-  t.false(argv[9].includes('sys_admin'))
-  const u = argv.indexOf('unshare')
-  t.deepEqual(argv.slice(u - 1, u + 6), ['/bin/busybox', 'unshare', '-f', '--pid', '--mount', '--uts', '--ipc'])
-  t.deepEqual(argv.slice(-3), ['sh', '-c', 'echo hi'])
+test('seccomp=unconfined and --privileged reach the launcher', (t) => {
+  t.deepEqual(values(launchArgv({...spec, seccomp: false}), '--seccomp'), ['unconfined'])
+  t.deepEqual(values(launchArgv({...spec, privileged: true}), '--privileged'), ['true'])
 })
 
-test('pods share UTS and IPC: joined, not unshared', (t) => {
-  const argv = launchArgv({...stage, argv: ['true'], caps: DEFAULT_CAPS, netns: '/n', uts: '/proc/9/ns/uts', ipc: '/proc/9/ns/ipc'})
-  t.deepEqual(argv.slice(0, 5), [TOOLS.nsenter, '--net=/n', '--uts=/proc/9/ns/uts', '--ipc=/proc/9/ns/ipc', '--'])
-  t.false(argv.includes('--uts'))
-  t.false(argv.includes('--ipc'))
+test("volumes mount in Docker's order: a parent before what is nested in it", (t) => {
+  const m = (target: string) => ({source: `/h${target}`, target, readOnly: false})
+  t.deepEqual(orderMounts([m('/m/sub/deeper'), m('/m/sub'), m('/m'), m('/etc/hosts')]).map((b) => b.target), ['/m', '/m/sub', '/etc/hosts', '/m/sub/deeper'])
 })
 
-test('exec enters with the host root kept, drops caps, then changes root', (t) => {
-  const argv = execArgv({pid: 42, argv: ['ls'], workdir: '/tmp', caps: DEFAULT_CAPS, privileged: false})
-  const first = argv.indexOf('--root=/')
-  const drop = argv.indexOf('-sys_admin')
-  const inner = argv.lastIndexOf('--root')
-  t.true(first > 0 && drop > first && inner > drop)
-  t.true(argv.includes('--wdns=/tmp'))
+test('exec enters by PID (checked against its start time) with the same process spec', (t) => {
+  const argv = execArgv({...proc, pid: 42, pidStart: 777, argv: ['ls'], workdir: '/tmp', cgroupProcs: ['/sys/fs/cgroup/x/cgroup.procs']})
+  t.deepEqual(argv.slice(0, 6), [LAUNCHER, 'exec', '--pid', '42', '--pid-start', '777'])
+  t.deepEqual(values(argv, '--workdir'), ['/tmp'])
+  t.deepEqual(values(argv, '--cgroup'), ['/sys/fs/cgroup/x/cgroup.procs'])
   t.is(argv.at(-1), 'ls')
 })
 
 test("capabilities: Docker's default set, --cap-add/--cap-drop, ALL, --privileged", (t) => {
-  t.is(boundingSetArg(['chown', 'kill']), '-all,+chown,+kill')
   t.deepEqual(effectiveCaps([], [], false).sort(), [...DEFAULT_CAPS].sort())
   t.true(effectiveCaps(['NET_ADMIN'], [], false).includes('net_admin'))
   t.false(effectiveCaps([], ['CAP_NET_RAW'], false).includes('net_raw'))

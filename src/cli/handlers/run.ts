@@ -28,6 +28,7 @@ export interface RunFlags {
   'cap-add'?: string[]
   'cap-drop'?: string[]
   privileged?: boolean
+  'security-opt'?: string[]
   explain?: boolean
 }
 
@@ -53,6 +54,7 @@ export async function run(image: string, command: string[], flags: RunFlags): Pr
     capAdd: flags['cap-add'] ?? [],
     capDrop: flags['cap-drop'] ?? [],
     privileged: flags.privileged ?? false,
+    securityOpt: flags['security-opt'] ?? [],
     init: flags.init ?? false,
     memory: flags.memory ? parseBytes(flags.memory) : undefined,
     pidsLimit: flags['pids-limit'] === undefined ? undefined : parsePidsLimit(flags['pids-limit']),

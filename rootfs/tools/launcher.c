@@ -1,0 +1,549 @@
+/*
+ * launcher: the one host binary that starts a container (`launch`) or enters one (`exec`).
+ * It is runc's init in small. Everything that crosses from the host into the container happens
+ * here, in one process per step, with no shell, no host PATH and no inherited environment:
+ *
+ *   launch: [setns net/uts/ipc] → join cgroups → unshare mnt/pid/uts/ipc/cgroup → fork PID 1 →
+ *           proc, /dev, sysfs, binds (resolved inside the root, never through its symlinks) →
+ *           pivot_root, old root detached → Docker's masked and read-only paths → workdir →
+ *           capabilities, no_new_privs, seccomp → execve of the image's file with the image's env.
+ *   exec:   open the container's namespaces and root → join its cgroups → setns all → chroot →
+ *           fork → the same last steps.
+ *
+ * A host binary must never be writable through a container's /proc/PID/exe (CVE-2019-5736), so
+ * the launcher first re-executes itself from a sealed memfd copy, and is non-dumpable from then
+ * until the container's command replaces it. The command is resolved against the container's
+ * PATH inside its root, so no host binary is ever the container's process.
+ *
+ * Errors are one line on stderr ("Error: ..."), exit 125 (launcher), 126 (cannot run the
+ * command, as a shell) or 127 (no such command), as Docker does.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/openat2.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAXN 4096
+
+struct bind { const char *src, *dst; int ro; };
+
+static struct {
+  int exec_mode;
+  const char *root, *netns, *uts, *ipc, *hostname, *workdir, *init, *name;
+  const char *cgroups[16]; int ncgroups;
+  struct bind binds[MAXN]; int nbinds;
+  int caps[64]; int ncaps;
+  int privileged, seccomp;
+  pid_t pid; unsigned long long pid_start;
+  char **env; int nenv;
+  char **argv;
+} o = {.workdir = "/", .seccomp = 1};
+
+static void fail(int code, const char *fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  dprintf(2, "Error: %s\n", buf);
+  _exit(code);
+}
+#define DIE(...) fail(125, __VA_ARGS__)
+
+/* ---- capabilities: names as Linux numbers them (capability.h) ---- */
+static const char *CAP_NAMES[] = {
+  "chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill", "setgid", "setuid", "setpcap",
+  "linux_immutable", "net_bind_service", "net_broadcast", "net_admin", "net_raw", "ipc_lock", "ipc_owner",
+  "sys_module", "sys_rawio", "sys_chroot", "sys_ptrace", "sys_pacct", "sys_admin", "sys_boot", "sys_nice",
+  "sys_resource", "sys_time", "sys_tty_config", "mknod", "lease", "audit_write", "audit_control", "setfcap",
+  "mac_override", "mac_admin", "syslog", "wake_alarm", "block_suspend", "audit_read", "perfmon", "bpf",
+  "checkpoint_restore",
+};
+#define NCAPNAMES (int)(sizeof CAP_NAMES / sizeof *CAP_NAMES)
+
+static int has_cap(int c) {
+  for (int i = 0; i < o.ncaps; i++) if (o.caps[i] == c) return 1;
+  return 0;
+}
+
+static void parse_caps(char *list) {
+  for (char *s = strtok(list, ","); s; s = strtok(NULL, ",")) {
+    int c = 0;
+    while (c < NCAPNAMES && strcmp(CAP_NAMES[c], s) != 0) c++;
+    if (c == NCAPNAMES) DIE("launcher: unknown capability %s", s);
+    if (o.ncaps < 64) o.caps[o.ncaps++] = c;
+  }
+}
+
+/* ---- arguments ---- */
+static void usage(void) {
+  DIE("usage: launcher launch|exec [options] -- COMMAND [ARG...] (see src/containers/launch.ts)");
+}
+
+static void parse(int argc, char **argv) {
+  if (argc < 2) usage();
+  if (strcmp(argv[1], "exec") == 0) o.exec_mode = 1;
+  else if (strcmp(argv[1], "launch") != 0) usage();
+  o.env = calloc(argc, sizeof *o.env);
+  int i = 2;
+  for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
+    const char *k = argv[i];
+    if (i + 1 >= argc) usage();
+#define ARG(name) (strcmp(k, name) == 0)
+    if (ARG("--root")) o.root = argv[++i];
+    else if (ARG("--name")) o.name = argv[++i];
+    else if (ARG("--netns")) o.netns = argv[++i];
+    else if (ARG("--uts")) o.uts = argv[++i];
+    else if (ARG("--ipc")) o.ipc = argv[++i];
+    else if (ARG("--hostname")) o.hostname = argv[++i];
+    else if (ARG("--workdir")) o.workdir = argv[++i];
+    else if (ARG("--init")) o.init = argv[++i];
+    else if (ARG("--cgroup")) { if (o.ncgroups < 16) o.cgroups[o.ncgroups++] = argv[++i]; }
+    else if (ARG("--caps")) parse_caps(argv[++i]);
+    else if (ARG("--env")) o.env[o.nenv++] = argv[++i];
+    else if (ARG("--pid")) o.pid = atoi(argv[++i]);
+    else if (ARG("--pid-start")) o.pid_start = strtoull(argv[++i], NULL, 10);
+    else if (ARG("--seccomp")) { const char *v = argv[++i]; o.seccomp = strcmp(v, "unconfined") != 0; }
+    else if (ARG("--privileged")) { o.privileged = strcmp(argv[++i], "true") == 0; }
+    else if (ARG("--bind")) {
+      if (i + 3 >= argc || o.nbinds >= MAXN) usage();
+      struct bind *b = &o.binds[o.nbinds++];
+      b->src = argv[i + 1]; b->dst = argv[i + 2]; b->ro = strcmp(argv[i + 3], "ro") == 0;
+      i += 3;
+    } else DIE("launcher: unknown option %s", k);
+  }
+  if (i + 1 >= argc) usage();
+  o.argv = &argv[i + 1];
+  if (!o.exec_mode && !o.root) DIE("launcher: launch needs --root");
+  if (o.exec_mode && o.pid <= 0) DIE("launcher: exec needs --pid");
+}
+
+/* ---- 1. a sealed copy of ourselves: /proc/PID/exe inside a container never reaches the host file ---- */
+static void reexec_sealed(char **argv) {
+  int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  if (self < 0) DIE("launcher: open /proc/self/exe: %s", strerror(errno));
+  int seals = fcntl(self, F_GET_SEALS);
+  if (seals >= 0 && (seals & F_SEAL_WRITE)) { close(self); return; } /* already the sealed copy */
+  int mfd = memfd_create("minirun-launcher", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (mfd < 0) DIE("launcher: memfd_create: %s", strerror(errno));
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(self, buf, sizeof buf)) > 0) {
+    for (ssize_t off = 0; off < n;) {
+      ssize_t w = write(mfd, buf + off, n - off);
+      if (w < 0) DIE("launcher: copy to memfd: %s", strerror(errno));
+      off += w;
+    }
+  }
+  if (n < 0) DIE("launcher: read /proc/self/exe: %s", strerror(errno));
+  close(self);
+  if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+    DIE("launcher: seal memfd: %s", strerror(errno));
+  extern char **environ;
+  syscall(SYS_execveat, mfd, "", argv, environ, AT_EMPTY_PATH);
+  DIE("launcher: re-exec from memfd: %s", strerror(errno));
+}
+
+/* ---- paths inside the container root, never escaping it whatever its symlinks say ---- */
+static int open_in_root(int rootfd, const char *path, int flags) {
+  struct open_how how = {.flags = flags | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+  return syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+}
+
+/* O_PATH fd of PATH in the root, creating missing directories (and the last one as a file when
+ * !dir), as Docker creates mount points. */
+static int mkpath_in_root(int rootfd, const char *path, int dir) {
+  int fd = open_in_root(rootfd, path, O_PATH);
+  if (fd >= 0) return fd;
+  if (errno != ENOENT) return -1;
+  char parent[4096], base[256];
+  snprintf(parent, sizeof parent, "%s", path);
+  char *slash = strrchr(parent, '/');
+  if (!slash || !slash[1] || strlen(slash + 1) >= sizeof base) { errno = EINVAL; return -1; }
+  snprintf(base, sizeof base, "%s", slash + 1);
+  slash[slash == parent ? 1 : 0] = 0; /* "/a" → "/", "/a/b" → "/a" */
+  int pfd = mkpath_in_root(rootfd, parent, 1);
+  if (pfd < 0) return -1;
+  int dfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* O_PATH can't create */
+  close(pfd);
+  if (dfd < 0) return -1;
+  int r = dir ? mkdirat(dfd, base, 0755) : ({ int f = openat(dfd, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644); f >= 0 ? close(f) : -1; });
+  close(dfd);
+  if (r < 0 && errno != EEXIST) return -1;
+  return open_in_root(rootfd, path, O_PATH);
+}
+
+static const char *fdpath(int fd) {
+  static char p[4][64];
+  static int k;
+  k = (k + 1) % 4;
+  snprintf(p[k], sizeof p[k], "/proc/self/fd/%d", fd);
+  return p[k];
+}
+
+/* Mount SOURCE (type, flags, data) on PATH inside the root; mount point created as needed. */
+static void mount_in_root(int rootfd, const char *source, const char *path, const char *type, unsigned long flags, const char *data, int dir) {
+  int fd = mkpath_in_root(rootfd, path, dir);
+  if (fd < 0) DIE("cannot make mount point %s in the container: %s", path, strerror(errno));
+  if (mount(source, fdpath(fd), type, flags, data) < 0) DIE("mount %s on %s: %s", type ? type : source, path, strerror(errno));
+  close(fd);
+}
+
+/* Remount the mount now on PATH read-only (after a bind). */
+static void remount_ro_in_root(int rootfd, const char *path, unsigned long extra) {
+  int fd = open_in_root(rootfd, path, O_PATH);
+  if (fd < 0 || mount(NULL, fdpath(fd), NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | extra, NULL) < 0)
+    DIE("cannot make %s read-only: %s", path, strerror(errno));
+  close(fd);
+}
+
+static void write_file(const char *path, const char *text) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write(fd, text, strlen(text)) < 0) DIE("write %s: %s", path, strerror(errno));
+  close(fd);
+}
+
+/* ---- the container's filesystem: proc, /dev, sysfs, binds, then pivot_root ---- */
+static void make_dev(int rootfd) {
+  mount_in_root(rootfd, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", 1);
+  int dev = open_in_root(rootfd, "/dev", O_RDONLY | O_DIRECTORY);
+  if (dev < 0) DIE("open /dev: %s", strerror(errno));
+  static const struct { const char *name; int major, minor; } nodes[] = {
+    {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
+  };
+  mode_t old = umask(0);
+  for (size_t i = 0; i < sizeof nodes / sizeof *nodes; i++)
+    if (mknodat(dev, nodes[i].name, S_IFCHR | 0666, makedev(nodes[i].major, nodes[i].minor)) < 0) DIE("mknod /dev/%s: %s", nodes[i].name, strerror(errno));
+  for (const char *d = "pts\0shm\0mqueue\0"; *d; d += strlen(d) + 1)
+    if (mkdirat(dev, d, 0755) < 0) DIE("mkdir /dev/%s: %s", d, strerror(errno));
+  umask(old);
+  symlinkat("pts/ptmx", dev, "ptmx");
+  symlinkat("/proc/self/fd", dev, "fd");
+  symlinkat("/proc/self/fd/0", dev, "stdin");
+  symlinkat("/proc/self/fd/1", dev, "stdout");
+  symlinkat("/proc/self/fd/2", dev, "stderr");
+  close(dev);
+  mount_in_root(rootfd, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620,gid=5", 1);
+  mount_in_root(rootfd, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k", 1);
+  mount_in_root(rootfd, "mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, 1);
+}
+
+/* --init: a copy of minit on the container's own /dev tmpfs, never the host's file. */
+static void copy_init(int rootfd) {
+  int in = open(o.init, O_RDONLY | O_CLOEXEC);
+  if (in < 0) DIE("--init: open %s: %s", o.init, strerror(errno));
+  int dev = open_in_root(rootfd, "/dev", O_RDONLY | O_DIRECTORY);
+  int out = dev < 0 ? -1 : openat(dev, ".minirun-init", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0555);
+  if (out < 0) DIE("--init: create /dev/.minirun-init: %s", strerror(errno));
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(in, buf, sizeof buf)) > 0) if (write(out, buf, n) != n) DIE("--init: copy: %s", strerror(errno));
+  close(in); close(out); close(dev);
+}
+
+static void mount_binds(int rootfd) {
+  for (int i = 0; i < o.nbinds; i++) {
+    struct bind *b = &o.binds[i];
+    int src = open(b->src, O_PATH | O_CLOEXEC);
+    struct stat st;
+    if (src < 0 || fstat(src, &st) < 0) DIE("volume source %s: %s", b->src, strerror(errno));
+    int dst = mkpath_in_root(rootfd, b->dst, S_ISDIR(st.st_mode));
+    if (dst < 0) DIE("cannot make mount point %s in the container: %s", b->dst, strerror(errno));
+    if (mount(fdpath(src), fdpath(dst), NULL, MS_BIND | MS_REC, NULL) < 0) DIE("bind %s on %s: %s", b->src, b->dst, strerror(errno));
+    close(src); close(dst);
+    if (b->ro) remount_ro_in_root(rootfd, b->dst, 0);
+  }
+}
+
+/* Docker's defaults (moby oci/defaults.go): paths masked and paths made read-only. */
+static const char *MASKED[] = {
+  "/proc/asound", "/proc/acpi", "/proc/interrupts", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+  "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+  "/sys/devices/virtual/powercap", NULL,
+};
+static const char *READONLY[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL};
+
+static void mask_paths(void) {
+  for (const char **p = MASKED; *p; p++) {
+    struct stat st;
+    if (stat(*p, &st) < 0) continue; /* absent on this kernel */
+    int r = S_ISDIR(st.st_mode) ? mount("tmpfs", *p, "tmpfs", MS_RDONLY, "size=0") : mount("/dev/null", *p, NULL, MS_BIND, NULL);
+    if (r < 0) DIE("mask %s: %s", *p, strerror(errno));
+  }
+  for (const char **p = READONLY; *p; p++) {
+    if (mount(*p, *p, NULL, MS_BIND | MS_REC, NULL) < 0) {
+      if (errno == ENOENT) continue;
+      DIE("bind %s: %s", *p, strerror(errno));
+    }
+    if (mount(NULL, *p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) DIE("read-only %s: %s", *p, strerror(errno));
+  }
+}
+
+static void setup_root(void) {
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) DIE("make / private: %s", strerror(errno));
+  int rootfd = open(o.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0) DIE("container root %s: %s", o.root, strerror(errno));
+  mount_in_root(rootfd, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, 1);
+  make_dev(rootfd);
+  mount_in_root(rootfd, "sysfs", "/sys", "sysfs", (o.privileged ? 0 : MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, 1);
+  mount_binds(rootfd);
+  if (o.init) copy_init(rootfd);
+  if (o.hostname && sethostname(o.hostname, strlen(o.hostname)) < 0) DIE("sethostname: %s", strerror(errno));
+  /* pivot_root(".", "."), then detach the old root stacked on top: nothing of the host stays
+   * reachable (no chroot escape), and no directory is left behind in the image. */
+  if (fchdir(rootfd) < 0) DIE("chdir into the root: %s", strerror(errno));
+  if (syscall(SYS_pivot_root, ".", ".") < 0) DIE("pivot_root: %s", strerror(errno));
+  if (umount2(".", MNT_DETACH) < 0) DIE("detach the old root: %s", strerror(errno));
+  if (chdir("/") < 0) DIE("chdir /: %s", strerror(errno));
+  close(rootfd);
+  if (!o.privileged) mask_paths();
+}
+
+/* ---- last steps, shared by launch and exec ---- */
+static void enter_workdir(void) {
+  if (chdir(o.workdir) == 0) return;
+  if (o.exec_mode) fail(126, "working directory %s does not exist in the container; give an existing one with -w", o.workdir);
+  /* run -w: created as Docker does; we are inside the container root here, so it cannot escape */
+  char p[4096];
+  snprintf(p, sizeof p, "%s", o.workdir);
+  for (char *s = p + 1;; s++) {
+    if (*s == '/' || *s == 0) {
+      char c = *s;
+      *s = 0;
+      if (mkdir(p, 0755) < 0 && errno != EEXIST) fail(126, "cannot create working directory %s: %s", o.workdir, strerror(errno));
+      *s = c;
+      if (!c) break;
+    }
+  }
+  if (chdir(o.workdir) < 0) fail(126, "working directory %s: %s", o.workdir, strerror(errno));
+}
+
+static void drop_caps(void) {
+  if (o.privileged) return;
+  for (int c = 0; c <= 63; c++) {
+    if (has_cap(c)) continue;
+    if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) { if (errno == EINVAL) break; DIE("drop capability %d: %s", c, strerror(errno)); }
+  }
+  prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+  struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+  struct __user_cap_data_struct d[2] = {{0}};
+  for (int i = 0; i < o.ncaps; i++) {
+    d[o.caps[i] / 32].effective |= 1u << (o.caps[i] % 32);
+    d[o.caps[i] / 32].permitted |= 1u << (o.caps[i] % 32);
+  }
+  /* inheritable stays empty (CVE-2022-24769): root's caps after execve come from the bounding set */
+  if (syscall(SYS_capset, &h, d) < 0) DIE("capset: %s", strerror(errno));
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) DIE("no_new_privs: %s", strerror(errno));
+}
+
+/* Docker's default seccomp profile, as a deny list: what it refuses a default container, each
+ * syscall allowed again where the container holds the capability Docker ties it to. */
+static const struct { int cap; const char *names; } DENY[] = {
+  {-1, "add_key keyctl request_key kexec_load kexec_file_load uselib ustat sysfs _sysctl nfsservctl vm86 vm86old "
+       "create_module get_kernel_syms query_module userfaultfd io_uring_setup io_uring_enter io_uring_register "
+       "lookup_dcookie"},
+  {CAP_SYS_ADMIN, "mount umount umount2 mount_setattr move_mount open_tree fsopen fsconfig fsmount fspick pivot_root "
+                  "setns bpf perf_event_open fanotify_init quotactl quotactl_fd swapon swapoff name_to_handle_at"},
+  {CAP_SYS_BOOT, "reboot"},
+  {CAP_SYS_MODULE, "init_module finit_module delete_module"},
+  {CAP_SYS_PACCT, "acct"},
+  {CAP_SYS_PTRACE, "kcmp pidfd_getfd process_madvise process_vm_readv process_vm_writev"},
+  {CAP_SYS_RAWIO, "iopl ioperm"},
+  {CAP_SYS_TIME, "settimeofday stime clock_settime clock_settime64 clock_adjtime clock_adjtime64"},
+  {CAP_SYS_TTY_CONFIG, "vhangup"},
+  {CAP_SYS_NICE, "get_mempolicy set_mempolicy mbind move_pages"},
+  {CAP_SYSLOG, "syslog"},
+  {CAP_DAC_READ_SEARCH, "open_by_handle_at"},
+};
+
+static void load_seccomp(void) {
+  if (o.privileged || !o.seccomp) return;
+  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+  if (!ctx) DIE("seccomp_init failed");
+  /* 32-bit entry points get the same rules (any other architecture is killed). */
+  if (seccomp_arch_native() == SCMP_ARCH_X86_64) { seccomp_arch_add(ctx, SCMP_ARCH_X86); seccomp_arch_add(ctx, SCMP_ARCH_X32); }
+  for (size_t i = 0; i < sizeof DENY / sizeof *DENY; i++) {
+    if (DENY[i].cap >= 0 && has_cap(DENY[i].cap)) continue;
+    char names[1024];
+    snprintf(names, sizeof names, "%s", DENY[i].names);
+    for (char *s = strtok(names, " "); s; s = strtok(NULL, " ")) {
+      int nr = seccomp_syscall_resolve_name(s);
+      if (nr == __NR_SCMP_ERROR) continue;
+      int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+      if (r < 0 && r != -EDOM && r != -EOPNOTSUPP) DIE("seccomp rule %s: %s", s, strerror(-r));
+    }
+  }
+  if (!has_cap(CAP_SYS_ADMIN)) {
+    /* New namespaces (a user namespace above all: root of its own with every capability). */
+    static const unsigned long NS[] = {CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP, 0x00000080 /* CLONE_NEWTIME */};
+    for (size_t i = 0; i < sizeof NS / sizeof *NS; i++) {
+      seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(unshare), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, NS[i], NS[i]));
+      if (NS[i] != 0x80) seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, NS[i], NS[i]));
+    }
+    /* clone3 passes its flags in memory a filter cannot read: ENOSYS makes libc fall back to clone. */
+    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+  }
+  int r = seccomp_load(ctx);
+  if (r < 0) DIE("seccomp_load: %s", strerror(-r));
+  seccomp_release(ctx);
+}
+
+static const char *getenv_in(const char *key) {
+  size_t n = strlen(key);
+  for (int i = 0; i < o.nenv; i++) if (strncmp(o.env[i], key, n) == 0 && o.env[i][n] == '=') return o.env[i] + n + 1;
+  return NULL;
+}
+
+/* The command's file inside the container, by the container's PATH (Docker's default when unset). */
+static const char *resolve_command(const char *cmd) {
+  if (strchr(cmd, '/')) return cmd;
+  const char *path = getenv_in("PATH");
+  if (!path) path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  static char full[4096];
+  const char *p = path;
+  while (1) {
+    const char *end = strchrnul(p, ':');
+    int n = (int)(end - p);
+    snprintf(full, sizeof full, "%.*s/%s", n ? n : 1, n ? p : ".", cmd);
+    struct stat st;
+    if (stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0) return full;
+    if (!*end) break;
+    p = end + 1;
+  }
+  fail(127, "exec: \"%s\": executable file not found in $PATH (%s)", cmd, path);
+  return NULL;
+}
+
+static void exec_command(void) {
+  enter_workdir();
+  const char *file = resolve_command(o.argv[0]);
+  char **argv = o.argv;
+  if (o.init) {
+    int n = 0;
+    while (o.argv[n]) n++;
+    argv = calloc(n + 3, sizeof *argv);
+    argv[0] = "/dev/.minirun-init";
+    argv[1] = "--";
+    argv[2] = (char *)file;
+    for (int i = 1; i < n; i++) argv[i + 2] = o.argv[i];
+    file = argv[0];
+  }
+  drop_caps();
+  o.env[o.nenv] = NULL;
+  close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+  load_seccomp(); /* last: from here on, mount & co. are refused */
+  execve(file, argv, o.env);
+  fail(errno == ENOENT ? 127 : 126, "exec: \"%s\": %s", o.argv[0], strerror(errno));
+}
+
+/* ---- the host side: wait for the container's first process, forward signals, report its end ---- */
+static volatile pid_t child;
+static void forward(int sig) { if (child > 0) kill(child, sig); }
+
+static int wait_child(void) {
+  int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
+  struct sigaction sa = {.sa_handler = forward, .sa_flags = SA_RESTART};
+  for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) sigaction(sigs[i], &sa, NULL);
+  int status;
+  while (waitpid(child, &status, 0) < 0) if (errno != EINTR) DIE("waitpid: %s", strerror(errno));
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void join(const char *file, int type) {
+  int fd = open(file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || setns(fd, type) < 0) DIE("join namespace %s: %s", file, strerror(errno));
+  close(fd);
+}
+
+static void join_cgroups(void) {
+  for (int i = 0; i < o.ncgroups; i++) write_file(o.cgroups[i], "0");
+}
+
+static int launch(void) {
+  if (o.netns) join(o.netns, CLONE_NEWNET);
+  if (o.uts) join(o.uts, CLONE_NEWUTS);
+  if (o.ipc) join(o.ipc, CLONE_NEWIPC);
+  join_cgroups();
+  /* Only the PID namespace is made here (it applies to our children); the rest is the child's
+   * alone, so this process stays in the host's mount namespace and root while it waits. */
+  if (unshare(CLONE_NEWPID) < 0) DIE("unshare: %s", strerror(errno));
+  child = fork();
+  if (child < 0) DIE("fork: %s", strerror(errno));
+  if (child == 0) {
+    int flags = CLONE_NEWNS | CLONE_NEWCGROUP | (o.uts ? 0 : CLONE_NEWUTS) | (o.ipc ? 0 : CLONE_NEWIPC);
+    if (unshare(flags) < 0) DIE("unshare: %s", strerror(errno));
+    setup_root();
+    exec_command();
+  }
+  return wait_child();
+}
+
+static unsigned long long start_time(pid_t pid) {
+  char p[64], buf[4096];
+  snprintf(p, sizeof p, "/proc/%d/stat", pid);
+  int fd = open(p, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  buf[n] = 0;
+  char *s = strrchr(buf, ')');
+  unsigned long long v = 0;
+  /* field 22 (starttime); after ")" come fields 3.. */
+  for (int field = 2; s && field < 22; field++) s = strchr(s + 1, ' ');
+  if (s) v = strtoull(s + 1, NULL, 10);
+  return v;
+}
+
+static int enter(void) {
+  static const struct { const char *ns; int type; } NS[] = {
+    {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"net", CLONE_NEWNET}, {"pid", CLONE_NEWPID}, {"cgroup", CLONE_NEWCGROUP}, {"mnt", CLONE_NEWNS},
+  };
+  int fds[6];
+  char p[64];
+  for (int i = 0; i < 6; i++) {
+    snprintf(p, sizeof p, "/proc/%d/ns/%s", o.pid, NS[i].ns);
+    fds[i] = open(p, O_RDONLY | O_CLOEXEC);
+    if (fds[i] < 0) DIE("container process %d is gone (%s)", o.pid, strerror(errno));
+  }
+  snprintf(p, sizeof p, "/proc/%d/root", o.pid);
+  int root = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) DIE("container process %d is gone (%s)", o.pid, strerror(errno));
+  /* the fds are taken: make sure they are the container's, not a recycled PID's */
+  if (o.pid_start && start_time(o.pid) != o.pid_start) DIE("container process %d is gone", o.pid);
+  join_cgroups();
+  for (int i = 0; i < 6; i++) {
+    if (setns(fds[i], NS[i].type) < 0) DIE("join the container's %s namespace: %s", NS[i].ns, strerror(errno));
+    close(fds[i]);
+  }
+  if (fchdir(root) < 0 || chroot(".") < 0 || chdir("/") < 0) DIE("enter the container's root: %s", strerror(errno));
+  close(root);
+  child = fork(); /* the child is the first to be in the container's PID namespace */
+  if (child < 0) DIE("fork: %s", strerror(errno));
+  if (child == 0) exec_command();
+  return wait_child();
+}
+
+int main(int argc, char **argv) {
+  reexec_sealed(argv);
+  /* Until the container's command replaces us, /proc/PID/exe and /proc/PID/mem stay closed to it. */
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) DIE("set non-dumpable: %s", strerror(errno));
+  parse(argc, argv);
+  return o.exec_mode ? enter() : launch();
+}
