@@ -202,7 +202,7 @@ const NOTES = `## Reading the figures
 
 - **Floors.** \`node -e 0\` is what any Node CLI pays before doing anything; the raw \`unshare\`
   is the same namespaces on the same rootfs without minirun. A \`run\` also makes an overlay, a
-  network namespace with loopback up, the stage script (mounts, \`pivot_root\`), takes the store
+  network namespace with loopback up, the launcher's mounts, \`pivot_root\` and seccomp filter, takes the store
   lock and cleans everything up after \`--rm\`.
 - **Start-up.** \`run\`, \`exec\`, \`ps\`, \`inspect\`, \`logs\`, \`stop\`, \`kill\` and \`rm\` skip
   oclif (its import alone costs about as much as Node's start): see "Development" in the README.

@@ -193,7 +193,7 @@ export async function createContainer(req: RunRequest, rb: Rollback): Promise<Co
     await writeRecord(rec)
   })
 
-  // 2. Resource limits: cgroups the stage script joins before the command starts.
+  // 2. Resource limits: cgroups the launcher joins before the command starts.
   const plan = cgroupPlan(id, instanceTag(), limitsOf(rec))
   if (plan.leaves.length > 0) {
     phase('launch', 'resource limits')

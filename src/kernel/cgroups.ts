@@ -226,9 +226,8 @@ async function writeOne(w: Write): Promise<void> {
 }
 
 /**
- * Lines for the container's stage script, before pivot_root and before the command is exec'd:
- * the stage shell moves itself into its cgroups (0 = the writing process, in v1 and v2), and
- * everything it execs or forks stays there.
+ * The launcher writes 0 (= the writing process, in v1 and v2) into each of these before it makes
+ * the container's namespaces: everything it forks and execs stays there.
  */
 /** The cgroup.procs files a container's first process writes itself into, before anything runs. */
 export function procsFiles(plan: CgroupPlan): string[] {
