@@ -30,7 +30,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <time.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -53,6 +60,9 @@ static struct {
   pid_t pid; unsigned long long pid_start;
   char **env; int nenv;
   char **argv;
+  /* the monitor (conmon's job): terminal, stdin, logs, attach, exit code */
+  int tty, stdin_open, detached;
+  const char *log, *exit_file, *pid_file, *attach, *cleanup[3];
 } o = {.workdir = "/", .seccomp = 1};
 
 static void fail(int code, const char *fmt, ...) {
@@ -121,7 +131,18 @@ static void parse(int argc, char **argv) {
     else if (ARG("--pid-start")) o.pid_start = strtoull(argv[++i], NULL, 10);
     else if (ARG("--seccomp")) { const char *v = argv[++i]; o.seccomp = strcmp(v, "unconfined") != 0; }
     else if (ARG("--privileged")) { o.privileged = strcmp(argv[++i], "true") == 0; }
-    else if (ARG("--bind")) {
+    else if (ARG("--tty")) o.tty = strcmp(argv[++i], "true") == 0;
+    else if (ARG("--stdin")) o.stdin_open = strcmp(argv[++i], "true") == 0;
+    else if (ARG("--detached")) o.detached = strcmp(argv[++i], "true") == 0;
+    else if (ARG("--log")) o.log = argv[++i];
+    else if (ARG("--exit-file")) o.exit_file = argv[++i];
+    else if (ARG("--pid-file")) o.pid_file = argv[++i];
+    else if (ARG("--attach-socket")) o.attach = argv[++i];
+    else if (ARG("--cleanup")) {
+      if (i + 3 >= argc) usage();
+      for (int k = 0; k < 3; k++) o.cleanup[k] = argv[i + 1 + k];
+      i += 3;
+    } else if (ARG("--bind")) {
       if (i + 3 >= argc || o.nbinds >= MAXN) usage();
       struct bind *b = &o.binds[o.nbinds++];
       b->src = argv[i + 1]; b->dst = argv[i + 2]; b->ro = strcmp(argv[i + 3], "ro") == 0;
@@ -315,6 +336,8 @@ static void setup_root(void) {
   if (!o.privileged) mask_paths();
 }
 
+static void child_pty(void);
+
 /* ---- last steps, shared by launch and exec ---- */
 static void enter_workdir(void) {
   if (chdir(o.workdir) == 0) return;
@@ -431,6 +454,7 @@ static const char *resolve_command(const char *cmd) {
 }
 
 static void exec_command(void) {
+  child_pty();
   enter_workdir();
   const char *file = resolve_command(o.argv[0]);
   char **argv = o.argv;
@@ -452,17 +476,283 @@ static void exec_command(void) {
   fail(errno == ENOENT ? 127 : 126, "exec: \"%s\": %s", o.argv[0], strerror(errno));
 }
 
-/* ---- the host side: wait for the container's first process, forward signals, report its end ---- */
+/* ---- the monitor: the host side of a container, conmon's job in one process ----
+ * It waits for the container's first process and forwards signals to it; relays its output
+ * (pipes, or the master of a pty made inside the container) to the caller and to the log, one
+ * record per line as CRI runtimes write them ("TIME stdout|stderr F|P TEXT": P when the line
+ * goes on in the next record); keeps stdin open for -i; serves `attach` on a unix socket; and
+ * records the exit code. A detached container's monitor then becomes `minirun container cleanup`. */
 static volatile pid_t child;
-static void forward(int sig) { if (child > 0) kill(child, sig); }
+static int console[2] = {-1, -1}; /* the pty master travels from the container over this */
+static int outp[2][2] = {{-1, -1}, {-1, -1}}, inp[2] = {-1, -1};
+static sigset_t monitored;
 
-static int wait_child(void) {
-  int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
-  struct sigaction sa = {.sa_handler = forward, .sa_flags = SA_RESTART};
-  for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) sigaction(sigs[i], &sa, NULL);
-  int status;
-  while (waitpid(child, &status, 0) < 0) if (errno != EINTR) DIE("waitpid: %s", strerror(errno));
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+#define MAXCLIENTS 16
+static int logfd = -1, listenfd = -1, clients[MAXCLIENTS], nclients;
+
+static void writeall(int fd, const char *b, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, b, n);
+    if (w < 0) { if (errno == EINTR) continue; return; }
+    b += w; n -= w;
+  }
+}
+
+static void log_records(const char *stream, const char *data, size_t n) {
+  if (logfd < 0) return;
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm;
+  gmtime_r(&ts.tv_sec, &tm);
+  char prefix[64];
+  int plen = (int)strftime(prefix, sizeof prefix, "%Y-%m-%dT%H:%M:%S", &tm);
+  plen += snprintf(prefix + plen, sizeof prefix - plen, ".%09ldZ %s ", ts.tv_nsec, stream);
+  /* every record of one read in one write: readers never see half a record */
+  size_t cap = n + (n / 16 + 2) * (plen + 3), len = 0;
+  char *out = malloc(cap);
+  if (!out) return;
+  for (size_t i = 0; i < n;) {
+    const char *nl = memchr(data + i, '\n', n - i);
+    size_t end = nl ? (size_t)(nl - data) : n;
+    if (len + plen + 3 + (end - i) + 1 > cap) { cap = (cap + end - i + plen + 4) * 2; char *g = realloc(out, cap); if (!g) break; out = g; }
+    memcpy(out + len, prefix, plen); len += plen;
+    out[len++] = nl ? 'F' : 'P';
+    out[len++] = ' ';
+    memcpy(out + len, data + i, end - i); len += end - i;
+    out[len++] = '\n';
+    i = nl ? end + 1 : n;
+  }
+  writeall(logfd, out, len);
+  free(out);
+}
+
+static void emit(int stream, const char *data, size_t n) {
+  if (!o.detached) writeall(stream == 2 ? 2 : 1, data, n);
+  log_records(stream == 2 ? "stderr" : "stdout", data, n);
+  for (int i = 0; i < nclients; i++) if (send(clients[i], data, n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno != EAGAIN) { close(clients[i]); clients[i--] = clients[--nclients]; }
+}
+
+static int send_fd(int sock, int fd) {
+  char b = 0, cbuf[CMSG_SPACE(sizeof(int))] = {0};
+  struct iovec iov = {&b, 1};
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
+  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+  c->cmsg_level = SOL_SOCKET; c->cmsg_type = SCM_RIGHTS; c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  return sendmsg(sock, &m, 0) == 1 ? 0 : -1;
+}
+
+static int recv_fd(int sock) {
+  char b, cbuf[CMSG_SPACE(sizeof(int))];
+  struct iovec iov = {&b, 1};
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
+  if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC) != 1) return -1;
+  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+  if (!c || c->cmsg_type != SCM_RIGHTS) return -1;
+  int fd;
+  memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  return fd;
+}
+
+/* Before fork: the pipes or the console socket the child's stdio will come from. */
+static void prepare_stdio(void) {
+  if (o.tty) {
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) < 0) DIE("socketpair: %s", strerror(errno));
+    return;
+  }
+  if (!o.detached && !o.log) return; /* exec without a terminal: the caller's stdio, as it is */
+  for (int k = 0; k < 2; k++) if (pipe2(outp[k], O_CLOEXEC) < 0) DIE("pipe: %s", strerror(errno));
+  if (o.detached && o.stdin_open && pipe2(inp, O_CLOEXEC) < 0) DIE("pipe: %s", strerror(errno));
+}
+
+/* In the child, first thing: stdio from the pipes (the pty comes later, inside the container). */
+static void child_stdio(void) {
+  sigprocmask(SIG_UNBLOCK, &monitored, NULL);
+  if (outp[0][1] >= 0) { dup2(outp[0][1], 1); dup2(outp[1][1], 2); }
+  if (o.detached) {
+    int in = inp[0] >= 0 ? inp[0] : open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (in >= 0) dup2(in, 0);
+  } else if (!o.stdin_open && !o.tty) {
+    int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (in >= 0) dup2(in, 0);
+  }
+}
+
+/* In the child, inside the container's root: a pty of the container's own devpts instance,
+ * its slave as stdio and controlling terminal (/dev/pts/0 for PID 1), its master sent out. */
+static void child_pty(void) {
+  if (!o.tty) return;
+  int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  int unlock = 0;
+  if (master < 0 || ioctl(master, TIOCSPTLCK, &unlock) < 0) DIE("open /dev/ptmx in the container: %s", strerror(errno));
+  int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+  if (slave < 0) DIE("open the pty's slave: %s", strerror(errno));
+  if (send_fd(console[1], master) < 0) DIE("hand the pty to the monitor: %s", strerror(errno));
+  close(master);
+  if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0) DIE("make the pty the controlling terminal: %s", strerror(errno));
+  for (int k = 0; k < 3; k++) dup2(slave, k);
+  if (slave > 2) close(slave);
+}
+
+static int master = -1;
+static struct termios saved;
+static int raw;
+
+static void copy_winsize(void) {
+  struct winsize ws;
+  if (master >= 0 && (ioctl(0, TIOCGWINSZ, &ws) == 0 || ioctl(1, TIOCGWINSZ, &ws) == 0)) ioctl(master, TIOCSWINSZ, &ws);
+}
+
+static void open_attach_socket(void) {
+  if (!o.attach) return;
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  if (strlen(o.attach) >= sizeof a.sun_path) DIE("attach socket path too long: %s", o.attach);
+  strcpy(a.sun_path, o.attach);
+  unlink(o.attach);
+  listenfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (listenfd < 0 || bind(listenfd, (struct sockaddr *)&a, sizeof a) < 0 || chmod(o.attach, 0600) < 0 || listen(listenfd, 4) < 0)
+    DIE("attach socket %s: %s", o.attach, strerror(errno));
+}
+
+/* What an attach client sends: frames of [type][len hi][len lo][payload]; 'd' = input,
+ * 'w' = window size (rows, cols as two big-endian 16-bit numbers). */
+static int client_input(int fd, int in_target) {
+  unsigned char h[3];
+  if (recv(fd, h, 3, MSG_WAITALL) != 3) return -1;
+  size_t n = (size_t)h[1] << 8 | h[2];
+  char buf[65536];
+  if (n && recv(fd, buf, n, MSG_WAITALL) != (ssize_t)n) return -1;
+  if (h[0] == 'd' && in_target >= 0) writeall(in_target, buf, n);
+  if (h[0] == 'w' && n == 4 && master >= 0) {
+    struct winsize ws = {.ws_row = (unsigned char)buf[0] << 8 | (unsigned char)buf[1], .ws_col = (unsigned char)buf[2] << 8 | (unsigned char)buf[3]};
+    ioctl(master, TIOCSWINSZ, &ws);
+  }
+  return 0;
+}
+
+static void write_exit_file(int code) {
+  if (!o.exit_file) return;
+  char tmp[4200], text[16];
+  snprintf(tmp, sizeof tmp, "%s.tmp", o.exit_file);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  int n = snprintf(text, sizeof text, "%d\n", code);
+  writeall(fd, text, n);
+  close(fd);
+  rename(tmp, o.exit_file);
+}
+
+static int monitor(void) {
+  /* the parent's copies of the child's ends */
+  for (int k = 0; k < 2; k++) if (outp[k][1] >= 0) close(outp[k][1]);
+  if (inp[0] >= 0) close(inp[0]);
+  if (console[1] >= 0) close(console[1]);
+  int sigfd = signalfd(-1, &monitored, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sigfd < 0) DIE("signalfd: %s", strerror(errno));
+  if (o.tty) {
+    master = recv_fd(console[0]); /* -1 if the child failed before it made the pty */
+    close(console[0]);
+    if (master >= 0) {
+      fcntl(master, F_SETFL, O_NONBLOCK);
+      if (!o.detached) copy_winsize();
+      if (!o.detached && o.stdin_open && isatty(0) && tcgetattr(0, &saved) == 0) {
+        struct termios t = saved;
+        cfmakeraw(&t);
+        raw = tcsetattr(0, TCSANOW, &t) == 0;
+      }
+    }
+  }
+  for (int k = 0; k < 2; k++) if (outp[k][0] >= 0) fcntl(outp[k][0], F_SETFL, O_NONBLOCK);
+  int out[2] = {o.tty ? master : outp[0][0], o.tty ? -1 : outp[1][0]};
+  int in_target = o.tty ? master : inp[1]; /* where attach input goes */
+  int own_in = !o.detached && o.tty && o.stdin_open ? 0 : -1; /* our stdin, relayed to the pty */
+  int status = -1, code = 0;
+  char buf[65536];
+  for (;;) {
+    struct pollfd p[5 + MAXCLIENTS];
+    int n = 0;
+    p[n++] = (struct pollfd){sigfd, POLLIN, 0};
+    for (int k = 0; k < 2; k++) if (out[k] >= 0) p[n++] = (struct pollfd){out[k], POLLIN, 0};
+    if (own_in >= 0) p[n++] = (struct pollfd){own_in, POLLIN, 0};
+    if (listenfd >= 0) p[n++] = (struct pollfd){listenfd, POLLIN, 0};
+    for (int i = 0; i < nclients; i++) p[n++] = (struct pollfd){clients[i], POLLIN, 0};
+    int outputs = (out[0] >= 0) + (out[1] >= 0);
+    if (status >= 0 && outputs == 0) break;
+    /* after the process is gone, output still buffered is drained; what its orphans keep
+     * open does not hold us longer than that */
+    int r = poll(p, n, status >= 0 ? 100 : -1);
+    if (r < 0 && errno != EINTR) break;
+    if (r == 0) break;
+    for (int i = 0; i < n; i++) {
+      if (!p[i].revents) continue;
+      int fd = p[i].fd;
+      if (fd == sigfd) {
+        struct signalfd_siginfo si;
+        while (read(sigfd, &si, sizeof si) == sizeof si) {
+          if (si.ssi_signo == SIGCHLD) {
+            int st;
+            if (waitpid(child, &st, WNOHANG) == child) { status = st; code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st); }
+          } else if (si.ssi_signo == SIGWINCH) {
+            if (!o.detached) copy_winsize();
+          } else if (child > 0) kill(child, si.ssi_signo);
+        }
+      } else if (fd == out[0] || fd == out[1]) {
+        ssize_t m = read(fd, buf, sizeof buf);
+        if (m > 0) emit(fd == out[1] ? 2 : 1, buf, m);
+        else if (m == 0 || (errno != EAGAIN && errno != EINTR)) { close(fd); if (fd == out[0]) out[0] = -1; else out[1] = -1; if (fd == master) in_target = -1; }
+      } else if (fd == own_in) {
+        ssize_t m = read(0, buf, sizeof buf);
+        if (m > 0 && in_target >= 0) writeall(in_target, buf, m);
+        else if (m <= 0) own_in = -1;
+      } else if (fd == listenfd) {
+        int c = accept4(listenfd, NULL, NULL, SOCK_CLOEXEC);
+        if (c >= 0 && nclients < MAXCLIENTS) clients[nclients++] = c;
+        else if (c >= 0) close(c);
+      } else {
+        for (int k = 0; k < nclients; k++) {
+          if (clients[k] != fd) continue;
+          if (client_input(fd, in_target) < 0) { close(fd); clients[k] = clients[--nclients]; }
+          break;
+        }
+      }
+    }
+  }
+  while (status < 0) {
+    int st;
+    if (waitpid(child, &st, 0) == child) { status = st; code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st); }
+    else if (errno != EINTR) break;
+  }
+  if (raw) tcsetattr(0, TCSANOW, &saved);
+  write_exit_file(code);
+  if (o.attach) unlink(o.attach);
+  for (int i = 0; i < nclients; i++) close(clients[i]);
+  if (o.cleanup[0]) {
+    sigprocmask(SIG_UNBLOCK, &monitored, NULL);
+    char *argv[] = {(char *)o.cleanup[0], (char *)o.cleanup[1], "container", "cleanup", (char *)o.cleanup[2], NULL};
+    extern char **environ;
+    execve(argv[0], argv, environ);
+    DIE("run %s container cleanup: %s", o.cleanup[0], strerror(errno));
+  }
+  return code;
+}
+
+static void start_monitor(void) {
+  /* blocked before the fork, so no SIGCHLD can come before the signalfd is there to read it */
+  int sigs[] = {SIGCHLD, SIGWINCH, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCONT};
+  sigemptyset(&monitored);
+  for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) sigaddset(&monitored, sigs[i]);
+  sigprocmask(SIG_BLOCK, &monitored, NULL);
+  if (o.pid_file) {
+    char text[16];
+    int n = snprintf(text, sizeof text, "%d\n", getpid());
+    int fd = open(o.pid_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) DIE("pid file %s: %s", o.pid_file, strerror(errno));
+    writeall(fd, text, n);
+    close(fd);
+  }
+  if (o.log && (logfd = open(o.log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640)) < 0) DIE("log %s: %s", o.log, strerror(errno));
+  open_attach_socket();
+  prepare_stdio();
 }
 
 static void join(const char *file, int type) {
@@ -476,22 +766,30 @@ static void join_cgroups(void) {
 }
 
 static int launch(void) {
-  if (o.netns) join(o.netns, CLONE_NEWNET);
-  if (o.uts) join(o.uts, CLONE_NEWUTS);
-  if (o.ipc) join(o.ipc, CLONE_NEWIPC);
-  join_cgroups();
-  /* Only the PID namespace is made here (it applies to our children); the rest is the child's
-   * alone, so this process stays in the host's mount namespace and root while it waits. */
+  int own_pid_ns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+  if (own_pid_ns < 0) DIE("open /proc/self/ns/pid: %s", strerror(errno));
+  start_monitor();
+  /* The new PID namespace is for the child; everything else the child joins or makes itself,
+   * so this process, the monitor, stays in the host's namespaces and cgroup: it later becomes
+   * `minirun container cleanup`, which must run there. */
   if (unshare(CLONE_NEWPID) < 0) DIE("unshare: %s", strerror(errno));
   child = fork();
   if (child < 0) DIE("fork: %s", strerror(errno));
   if (child == 0) {
+    child_stdio();
+    if (o.netns) join(o.netns, CLONE_NEWNET);
+    if (o.uts) join(o.uts, CLONE_NEWUTS);
+    if (o.ipc) join(o.ipc, CLONE_NEWIPC);
+    join_cgroups();
     int flags = CLONE_NEWNS | CLONE_NEWCGROUP | (o.uts ? 0 : CLONE_NEWUTS) | (o.ipc ? 0 : CLONE_NEWIPC);
     if (unshare(flags) < 0) DIE("unshare: %s", strerror(errno));
     setup_root();
     exec_command();
   }
-  return wait_child();
+  /* back in our own PID namespace for what we fork later (threads of node cleanup included) */
+  if (setns(own_pid_ns, CLONE_NEWPID) < 0) DIE("return to the host's PID namespace: %s", strerror(errno));
+  close(own_pid_ns);
+  return monitor();
 }
 
 static unsigned long long start_time(pid_t pid) {
@@ -525,8 +823,13 @@ static int enter(void) {
   snprintf(p, sizeof p, "/proc/%d/root", o.pid);
   int root = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root < 0) DIE("container process %d is gone (%s)", o.pid, strerror(errno));
-  /* the fds are taken: make sure they are the container's, not a recycled PID's */
+  /* the fds are taken: make sure they are the container's, not a recycled PID's, and that its
+   * command runs: while PID 1 is still the launcher, its root is not the container's yet */
   if (o.pid_start && start_time(o.pid) != o.pid_start) DIE("container process %d is gone", o.pid);
+  char exe[64];
+  snprintf(p, sizeof p, "/proc/%d/exe", o.pid);
+  ssize_t n = readlink(p, exe, sizeof exe - 1);
+  if (n > 0 && (exe[n] = 0, strncmp(exe, "/memfd:minirun-launcher", 23) == 0)) DIE("the container is still starting; try again");
   join_cgroups();
   for (int i = 0; i < 6; i++) {
     if (setns(fds[i], NS[i].type) < 0) DIE("join the container's %s namespace: %s", NS[i].ns, strerror(errno));
@@ -534,10 +837,14 @@ static int enter(void) {
   }
   if (fchdir(root) < 0 || chroot(".") < 0 || chdir("/") < 0) DIE("enter the container's root: %s", strerror(errno));
   close(root);
+  start_monitor();
   child = fork(); /* the child is the first to be in the container's PID namespace */
   if (child < 0) DIE("fork: %s", strerror(errno));
-  if (child == 0) exec_command();
-  return wait_child();
+  if (child == 0) {
+    child_stdio();
+    exec_command();
+  }
+  return monitor();
 }
 
 int main(int argc, char **argv) {

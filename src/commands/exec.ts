@@ -7,7 +7,7 @@ export default class Exec extends Command {
   static examples = ['<%= config.bin %> exec web wget -qO- 127.0.0.1', '<%= config.bin %> exec -it web sh']
   static flags = {
     interactive: Flags.boolean({char: 'i', description: 'keep stdin open'}),
-    tty: Flags.boolean({char: 't', description: 'allocate a terminal (uses the calling terminal)'}),
+    tty: Flags.boolean({char: 't', description: "allocate a pseudo-terminal of the container's own (/dev/pts/N inside)"}),
     env: Flags.string({char: 'e', multiple: true, multipleNonGreedy: true, description: 'extra environment variable K=V'}),
     workdir: Flags.string({char: 'w', description: 'working directory inside the container'}),
   }

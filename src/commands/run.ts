@@ -16,7 +16,7 @@ export default class Run extends Command {
     detach: Flags.boolean({char: 'd', description: 'run in the background and print the container id'}),
     rm: Flags.boolean({description: 'remove the container when it exits'}),
     interactive: Flags.boolean({char: 'i', description: 'keep stdin open'}),
-    tty: Flags.boolean({char: 't', description: 'allocate a terminal (uses the calling terminal)'}),
+    tty: Flags.boolean({char: 't', description: "allocate a pseudo-terminal of the container's own (/dev/pts/N inside)"}),
     name: Flags.string({description: 'container name'}),
     env: Flags.string({char: 'e', multiple: true, multipleNonGreedy: true, description: 'environment variable K=V (or K to copy it from here)'}),
     workdir: Flags.string({char: 'w', description: 'working directory inside the container'}),

@@ -14,7 +14,7 @@ export async function execInContainer(ref: string, command: string[], opts: {env
   const extra = opts.env.map((e) => validateEnv(e))
   const spec = processSpec(rec, extra)
   if (opts.tty && !spec.env.some((e) => e.startsWith('TERM='))) spec.env.push('TERM=xterm')
-  const argv = execArgv({...spec, pid: rec.state.pid, pidStart: rec.state.pidStart, argv: command, workdir: opts.workdir ?? spec.workdir})
+  const argv = execArgv({...spec, pid: rec.state.pid, pidStart: rec.state.pidStart, argv: command, workdir: opts.workdir ?? spec.workdir, tty: opts.tty, stdin: opts.interactive})
   const child = await spawnAttached(argv, {stdin: opts.interactive, env: {...HOST_ENV}})
   const forward = (sig: NodeJS.Signals) => signal(child.pid, sig)
   process.on('SIGINT', forward)

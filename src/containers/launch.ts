@@ -38,9 +38,29 @@ export interface ProcessSpec {
   seccomp: boolean
   /** cgroup.procs files to join first */
   cgroupProcs?: string[]
+  /** -t: a pty of the container's own (its slave is the process's stdio) */
+  tty: boolean
+  /** -i: stdin stays open */
+  stdin: boolean
 }
 
-export interface LaunchSpec extends ProcessSpec {
+/**
+ * The launcher's host side is the container's monitor (podman's conmon): it relays the output
+ * to the caller and the log, keeps stdin, serves `attach` and records the exit code.
+ */
+export interface MonitorSpec {
+  /** nothing relayed to the launcher's own stdio; a detached container's */
+  detached?: boolean
+  /** the container's output, one CRI record per line (src/containers/logs.ts reads it) */
+  log?: string
+  exitFile?: string
+  pidFile?: string
+  attachSocket?: string
+  /** [node, bin, id]: once the exit is recorded, the launcher becomes `minirun container cleanup id` */
+  cleanup?: [string, string, string]
+}
+
+export interface LaunchSpec extends ProcessSpec, MonitorSpec {
   /** the overlay mount that becomes / */
   root: string
   binds: Mount[]
@@ -58,6 +78,7 @@ function processArgs(s: ProcessSpec): string[] {
   const args: string[] = []
   for (const f of s.cgroupProcs ?? []) args.push('--cgroup', f)
   args.push('--workdir', s.workdir, '--caps', s.caps.join(','), '--privileged', String(s.privileged), '--seccomp', s.seccomp ? 'default' : 'unconfined')
+  args.push('--tty', String(s.tty), '--stdin', String(s.stdin))
   for (const e of s.env) args.push('--env', e)
   return args
 }
@@ -80,6 +101,12 @@ export function launchArgv(s: LaunchSpec): string[] {
   if (s.hostname) argv.push('--hostname', s.hostname)
   for (const b of orderMounts(s.binds)) argv.push('--bind', b.source, b.target, b.readOnly ? 'ro' : 'rw')
   if (s.init) argv.push('--init', s.init)
+  if (s.detached) argv.push('--detached', 'true')
+  if (s.log) argv.push('--log', s.log)
+  if (s.exitFile) argv.push('--exit-file', s.exitFile)
+  if (s.pidFile) argv.push('--pid-file', s.pidFile)
+  if (s.attachSocket) argv.push('--attach-socket', s.attachSocket)
+  if (s.cleanup) argv.push('--cleanup', ...s.cleanup)
   return [...argv, ...processArgs(s), '--', ...s.argv]
 }
 

@@ -1,3 +1,4 @@
+import fsSync from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -6,7 +7,7 @@ import {deleteNetns} from '../kernel/netns.js'
 import {unmount} from '../kernel/mount.js'
 import {childrenOf, isAlive, pidStartTime, signal, sleep, waitFor} from '../kernel/proc.js'
 import {type Rollback, transaction} from '../kernel/rollback.js'
-import {phase, spawnAttached, spawnDetached} from '../kernel/runner.js'
+import {note, phase, shellQuote, spawnAttached, spawnDetached} from '../kernel/runner.js'
 import {detachNetwork} from '../networks/attach.js'
 import {readJson} from '../state/files.js'
 import {withLock} from '../state/lock.js'
@@ -18,25 +19,15 @@ import {createContainer, limitsOf, type RunRequest} from './create.js'
 import {etcFile, refreshHosts} from './etc.js'
 import {findContainer, listContainers} from './find.js'
 import {DEFAULT_PATH, HOST_ENV, launchArgv, type LaunchSpec, type Mount, type ProcessSpec} from './launch.js'
-import {type ContainerRecord, exitFile, logFile, readRecord, removeStateDir, writeRecord} from './record.js'
+import {attachSocket, type ContainerRecord, exitFile, logFile, readRecord, removeStateDir, writeRecord} from './record.js'
 
 // The container lifecycle: create → start → (exit) → cleanup → remove.
-// A detached container is kept by its own process tree plus a tiny shell supervisor that
-// records the exit code and calls `minirun container cleanup ID` (as podman's conmon does);
-// no Node process stays resident.
+// A detached container is kept by its own process tree: the launcher's host side stays as its
+// monitor (podman's conmon), relays its terminal and logs, records the exit code and then
+// becomes `minirun container cleanup ID`. No Node process stays resident.
 
 const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url))
 const pidFile = (id: string) => path.join(paths.container(id), 'launcher.pid')
-
-const SUPERVISOR = [
-  'pidf=$1 exitf=$2 node=$3 bin=$4 id=$5; shift 5',
-  // Not `"$@" &`: a background job of a non-interactive shell starts with SIGINT and SIGQUIT
-  // ignored, and its whole container would inherit that. The launcher writes its own PID, then
-  // becomes the launch (exec keeps the PID).
-  `sh -c 'echo $$ > "$0"; exec "$@"' "$pidf" "$@"`,
-  'echo $? > "$exitf.tmp" && mv "$exitf.tmp" "$exitf"',
-  'exec "$node" "$bin" container cleanup "$id"',
-].join('\n')
 
 /** `run`: create, start, and for a foreground container wait and return its exit code. */
 export async function runContainer(req: RunRequest): Promise<{rec: ContainerRecord; exitCode?: number}> {
@@ -49,7 +40,7 @@ export async function runContainer(req: RunRequest): Promise<{rec: ContainerReco
     if (req.detach) {
       await startDetached(rec, spec, rb)
     } else {
-      attached = await spawnAttached(launchArgv(spec), {stdin: req.interactive, env: {...HOST_ENV}, why: 'start the container attached to this terminal'})
+      attached = await spawnAttached(launchArgv({...spec, log: logFile(rec.id)}), {stdin: req.interactive, env: {...HOST_ENV}, why: 'start the container attached to this terminal'})
       rb.push('container process', async () => signal(attached!.pid, 'SIGKILL'))
       await markRunning(rec, attached.pid, process.pid)
     }
@@ -69,32 +60,37 @@ export async function runContainer(req: RunRequest): Promise<{rec: ContainerReco
 }
 
 async function startDetached(rec: ContainerRecord, spec: LaunchSpec, rb: Rollback): Promise<void> {
-  const argv = ['/bin/sh', '-c', SUPERVISOR, 'minirun-supervisor', pidFile(rec.id), exitFile(rec.id), process.execPath, BIN, rec.id, ...launchArgv(spec)]
-  // The supervisor and the `container cleanup` it runs are host processes: a fixed environment,
+  const socket = attachSocket(rec.id)
+  note(`mkdir -p ${shellQuote(path.dirname(socket))}`, "where the monitor's attach socket goes")
+  await fs.mkdir(path.dirname(socket), {recursive: true})
+  const argv = launchArgv({...spec, detached: true, log: logFile(rec.id), exitFile: exitFile(rec.id), pidFile: pidFile(rec.id), attachSocket: socket, cleanup: [process.execPath, BIN, rec.id]})
+  // The monitor and the `container cleanup` it becomes are host processes: a fixed environment,
   // nothing of the container's (an image's NODE_OPTIONS or LD_PRELOAD would run as host root).
   const env: Record<string, string> = {...HOST_ENV}
   for (const k of ['MINIRUN_ROOT', 'MINIRUN_RUNTIME_DIR'] as const) if (process.env[k]) env[k] = process.env[k]!
-  const supervisor = await spawnDetached(argv, {logFile: logFile(rec.id), env, why: 'a shell supervisor keeps the container and records its exit code'})
-  rb.push('supervisor', async () => {
-    const launcher = Number(await fs.readFile(pidFile(rec.id), 'utf8').catch(() => '0'))
-    for (const pid of [...childrenOf(launcher), launcher, supervisor]) signal(pid, 'SIGKILL')
+  const launcher = await spawnDetached(argv, {logFile: path.join(paths.container(rec.id), 'launcher.log'), env, why: 'the launcher stays as the container\'s monitor: logs, stdin, attach, exit code'})
+  rb.push('monitor', async () => {
+    for (const pid of [...childrenOf(launcher), launcher]) signal(pid, 'SIGKILL')
   })
-  rec.state.supervisorPid = supervisor
-  let launcher = 0
-  await waitFor(async () => {
-    launcher = Number(await fs.readFile(pidFile(rec.id), 'utf8').catch(() => '0'))
-    return launcher > 0
-  }, 5000)
-  if (!launcher) throw new UserError(`container ${rec.name} did not start (see ${logFile(rec.id)})`)
-  await markRunning(rec, launcher, supervisor)
+  await markRunning(rec, launcher, launcher)
+}
+
+const isLauncher = (pid: number) => {
+  try {
+    return fsSync.readlinkSync(`/proc/${pid}/exe`).startsWith('/memfd:minirun-launcher')
+  } catch {
+    return false
+  }
 }
 
 /** Record the PIDs once PID 1 exists (or the launcher already finished). */
 async function markRunning(rec: ContainerRecord, launcher: number, supervisor: number): Promise<void> {
   let pid = 0
+  // Running means the container's command has replaced the launcher in PID 1: before that, PID 1
+  // is still setting up (its root is not pivoted yet) and nothing may enter it.
   await waitFor(() => {
     pid = childrenOf(launcher)[0] ?? 0
-    return pid > 0 || !isAlive(launcher)
+    return (pid > 0 && !isLauncher(pid)) || !isAlive(launcher)
   }, 5000, 2)
   await withLock(async () => {
     const cur = await readRecord(rec.id)
@@ -155,6 +151,8 @@ export function processSpec(rec: ContainerRecord, extraEnv: string[] = []): Omit
     privileged: h.privileged,
     seccomp: !(h.securityOpt ?? []).some((o) => /^seccomp[=:]unconfined$/.test(o)),
     cgroupProcs: procsFiles(cgroupPlan(rec.id, instanceTag(), limitsOf(rec))),
+    tty: rec.config.tty,
+    stdin: rec.config.interactive,
   }
 }
 

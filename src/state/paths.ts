@@ -36,4 +36,5 @@ export const paths = {
   netnsDir: () => path.join(runtimeDir(), 'netns'),
   netns: (id: string) => path.join(runtimeDir(), 'netns', id),
   run: (id: string) => path.join(runtimeDir(), 'containers', id),
+  attachDir: () => path.join(runtimeDir(), 'attach'),
 }

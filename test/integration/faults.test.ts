@@ -58,12 +58,12 @@ function processTable(): Array<{pid: number; ppid: number; cmd: string}> {
 }
 
 /**
- * SIGKILL the container supervisors of this test's store and everything below them (launcher,
- * PID 1): the containers the killed `run`s started, and nothing else.
+ * SIGKILL the container launchers (their monitors) of this test's store and everything below them
+ * (PID 1): the containers the killed `run`s started, and nothing else.
  */
 function killContainers(): number {
   const procs = processTable()
-  const roots = procs.filter((p) => p.cmd.includes('minirun-supervisor') && p.cmd.includes(host.root)).map((p) => p.pid)
+  const roots = procs.filter((p) => p.cmd.includes('tools/launcher launch') && p.cmd.includes(host.root)).map((p) => p.pid)
   const tree = new Set(roots)
   let grew = true
   while (grew) {

@@ -2,7 +2,7 @@ import test from 'ava'
 import {effectiveCaps, DEFAULT_CAPS} from '../../src/containers/capabilities.js'
 import {execArgv, LAUNCHER, launchArgv, orderMounts} from '../../src/containers/launch.js'
 
-const proc = {argv: ['sh', '-c', 'echo hi'], env: ['PATH=/bin', 'A=b c'], workdir: '/', caps: DEFAULT_CAPS, privileged: false, seccomp: true}
+const proc = {argv: ['sh', '-c', 'echo hi'], env: ['PATH=/bin', 'A=b c'], workdir: '/', caps: DEFAULT_CAPS, privileged: false, seccomp: true, tty: false, stdin: false}
 const spec = {...proc, root: '/r/merged', binds: [{source: '/host/data', target: '/data', readOnly: true}], hostname: 'abc123def456'}
 
 /** The value after each occurrence of `flag`. */

@@ -34,6 +34,7 @@ export interface RunFlags {
 
 export async function run(image: string, command: string[], flags: RunFlags): Promise<void> {
   startExplain(flags.explain)
+  if (flags.tty && flags.interactive && !flags.detach) requireTerminal()
   if (flags.detach && flags.rm && flags.interactive) throw new UserError('-d with -i has nothing to read from; drop -i')
   const {rec, exitCode} = await runContainer({
     image,
@@ -72,6 +73,7 @@ export async function run(image: string, command: string[], flags: RunFlags): Pr
 
 export async function exec(ref: string, command: string[], flags: {interactive?: boolean; tty?: boolean; env?: string[]; workdir?: string}): Promise<void> {
   if (command.length === 0) throw new UserError('exec needs a command, e.g. minirun exec web sh')
+  if (flags.tty && flags.interactive) requireTerminal()
   process.exitCode = await execInContainer(ref, command, {env: flags.env ?? [], workdir: flags.workdir, interactive: flags.interactive ?? false, tty: flags.tty ?? false})
 }
 
@@ -91,4 +93,9 @@ export function parseBytes(v: string): number {
   if (!m) throw new UserError(`invalid size "${v}": use a number of bytes or a suffix k, m, g (e.g. 32m)`)
   const mult = {'': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3}[m[2].toLowerCase() as '' | 'b' | 'k' | 'm' | 'g']
   return Number(m[1]) * mult
+}
+
+/** Docker's rule: -it relays a terminal, so stdin must be one. */
+function requireTerminal(): void {
+  if (!process.stdin.isTTY) throw new UserError('the input device is not a TTY; drop -t (or -i), or run it from a terminal', 1)
 }

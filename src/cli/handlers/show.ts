@@ -11,6 +11,7 @@ export async function inspect(refs: string[]): Promise<void> {
   printJson(out)
 }
 
-export async function logs(ref: string, flags: {follow?: boolean}): Promise<void> {
-  await followLogs(await findContainer(ref), flags.follow ?? false, process.stdout)
+export async function logs(ref: string, flags: {follow?: boolean; tail?: string; timestamps?: boolean; since?: string}): Promise<void> {
+  const opts = {follow: flags.follow ?? false, tail: flags.tail, timestamps: flags.timestamps ?? false, since: flags.since}
+  await followLogs(await findContainer(ref), opts, process.stdout, process.stderr)
 }
