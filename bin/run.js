@@ -3,7 +3,7 @@
 // dist/src/fast/ by the build: no oclif to load); the rest, and help, go through oclif, which
 // reads the generated manifest so only the command being run is loaded. Every error becomes one
 // line `Error: ...` on stderr and a non-zero exit (stack with MINIRUN_DEBUG=1).
-import {runFast} from '../dist/src/fast/fast.js'
+import {errorLine, runFast} from '../dist/src/fast/fast.js'
 
 try {
   if (!(await runFast(process.argv.slice(2)))) {
@@ -15,12 +15,7 @@ try {
   const exit = error?.oclif?.exit
   if (error?.code === 'EEXIT' && typeof exit === 'number') process.exit(exit)
   if (process.env.MINIRUN_DEBUG) console.error(error)
-  const msg = String(error?.message ?? error)
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .join('. ')
-    .replace(/^Error:\s*/, '')
-  process.stderr.write(`Error: ${msg}\n`)
-  process.exit(typeof error?.exitCode === 'number' ? error.exitCode : typeof exit === 'number' && exit > 0 ? exit : 1)
+  const {line, exitCode} = errorLine(error)
+  process.stderr.write(line + '\n')
+  process.exit(exitCode)
 }

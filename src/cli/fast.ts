@@ -34,3 +34,4 @@ export async function runFast(argv: string[]): Promise<boolean> {
   await fast.handle(parsed)
   return true
 }
+export {errorLine} from './error-line.js'

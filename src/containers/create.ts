@@ -20,6 +20,7 @@ import {cgroupPlan, createCgroups, removeCgroups, validateLimits, type Limits} f
 import {instanceTag, paths} from '../state/paths.js'
 import {effectiveCaps} from './capabilities.js'
 import {writeEtcFiles} from './etc.js'
+import {validateEnvEntry, validateHostname, validateMountDestination, validateRefLength} from './validate.js'
 import {findContainer} from './find.js'
 import {claimName, nameOwner} from './name-index.js'
 import {randomName} from './names.js'
@@ -64,10 +65,18 @@ export interface RunRequest {
 
 /** Validate everything that can be validated without touching the machine. */
 function validate(req: RunRequest) {
-  if (req.name !== undefined) validateName('container', req.name)
+  validateRefLength('image reference', req.image, 1024)
+  if (req.name !== undefined) validateName('container', validateRefLength('container name', req.name, 64))
+  if (req.hostname !== undefined) validateHostname(req.hostname)
+  if (req.pod !== undefined) validateRefLength('pod name', req.pod, 64)
+  if (req.network !== undefined) validateRefLength('--network', req.network, 80)
   // Docker: a bare -e KEY copies KEY from here, and is dropped if unset.
-  const env = expandEnv(req.env)
-  const binds: Bind[] = req.volumes.map((v) => parseVolume(v))
+  const env = expandEnv(req.env).map(validateEnvEntry)
+  const binds: Bind[] = req.volumes.map((v) => {
+    const b = parseVolume(v)
+    validateMountDestination(v, b.containerPath)
+    return b
+  })
   const mode = parseNetworkMode(req.network)
   const specs = req.publish.flatMap((p) => parsePublish(p))
   checkDuplicates(specs)
@@ -94,7 +103,8 @@ export async function createContainer(req: RunRequest, rb: Rollback): Promise<Co
   }
   for (const b of binds) {
     const st = await fs.stat(b.hostPath).catch(() => undefined)
-    if (!st) throw new UserError(`volume source ${b.hostPath} does not exist; create it first (mkdir -p ${b.hostPath})`)
+    // Docker creates a missing source directory; minirun refuses, so a typo never makes directories on the host.
+    if (!st) throw new UserError(`volume source ${b.hostPath} does not exist (minirun does not create it, unlike Docker); create it first (mkdir -p ${b.hostPath})`)
   }
 
   phase('image', req.image)

@@ -21,7 +21,7 @@ async function ensureIndex(): Promise<void> {
     await fs.mkdir(paths.names(), {recursive: true})
   }
   for (const id of await listDir(paths.containers())) {
-    const rec = await readRecord(id)
+    const rec = await readRecord(id).catch(() => undefined) // a corrupt record has no name to index
     if (rec?.name) await fs.symlink(path.join('..', 'containers', id), link(rec.name)).catch(() => {})
   }
 }
@@ -56,6 +56,13 @@ export async function claimName(name: string, id: string): Promise<boolean> {
 export async function releaseName(name: string, id: string): Promise<void> {
   const target = await fs.readlink(link(name)).catch(() => '')
   if (path.basename(target) === id) await fs.rm(link(name), {force: true})
+}
+
+/** Drop every link to container `id` (its record is unreadable, so its name is not known). */
+export async function releaseNamesOf(id: string): Promise<void> {
+  for (const name of await listDir(paths.names())) {
+    if (path.basename(await fs.readlink(link(name)).catch(() => '')) === id) await fs.rm(link(name), {force: true})
+  }
 }
 
 /** Drop links whose container is gone (system prune). */

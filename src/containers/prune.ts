@@ -11,12 +11,14 @@ import {phase} from '../kernel/runner.js'
 import {removeBridgeIfUnused} from '../networks/bridge.js'
 import {leases, release} from '../networks/ipam.js'
 import {deleteElementsScript} from '../networks/nft-script.js'
-import {listNetworks} from '../networks/records.js'
+import {isNetworkRecord, listNetworks} from '../networks/records.js'
+import {isPodRecord, podDir, podFile} from '../pods/records.js'
 import {pruneUnusedBlobs} from '../images/store.js'
-import {listDir} from '../state/files.js'
+import {CorruptStateError, listDir, moveAside, readJson} from '../state/files.js'
 import {withLock} from '../state/lock.js'
 import {instanceTag, paths} from '../state/paths.js'
-import {listContainers} from './find.js'
+import {listContainers, scanContainers} from './find.js'
+import {corruptDir, salvageContainer} from './salvage.js'
 import {cleanupContainer, endOrphanedLaunch} from './lifecycle.js'
 import {sweepNames} from './name-index.js'
 import {type ContainerRecord, readRecord, removeStateDir} from './record.js'
@@ -41,8 +43,18 @@ export async function prune(): Promise<PruneReport> {
   const report: PruneReport = {containers: [], orphans: []}
   phase('teardown', 'system prune')
 
+  // 0. Records that cannot be read: end their processes, release their kernel objects, move them aside.
+  const scan = await scanContainers()
+  for (const {id, error} of scan.corrupt) {
+    const s = await salvageContainer(id)
+    report.orphans.push(`unreadable record ${error.file} (${error.reason}): moved to ${s.movedTo ?? '(already gone)'}`)
+    if (s.killed.length > 0) report.orphans.push(`processes of container ${id.slice(0, 12)}: ${s.killed.join(' ')}`)
+    report.orphans.push(...s.released)
+  }
+  report.orphans.push(...(await moveAsideCorruptRecords()))
+
   // 1. Containers: exited ones go; "running"/"created" ones whose processes are gone are orphans.
-  for (const rec of await listContainers()) {
+  for (const rec of scan.records) {
     if (alive(rec)) continue
     if (rec.state.status !== 'exited') {
       report.orphans.push(`container ${rec.id.slice(0, 12)} (${rec.state.status}, its minirun process is gone)`)
@@ -63,7 +75,7 @@ export async function prune(): Promise<PruneReport> {
 
     // 2. State dirs without a record (a crash between mkdir and the first write).
     for (const id of await listDir(paths.containers())) {
-      if (!(await readRecord(id)) && !isLive(id)) {
+      if (!(await readRecord(id).catch(() => undefined)) && !isLive(id)) {
         for (const m of await mountsUnder(paths.container(id))) await unmount(m)
         await fs.rm(paths.container(id), {recursive: true, force: true})
         report.orphans.push(`state dir ${id.slice(0, 12)}`)
@@ -134,4 +146,25 @@ export async function prune(): Promise<PruneReport> {
     }
   })
   return report
+}
+
+/** Network and pod records that cannot be read go to ROOT/corrupt, so every other command works again. */
+async function moveAsideCorruptRecords(): Promise<string[]> {
+  const out: string[] = []
+  const check = async (file: string, valid: (v: unknown) => boolean, move: string, name: string) => {
+    try {
+      await readJson(file, valid)
+    } catch (error) {
+      if (!(error instanceof CorruptStateError)) throw error
+      const dest = await moveAside(corruptDir(), move, name)
+      out.push(`unreadable record ${file} (${error.reason}): moved to ${dest}`)
+    }
+  }
+  await withLock(async () => {
+    for (const f of await listDir(paths.networks())) {
+      if (f.endsWith('.json')) await check(path.join(paths.networks(), f), isNetworkRecord, path.join(paths.networks(), f), `network-${f}`)
+    }
+    for (const n of await listDir(paths.pods())) await check(podFile(n), isPodRecord, podDir(n), `pod-${n}`)
+  })
+  return out
 }

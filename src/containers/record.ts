@@ -100,8 +100,21 @@ export const exitFile = (id: string) => path.join(paths.container(id), 'exitcode
 /** The monitor's attach socket: short (a unix socket path has 108 bytes), in the runtime dir. */
 export const attachSocket = (id: string) => path.join(paths.attachDir(), `${id.slice(0, 12)}.sock`)
 
+/** Enough of the shape that code reading the record will not trip over a missing part. */
+export function isContainerRecord(v: unknown): boolean {
+  const r = v as ContainerRecord
+  const obj = (x: unknown) => typeof x === 'object' && x !== null && !Array.isArray(x)
+  return (
+    obj(r) && typeof r.id === 'string' && typeof r.name === 'string' && typeof r.created === 'string' &&
+    obj(r.rootfs) && obj(r.config) && Array.isArray(r.config.argv) && Array.isArray(r.config.env) &&
+    obj(r.hostConfig) && Array.isArray(r.hostConfig.binds) && Array.isArray(r.hostConfig.ports) &&
+    obj(r.state) && typeof r.state.status === 'string' && obj(r.networks)
+  )
+}
+
+/** undefined when there is no record; CorruptStateError (naming the file) when it cannot be read. */
 export function readRecord(id: string): Promise<ContainerRecord | undefined> {
-  return readJson<ContainerRecord>(recordFile(id))
+  return readJson<ContainerRecord>(recordFile(id), isContainerRecord)
 }
 
 export function writeRecord(rec: ContainerRecord): Promise<void> {

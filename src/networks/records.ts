@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {UserError} from '../errors.js'
-import {listDir, readJson, writeJsonAtomic} from '../state/files.js'
+import {listDir, readAllSkipping, readJson, writeJsonAtomic} from '../state/files.js'
 import {paths} from '../state/paths.js'
 
 // Network records: $MINIRUN_ROOT/networks/<name>.json. `host` and `none` are built in and never
@@ -40,11 +40,20 @@ function builtinRecord(name: 'host' | 'none'): NetworkRecord {
   }
 }
 
-const file = (name: string) => path.join(paths.networks(), `${name}.json`)
+export const networkFile = (name: string) => path.join(paths.networks(), `${name}.json`)
+const file = networkFile
 
+export function isNetworkRecord(v: unknown): boolean {
+  const r = v as NetworkRecord
+  return typeof r === 'object' && r !== null && typeof r.id === 'string' && typeof r.name === 'string' && typeof r.driver === 'string'
+}
+
+/** undefined when there is no such network; CorruptStateError (naming the file) when it cannot be read. */
 export async function readNetwork(name: string): Promise<NetworkRecord | undefined> {
   if (name === 'host' || name === 'none') return builtinRecord(name)
-  return readJson<NetworkRecord>(file(name))
+  // a name that could never have been stored is not looked up: no ENAMETOOLONG, no path games
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name) || name.length > 64) return undefined
+  return readJson<NetworkRecord>(file(name), isNetworkRecord)
 }
 
 /** Find by name, full id or unique id prefix. */
@@ -57,13 +66,10 @@ export async function findNetwork(ref: string): Promise<NetworkRecord | undefine
   return hits[0]
 }
 
+/** Every network; a corrupt record is skipped with a warning, so one bad file never stops every run. */
 export async function listNetworks(): Promise<NetworkRecord[]> {
-  const stored: NetworkRecord[] = []
-  for (const f of await listDir(paths.networks())) {
-    if (!f.endsWith('.json')) continue
-    const rec = await readJson<NetworkRecord>(path.join(paths.networks(), f))
-    if (rec) stored.push(rec)
-  }
+  const files = (await listDir(paths.networks())).filter((f) => f.endsWith('.json'))
+  const stored = await readAllSkipping(files, (f) => readJson<NetworkRecord>(path.join(paths.networks(), f), isNetworkRecord))
   const all = [...stored, builtinRecord('host'), builtinRecord('none')]
   return all.sort((a, b) => a.name.localeCompare(b.name))
 }

@@ -1,9 +1,18 @@
 import {parse as parseYaml} from 'yaml'
 import {z} from 'zod'
 import {UserError} from '../errors.js'
+import {envNameProblem, hostnameProblem, mountDestinationProblem} from '../containers/validate.js'
 
 // A Kubernetes v1 Pod manifest, the subset that makes sense on one machine (CLI.md "Pods").
 // Pure: text in, a validated plan out, plus warnings naming every field minirun ignores.
+
+/** A zod check from one of containers/validate.ts's "why is this wrong" functions. */
+function problem(why: (v: string) => string | undefined) {
+  return (v: string, ctx: z.RefinementCtx) => {
+    const p = why(v)
+    if (p) ctx.addIssue({code: z.ZodIssueCode.custom, message: `${JSON.stringify(v.length > 60 ? v.slice(0, 60) + '...' : v)}: ${p}`})
+  }
+}
 
 const name = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase DNS label (a-z, 0-9, -)').max(63)
 const port = z.number().int().min(1).max(65535)
@@ -11,11 +20,11 @@ const port = z.number().int().min(1).max(65535)
 const ContainerSchema = z
   .object({
     name,
-    image: z.string().min(1),
+    image: z.string().min(1).max(1024),
     command: z.array(z.string()).optional(),
     args: z.array(z.string()).optional(),
     workingDir: z.string().optional(),
-    env: z.array(z.object({name: z.string().min(1), value: z.string().optional()}).passthrough()).optional(),
+    env: z.array(z.object({name: z.string().superRefine(problem(envNameProblem)), value: z.string().optional()}).passthrough()).optional(),
     ports: z
       .array(
         z
@@ -29,7 +38,7 @@ const ContainerSchema = z
           .passthrough(),
       )
       .optional(),
-    volumeMounts: z.array(z.object({name: z.string(), mountPath: z.string().startsWith('/'), readOnly: z.boolean().optional()}).passthrough()).optional(),
+    volumeMounts: z.array(z.object({name: z.string(), mountPath: z.string().superRefine(problem(mountDestinationProblem)), readOnly: z.boolean().optional()}).passthrough()).optional(),
   })
   .passthrough()
 
@@ -51,7 +60,7 @@ const PodSchema = z
         containers: z.array(ContainerSchema).min(1),
         volumes: z.array(VolumeSchema).optional(),
         restartPolicy: z.string().optional(),
-        hostname: z.string().optional(),
+        hostname: z.string().superRefine(problem(hostnameProblem)).optional(),
       })
       .passthrough(),
   })
@@ -71,6 +80,8 @@ export interface PlannedContainer {
 
 export interface PodPlan {
   name: string
+  /** spec.hostname: the pod's (shared) hostname */
+  hostname?: string
   publish: string[]
   containers: PlannedContainer[]
   volumes: Array<{name: string; hostPath?: string; emptyDir: boolean}>
@@ -147,5 +158,5 @@ export function planPod(text: string): PodPlan {
       volumes: mounts,
     }
   })
-  return {name: m.metadata.name, publish, containers, volumes, warnings}
+  return {name: m.metadata.name, hostname: m.spec.hostname, publish, containers, volumes, warnings}
 }

@@ -22,7 +22,7 @@ export async function playPod(file: string, warn: (m: string) => void): Promise<
   }
   // Every image must resolve before anything is made.
   for (const c of plan.containers) await resolveImage(c.image)
-  const pod = await createPod({name: plan.name, publish: plan.publish, warn})
+  const pod = await createPod({name: plan.name, hostname: plan.hostname, publish: plan.publish, warn})
   const ids: string[] = []
   try {
     const sources = new Map<string, string>()

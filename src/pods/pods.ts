@@ -5,6 +5,7 @@ import {removeContainer, runContainer} from '../containers/lifecycle.js'
 import type {ContainerRecord} from '../containers/record.js'
 import {UserError} from '../errors.js'
 import {validateName} from '../networks/names.js'
+import {hostnameFor, validateHostname, validateRefLength} from '../containers/validate.js'
 import {withLock} from '../state/lock.js'
 import {deletePodDir, findPod, listPods, readPod, writePod, type PodRecord} from './records.js'
 
@@ -16,12 +17,15 @@ export interface PodCreate {
   name?: string
   publish: string[]
   network?: string
+  /** the pod's hostname (Pod spec.hostname); default: its name, made a valid hostname */
+  hostname?: string
   warn: (m: string) => void
 }
 
 export async function createPod(req: PodCreate): Promise<PodRecord> {
   const name = req.name ?? `pod_${randomBytes(3).toString('hex')}`
-  validateName('pod', name)
+  validateName('pod', validateRefLength('pod name', name, 64))
+  const hostname = req.hostname !== undefined ? validateHostname(req.hostname) : hostnameFor(name)
   const id = randomBytes(32).toString('hex')
   await withLock(async () => {
     if (await readPod(name)) throw new UserError(`pod ${name} already exists; remove it first (minirun pod rm -f ${name})`)
@@ -33,7 +37,7 @@ export async function createPod(req: PodCreate): Promise<PodRecord> {
       command: PAUSE_COMMAND,
       name: `${name}-infra`,
       env: [],
-      hostname: name,
+      hostname,
       tty: false,
       interactive: false,
       detach: true,

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {UserError} from '../errors.js'
-import {listDir, readJson, writeJsonAtomic} from '../state/files.js'
+import {listDir, readAllSkipping, readJson, writeJsonAtomic} from '../state/files.js'
 import {paths} from '../state/paths.js'
 
 // A pod: a pause ("infra") container holding network, UTS and IPC namespaces, and members that
@@ -16,22 +16,30 @@ export interface PodRecord {
 }
 
 export const podDir = (name: string) => path.join(paths.pods(), name)
-const podFile = (name: string) => path.join(podDir(name), 'pod.json')
+export const podFile = (name: string) => path.join(podDir(name), 'pod.json')
 
-export const readPod = (name: string) => readJson<PodRecord>(podFile(name))
+export function isPodRecord(v: unknown): boolean {
+  const r = v as PodRecord
+  return typeof r === 'object' && r !== null && typeof r.id === 'string' && typeof r.name === 'string' && typeof r.infraId === 'string'
+}
+
+/** undefined when there is no such pod; CorruptStateError (naming the file) when it cannot be read. */
+export async function readPod(name: string): Promise<PodRecord | undefined> {
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name) || name.length > 64) return undefined
+  return readJson<PodRecord>(podFile(name), isPodRecord)
+}
 export const writePod = (pod: PodRecord) => writeJsonAtomic(podFile(pod.name), pod)
 export const deletePodDir = (name: string) => fs.rm(podDir(name), {recursive: true, force: true})
 
+/** Every pod; a corrupt record is skipped with a warning. */
 export async function listPods(): Promise<PodRecord[]> {
-  const out: PodRecord[] = []
-  for (const n of await listDir(paths.pods())) {
-    const p = await readPod(n)
-    if (p) out.push(p)
-  }
+  const out = await readAllSkipping(await listDir(paths.pods()), readPod)
   return out.sort((a, b) => a.created.localeCompare(b.created))
 }
 
 export async function findPod(ref: string): Promise<PodRecord> {
+  const named = await readPod(ref) // a corrupt record of that name is an error naming its file
+  if (named) return named
   const all = await listPods()
   const hit = all.find((p) => p.name === ref) ?? all.filter((p) => p.id.startsWith(ref)).at(0)
   if (!hit) throw new UserError(`no such pod: ${ref} (see minirun pod ls)`)

@@ -149,6 +149,76 @@ const runs: Array<[string, string[]]> = [
 ]
 for (const [title, args] of runs) test.serial(`run ${title}`, (t) => refused(t, args))
 
+// ── issue 12/13: hostnames, env names, volume destinations, names that are far too long ──
+const long = (n: number, c = 'a') => c.repeat(n)
+const names: Array<[string, string[], RegExp]> = [
+  ['--hostname with a newline', run('--hostname', 'x\n1.2.3.4 evil'), /^Error: invalid hostname "x\\n1\.2\.3\.4 evil": /],
+  ['--hostname of 10,000 characters', run('--hostname', long(10_000)), /^Error: invalid hostname "a{60}\.\.\.": it has 10000 characters/],
+  ['--hostname of 65 characters', run('--hostname', long(65)), /^Error: invalid hostname /],
+  ['--hostname with a 64-character label', run('--hostname', `${long(64)}`), /^Error: invalid hostname /],
+  ['--hostname with a space', run('--hostname', 'a b'), /^Error: invalid hostname "a b": /],
+  ['--hostname starting with -', run('--hostname', '-x'), /^Error: invalid hostname /],
+  ['--hostname with two dots', run('--hostname', 'a..b'), /^Error: invalid hostname /],
+  ['--name of 5000 characters', run('--name', long(5000)), /^Error: invalid container name "a{60}\.\.\.": at most 64 characters/],
+  ['--name with a newline', run('--name', 'a\nb'), /^Error: invalid container name /],
+  ['image ref of 5000 characters', ['run', '--rm', `busybox:${long(5000)}`, 'true'], /^Error: invalid image reference "busybox:a+\.\.\.": at most 1024 characters/],
+  ['--network of 5000 characters', run('--network', long(5000)), /^Error: invalid --network "a{60}\.\.\.": at most 80 characters/],
+  ['--pod of 5000 characters', ['run', '--rm', '--pod', long(5000), 'busybox', 'true'], /^Error: invalid pod name "a{60}\.\.\.": /],
+  ['-e name with a space', run('-e', 'A B=1'), /^Error: invalid environment variable "A B": /],
+  ['-e name with a newline', run('-e', 'A\nB=1'), /^Error: invalid environment variable "A\\nB": /],
+  ['-e name with a tab', run('-e', 'A\tB=1'), /^Error: invalid environment variable /],
+  ['-v onto /proc', run('-v', '/tmp:/proc'), /^Error: invalid volume "\/tmp:\/proc": mount destination \/proc not allowed/],
+  ['-v onto /proc/sys', run('-v', '/tmp:/proc/sys'), /mount destination \/proc\/sys not allowed/],
+  ['-v onto /proc/sysrq-trigger', run('-v', '/tmp:/proc/sysrq-trigger'), /mount destination \/proc\/sysrq-trigger not allowed/],
+  ['-v onto //proc/./sys', run('-v', '/tmp://proc/./sys'), /mount destination \/proc\/sys not allowed/],
+  ['-v onto /dev', run('-v', '/tmp:/dev'), /mount destination \/dev not allowed/],
+  ['-v onto /sys', run('-v', '/tmp:/sys/'), /mount destination \/sys not allowed/],
+  ['-v destination with a newline', run('-v', '/tmp:/x\ny'), /^Error: invalid volume /],
+  ['-v missing source (Docker would create it)', run('-v', '/nonexistent/dir:/x'), /does not exist \(minirun does not create it, unlike Docker\); create it first \(mkdir -p \/nonexistent\/dir\)/],
+  ['network create with a 5000-character name', ['network', 'create', long(5000, 'n')], /^Error: invalid network name "n{60}\.\.\.": at most 64 characters/],
+  ['network create with a 5000-character bad name', ['network', 'create', `${long(5000, 'n')} x`], /^Error: invalid network name "n{60}\.\.\.": at most 64 characters/],
+  ['network inspect with a 5000-character name', ['network', 'inspect', long(5000, 'n')], /^Error: /],
+  ['pod create with a 5000-character name', ['pod', 'create', '--name', long(5000, 'p')], /^Error: invalid pod name "p{60}\.\.\.": /],
+  ['inspect a 5000-character name', ['inspect', long(5000)], /^Error: no such container: a{60}\.\.\. /],
+  ['rm a 5000-character name', ['rm', long(5000)], /^Error: no such container: /],
+  ['network rm with a 5000-character name', ['network', 'rm', long(5000, 'n')], /^Error: invalid network name "n{60}\.\.\.": at most 80 characters/],
+]
+for (const [title, args, msg] of names) {
+  test.serial(`run/names: ${title}`, async (t) => {
+    await refused(t, args, msg)
+    const r = await host.mr(...args)
+    t.true(r.stderr.length < 400, `the line stays short (${r.stderr.length} characters)`)
+    t.notRegex(r.stderr, /ENAMETOOLONG|ENOSPC|EACCES|sethostname/)
+  })
+}
+
+test.serial('control: a valid hostname, env name and a volume inside /dev are accepted', async (t) => {
+  const dir = path.join(files, 'snd')
+  fs.mkdirSync(dir, {recursive: true})
+  t.is(await host.ok('run', '--rm', '--network', 'none', '--hostname', 'web-1.example', '-e', 'MY_VAR=a b\nc', 'busybox', 'sh', '-c', 'hostname; echo "$MY_VAR"'), 'web-1.example\na b\nc')
+  t.is(await host.ok('run', '--rm', '--network', 'none', '-v', `${dir}:/data/x`, 'busybox', 'sh', '-c', 'test -d /data/x && echo ok'), 'ok')
+  t.deepEqual(await host.leaks(), [])
+})
+
+test.serial("a refused --hostname leaves the /etc/hosts of other containers on the network unchanged", async (t) => {
+  await host.ok('network', 'create', 'hostile-hosts')
+  t.teardown(async () => {
+    await host.mr('rm', '-f', 'hosts-peer')
+    await host.mr('network', 'rm', 'hostile-hosts')
+  })
+  await host.ok('run', '-d', '--name', 'hosts-peer', '--network', 'hostile-hosts', 'busybox', 'sleep', '600')
+  const before = await host.ok('exec', 'hosts-peer', 'cat', '/etc/hosts')
+  const r = await host.mr('run', '--rm', '--network', 'hostile-hosts', '--name', 'evil', '--hostname', 'x\n6.6.6.6 hosts-peer', 'busybox', 'true')
+  t.not(r.exitCode, 0)
+  t.regex(r.stderr, /^Error: invalid hostname "x\\n6\.6\.6\.6 hosts-peer": [^\n]+\n$/)
+  t.is(await host.ok('exec', 'hosts-peer', 'cat', '/etc/hosts'), before)
+  t.notRegex(before, /6\.6\.6\.6/)
+  // control: a valid one joins and does appear in the peer's /etc/hosts
+  await host.ok('run', '-d', '--name', 'hosts-ok', '--network', 'hostile-hosts', '--hostname', 'fine', 'busybox', 'sleep', '600')
+  t.regex(await host.ok('exec', 'hosts-peer', 'cat', '/etc/hosts'), /\bhosts-ok\b/)
+  await host.ok('rm', '-f', 'hosts-ok')
+})
+
 // ── Pod manifests ───────────────────────────────────────────────────────────
 const pod = (spec: string) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: hostile-pod\nspec:\n${spec}`
 const manifests: Array<[string, string]> = [
@@ -170,6 +240,16 @@ const manifests: Array<[string, string]> = [
   ['relative mountPath', pod('  containers:\n  - name: a\n    image: busybox\n    volumeMounts:\n    - name: v\n      mountPath: v\n  volumes:\n  - name: v\n    emptyDir: {}\n')],
   ['env without a name', pod('  containers:\n  - name: a\n    image: busybox\n    env:\n    - value: x\n')],
   ['unknown image', pod('  containers:\n  - name: a\n    image: nosuchimage\n')],
+  ['spec.hostname with a newline', pod('  hostname: "x\\n1.2.3.4 evil"\n  containers:\n  - name: a\n    image: busybox\n')],
+  ['spec.hostname of 100 characters', pod(`  hostname: ${'h'.repeat(100)}\n  containers:\n  - name: a\n    image: busybox\n`)],
+  ['env name with a space', pod('  containers:\n  - name: a\n    image: busybox\n    env:\n    - name: "A B"\n      value: x\n')],
+  ['env name with a NUL', pod('  containers:\n  - name: a\n    image: busybox\n    env:\n    - name: "A\\0B"\n      value: x\n')],
+  ['env name with a newline', pod('  containers:\n  - name: a\n    image: busybox\n    env:\n    - name: "A\\nB"\n      value: x\n')],
+  ['mountPath /proc/sys', pod('  containers:\n  - name: a\n    image: busybox\n    volumeMounts:\n    - name: v\n      mountPath: /proc/sys\n  volumes:\n  - name: v\n    emptyDir: {}\n')],
+  ['mountPath /dev', pod('  containers:\n  - name: a\n    image: busybox\n    volumeMounts:\n    - name: v\n      mountPath: /dev\n  volumes:\n  - name: v\n    emptyDir: {}\n')],
+  ['mountPath with ..', pod('  containers:\n  - name: a\n    image: busybox\n    volumeMounts:\n    - name: v\n      mountPath: /data/../etc\n  volumes:\n  - name: v\n    emptyDir: {}\n')],
+  ['mountPath with a colon', pod('  containers:\n  - name: a\n    image: busybox\n    volumeMounts:\n    - name: v\n      mountPath: "/x:ro"\n  volumes:\n  - name: v\n    emptyDir: {}\n')],
+  ['an image ref of 5000 characters', pod(`  containers:\n  - name: a\n    image: busybox:${'a'.repeat(5000)}\n`)],
   ['a YAML bomb', `a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\nkind: Pod\n`],
 ]
 manifests.forEach(([title, yaml], i) => test.serial(`pod play: ${title}`, (t) => refused(t, ['pod', 'play', file(`pod-${i}.yaml`, yaml)])))
@@ -237,7 +317,7 @@ test.serial('image import: a file that does not exist', (t) => refused(t, ['imag
 test.serial('image import: a bad image name', (t) => refused(t, ['image', 'import', file('named.tar', tarArchive(ok)), 'UPPER/../x']))
 
 test.serial('the catalogue has at least 60 inputs', (t) => {
-  const n = ports.length + 1 + nets.length + 9 + runs.length + manifests.length + 1 + archives.length + 2 // refused (contained archives not counted)
+  const n = ports.length + 1 + nets.length + 9 + runs.length + names.length + manifests.length + 1 + archives.length + 2 // refused (contained archives not counted)
   t.log(`${n} hostile inputs`)
   t.true(n >= 60)
 })

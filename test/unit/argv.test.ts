@@ -48,3 +48,14 @@ test('anything unusual is left to oclif (undefined): help, unknown flags, bad va
   ]
   for (const [id, argv, tail] of cases) t.is(parseManifestArgv(argv, cmd(id), tail), undefined, `${id} ${argv.join(' ')}`)
 })
+
+test('run: 20,000 -e flags all arrive, in order (the parser appends, it does not copy the list per flag)', (t) => {
+  const argv: string[] = []
+  for (let i = 0; i < 20_000; i++) argv.push('-e', `V${i}=${i}`)
+  const p = parseManifestArgv([...argv, 'busybox', 'true'], cmd('run'), true)
+  const env = p?.flags.env as string[]
+  t.is(env.length, 20_000)
+  t.is(env[0], 'V0=0')
+  t.is(env.at(-1), 'V19999=19999')
+  t.deepEqual(p?.rest, ['true'])
+})

@@ -1,5 +1,9 @@
 import {killContainer, removeContainer, stopContainer} from '../../containers/lifecycle.js'
 import {UserError} from '../../errors.js'
+import {resolveContainerId} from '../../containers/find.js'
+import {recordFile} from '../../containers/record.js'
+import {salvageContainer} from '../../containers/salvage.js'
+import {CorruptStateError} from '../../state/files.js'
 import {startExplain} from '../explain.js'
 
 // rm, stop and kill, once their flags are parsed (by oclif or by the fast path, cli/fast.ts).
@@ -9,7 +13,7 @@ export async function rm(refs: string[], flags: {force?: boolean; explain?: bool
   let failed: unknown
   for (const ref of refs) {
     try {
-      await removeContainer(ref, flags.force ?? false)
+      await removeContainer(ref, flags.force ?? false).catch((error) => forceUnreadable(ref, flags.force ?? false, error))
       process.stdout.write(ref + '\n')
     } catch (error) {
       failed ??= error
@@ -37,4 +41,15 @@ export function seconds(v: string | number): number {
   const s = String(v).trim()
   if (!/^\d+$/.test(s)) throw new UserError(`invalid time "${v}": use a whole number of seconds, e.g. -t 0`)
   return Number(s)
+}
+
+/**
+ * rm -f of a container whose own record cannot be read: end its processes and release its kernel
+ * objects from its id alone (containers/salvage.ts). Anything else is rethrown.
+ */
+async function forceUnreadable(ref: string, force: boolean, error: unknown): Promise<void> {
+  const id = force && error instanceof CorruptStateError ? await resolveContainerId(ref).catch(() => undefined) : undefined
+  if (!id || (error as CorruptStateError).file !== recordFile(id)) throw error
+  const s = await salvageContainer(id)
+  process.stderr.write(`WARNING: the record of container ${id.slice(0, 12)} was unreadable (${(error as CorruptStateError).reason}); ended ${s.killed.length} processes, released its kernel objects and moved its state to ${s.movedTo ?? '(nothing left)'}\n`)
 }

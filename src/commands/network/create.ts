@@ -2,6 +2,7 @@ import {Args, Command, Flags} from '@oclif/core'
 import {explainFlag} from '../../cli/flags.js'
 import {startExplain} from '../../cli/explain.js'
 import {createNetwork, parseOptions} from '../../networks/manage.js'
+import {validateRefLength} from '../../containers/validate.js'
 
 export default class NetworkCreate extends Command {
   static description = 'Create a network (a Linux bridge, or macvlan on a parent interface)'
@@ -27,6 +28,7 @@ export default class NetworkCreate extends Command {
     startExplain(flags.explain)
     const options = parseOptions(flags.opt ?? [])
     if (flags['ip-range']) options['ip-range'] = flags['ip-range']
+    validateRefLength('network name', args.name, 64) // before any lookup: no ENAMETOOLONG, no 5000-character echo
     const rec = await createNetwork({name: args.name, driver: flags.driver, subnet: flags.subnet, gateway: flags.gateway, options})
     this.log(rec.id)
   }

@@ -4,6 +4,7 @@ import {networkView} from '../../networks/inspect.js'
 import {ensureDefaultBridge} from '../../networks/bridge.js'
 import {findNetwork} from '../../networks/records.js'
 import {UserError} from '../../errors.js'
+import {shown} from '../../containers/validate.js'
 
 export default class NetworkInspect extends Command {
   static description = "Show networks' details as JSON (Docker's shape)"
@@ -16,7 +17,7 @@ export default class NetworkInspect extends Command {
     const out = []
     for (const ref of argv as string[]) {
       const net = ref === 'bridge' ? await ensureDefaultBridge() : await findNetwork(ref)
-      if (!net) throw new UserError(`network ${ref} not found (see minirun network ls)`)
+      if (!net) throw new UserError(`network ${ref.length > 80 ? shown(ref) : ref} not found (see minirun network ls)`)
       out.push(await networkView(net))
     }
     printJson(out)

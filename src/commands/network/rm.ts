@@ -2,6 +2,7 @@ import {Args, Command} from '@oclif/core'
 import {explainFlag} from '../../cli/flags.js'
 import {startExplain} from '../../cli/explain.js'
 import {removeNetwork} from '../../networks/manage.js'
+import {validateRefLength} from '../../containers/validate.js'
 
 export default class NetworkRm extends Command {
   static description = 'Remove networks (refused while containers use them)'
@@ -15,7 +16,7 @@ export default class NetworkRm extends Command {
     const {argv, flags} = await this.parse(NetworkRm)
     startExplain(flags.explain)
     for (const ref of argv as string[]) {
-      await removeNetwork(ref)
+      await removeNetwork(validateRefLength('network name', ref, 80))
       this.log(ref)
     }
   }
