@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {killMembers, listCgroupIds, planForRemoval, removeCgroups} from '../kernel/cgroups.js'
-import {links, deleteOwnedLink} from '../kernel/ip.js'
+import {adoptIfMade, deleteOwnedLink, links, sweepMadeRecords} from '../kernel/ip.js'
 import {deleteNetns} from '../kernel/netns.js'
 import {applyNft, readTable} from '../kernel/nft.js'
 import {mountsUnder, unmount} from '../kernel/mount.js'
@@ -89,11 +89,12 @@ export async function prune(): Promise<PruneReport> {
     //    (another root's veths have the same shape and are not ours to judge).
     for (const l of await links()) {
       const m = /^mr([0-9a-f]{11})\d+$/.exec(l.ifname)
-      if (m && l.ifalias === ownerMark() && !isLive(m[1])) {
+      if (m && (await adoptIfMade(l.ifname, {alias: l.ifalias}))?.alias === ownerMark() && !isLive(m[1])) {
         await deleteOwnedLink(l.ifname, 'orphaned veth: its container is gone')
         report.orphans.push(`veth ${l.ifname}`)
       }
     }
+    await sweepMadeRecords()
     // 6. DNAT entries whose owner is gone.
     const tag = instanceTag()
     const table = await readTable(tag)

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises'
+import path from 'node:path'
 import {parseRoutesForOverlap, type Cidr, type IpRoute} from '../networks/cidr.js'
-import {ownerMark} from '../state/paths.js'
+import {ownerMark, paths} from '../state/paths.js'
 import {run} from './runner.js'
 
 // Read-only link/route probes and the few link operations shared by drivers.
@@ -41,17 +42,51 @@ export async function linkState(name: string): Promise<{kind?: string; alias?: s
   }
 }
 
-/** Whether `name` is a link this root made (it carries this root's mark). */
-export async function ownsLink(name: string): Promise<boolean> {
-  return (await linkState(name))?.alias === ownerMark()
-}
+const madeRecord = (name: string) => path.join(paths.linksMade(), name)
 
 /**
- * Mark a link minirun has just made as this root's own. A separate step: the kernel ignores
- * IFLA_IFALIAS when it creates a link. Only marked links are ever reused or deleted later.
+ * Make a link (`argv` is its `ip link add`) and mark it as this root's. The kernel ignores
+ * IFLA_IFALIAS when it creates a link, so the mark is a second step; a record written before
+ * the add covers a crash between the two: whoever finds the link unmarked with the record
+ * completes the mark (adoptIfMade). Call under the store lock.
  */
+export async function addOwnedLink(name: string, argv: string[], why?: string): Promise<void> {
+  await fs.mkdir(paths.linksMade(), {recursive: true})
+  await fs.writeFile(madeRecord(name), '')
+  try {
+    await run(argv, {why})
+  } catch (error) {
+    await fs.rm(madeRecord(name), {force: true}) // not made: a link of that name is someone else's
+    throw error
+  }
+  await markOwned(name)
+  await fs.rm(madeRecord(name), {force: true})
+}
+
+/** Mark a link this run has just made (prefer addOwnedLink, which survives a crash in between). */
 export async function markOwned(name: string): Promise<void> {
   await run(['ip', 'link', 'set', 'dev', name, 'alias', ownerMark()], {why: "mark it as this minirun root's: only marked links are reused or deleted"})
+}
+
+/** The link's facts, with the mark completed when a crash left it unmarked but recorded as made here. */
+export async function adoptIfMade<T extends {alias?: string}>(name: string, link: T | undefined): Promise<T | undefined> {
+  if (!link || link.alias === ownerMark()) return link
+  if (!(await fs.stat(madeRecord(name)).catch(() => undefined))) return link
+  await markOwned(name)
+  await fs.rm(madeRecord(name), {force: true})
+  return {...link, alias: ownerMark()}
+}
+
+/** Records of links whose add never happened (a crash before it): nothing to adopt. */
+export async function sweepMadeRecords(): Promise<void> {
+  for (const name of await fs.readdir(paths.linksMade()).catch(() => [] as string[])) {
+    if (!(await linkExists(name))) await fs.rm(madeRecord(name), {force: true})
+  }
+}
+
+/** Whether `name` is a link this root made (it carries this root's mark). */
+export async function ownsLink(name: string): Promise<boolean> {
+  return (await adoptIfMade(name, await linkState(name)))?.alias === ownerMark()
 }
 
 /** Delete a link only if this root made it (idempotent). Anything else of that name is left alone. */

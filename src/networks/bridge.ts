@@ -1,6 +1,6 @@
 import type {NetworkAttachment} from '../containers/record.js'
 import {UserError} from '../errors.js'
-import {deleteMadeLink, deleteOwnedLink, hostRoutes, linkState, markOwned, ownsLink, setSysctl} from '../kernel/ip.js'
+import {addOwnedLink, adoptIfMade, deleteMadeLink, deleteOwnedLink, hostRoutes, linkState, ownsLink, setSysctl} from '../kernel/ip.js'
 import {inNetns} from '../kernel/netns.js'
 import {applyNft, readTable} from '../kernel/nft.js'
 import type {Rollback} from '../kernel/rollback.js'
@@ -80,7 +80,7 @@ export async function ensureDefaultBridge(): Promise<NetworkRecord> {
 
 /** Refuse a bridge name that is taken by a link this root did not make (network create, and each use). */
 export async function assertBridgeUsable(name: string): Promise<void> {
-  const refusal = bridgeRefusal(name, await linkState(name), ownerMark())
+  const refusal = bridgeRefusal(name, await adoptIfMade(name, await linkState(name)), ownerMark())
   if (refusal) throw new UserError(refusal)
 }
 
@@ -95,7 +95,7 @@ async function ensureBridge(net: NetworkRecord, rb: Rollback): Promise<void> {
   const gateway = `${net.gateway}/${parseCidr(net.subnet!).prefix}`
   const nat = {name: net.name, subnet: net.subnet!, bridge: br}
   const wantRules = networkRulesScript(tag, nat).split('\n').filter((l) => l.startsWith('add rule')).length
-  const [link, table] = [await linkState(br), await readTable(tag, {terse: true})]
+  const [link, table] = [await adoptIfMade(br, await linkState(br)), await readTable(tag, {terse: true})]
   const refusal = bridgeRefusal(br, link, ownerMark())
   if (refusal) throw new UserError(refusal)
   const rules = table?.rules
@@ -105,12 +105,11 @@ async function ensureBridge(net: NetworkRecord, rb: Rollback): Promise<void> {
 
   phase('driver', `bridge ${br} for network ${net.name}`)
   if (!link) {
-    await run(['ip', 'link', 'add', br, 'type', 'bridge'], {why: `the virtual switch of network ${net.name}`})
+    await addOwnedLink(br, ['ip', 'link', 'add', br, 'type', 'bridge'], `the virtual switch of network ${net.name}`)
     rb.push('bridge', async () => {
       await deleteMadeLink(br)
       await removeBridge(net)
     })
-    await markOwned(br)
   }
   if (!state.addrs.includes(gateway)) await run(['ip', 'addr', 'add', gateway, 'dev', br], {why: 'the gateway address containers route through'})
   if (!state.up) await run(['ip', 'link', 'set', br, 'up'])
@@ -154,11 +153,9 @@ export const bridgeDriver: NetworkDriver = {
     const mac = macFromIp(ip)
     const veth = vethName(ep.containerId, ep.ifname)
 
-    await run(['ip', 'link', 'add', veth, 'type', 'veth', 'peer', 'name', ep.ifname, 'netns', ep.netns], {
-      why: `a veth pair: ${veth} stays on the host, its peer becomes the container's ${ep.ifname}`,
-    })
+    await addOwnedLink(veth, ['ip', 'link', 'add', veth, 'type', 'veth', 'peer', 'name', ep.ifname, 'netns', ep.netns],
+      `a veth pair: ${veth} stays on the host, its peer becomes the container's ${ep.ifname}`)
     rb.push('veth', () => deleteMadeLink(veth))
-    await markOwned(veth)
     await run(['ip', 'link', 'set', veth, 'master', net.bridge!], {why: `plug the host end into bridge ${net.bridge}`})
     // Hairpin: a container reaching its own published port through the host comes back out the same port.
     await run(['ip', 'link', 'set', veth, 'type', 'bridge_slave', 'hairpin', 'on'])

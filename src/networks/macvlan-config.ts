@@ -1,5 +1,5 @@
 import {UserError} from '../errors.js'
-import {deleteMadeLink, deleteOwnedLink, linkExists, markOwned} from '../kernel/ip.js'
+import {addOwnedLink, deleteMadeLink, deleteOwnedLink, linkExists, markOwned} from '../kernel/ip.js'
 import {run} from '../kernel/runner.js'
 import {contains, firstHost, parseCidr, parseIp} from './cidr.js'
 import {allocate, release} from './ipam.js'
@@ -60,9 +60,8 @@ export async function prepareMacvlan(req: CreateRequest): Promise<NetworkRecord>
     if (shim === 'true') {
       const name = shimName(id)
       const addr = await allocate(req.name, subnet, gateway, SHIM_OWNER)
-      await run(['ip', 'link', 'add', name, 'link', parent, 'type', 'macvlan', 'mode', 'bridge'], {why: 'host shim: a macvlan interface of the host itself, so the host can reach its macvlan containers'})
+      await addOwnedLink(name, ['ip', 'link', 'add', name, 'link', parent, 'type', 'macvlan', 'mode', 'bridge'], 'host shim: a macvlan interface of the host itself, so the host can reach its macvlan containers')
       made.push(name)
-      await markOwned(name)
       await run(['ip', 'addr', 'add', `${addr}/32`, 'dev', name])
       await run(['ip', 'link', 'set', name, 'up'])
       await run(['ip', 'route', 'add', req.options['ip-range'] ?? subnet.text, 'dev', name], {why: 'reach the macvlan containers through the shim, not the parent'})

@@ -1,5 +1,5 @@
 import type {NetworkAttachment} from '../containers/record.js'
-import {deleteMadeLink, deleteOwnedLink, linkExists, markOwned} from '../kernel/ip.js'
+import {addOwnedLink, deleteMadeLink, deleteOwnedLink, linkExists} from '../kernel/ip.js'
 import {inNetns} from '../kernel/netns.js'
 import type {Rollback} from '../kernel/rollback.js'
 import {run} from '../kernel/runner.js'
@@ -23,11 +23,9 @@ export const macvlanDriver: NetworkDriver = {
     const mac = macFromIp(ip)
     // Created under a host-side name carrying the container id, so a crash before the move is found by prune.
     const tmp = vethName(ep.containerId, ep.ifname)
-    await run(['ip', 'link', 'add', tmp, 'link', parent, 'type', 'macvlan', 'mode', net.options.macvlan_mode ?? 'bridge'], {
-      why: `a macvlan child of ${parent}: its own MAC on the parent's LAN`,
-    })
+    await addOwnedLink(tmp, ['ip', 'link', 'add', tmp, 'link', parent, 'type', 'macvlan', 'mode', net.options.macvlan_mode ?? 'bridge'],
+      `a macvlan child of ${parent}: its own MAC on the parent's LAN`)
     rb.push('macvlan child', () => deleteMadeLink(tmp))
-    await markOwned(tmp)
     await run(['ip', 'link', 'set', tmp, 'netns', ep.netns], {why: 'move it into the container'})
     await run(inNetns(ep.netns, ['ip', 'link', 'set', tmp, 'name', ep.ifname]))
     await run(inNetns(ep.netns, ['ip', 'link', 'set', ep.ifname, 'address', mac]))

@@ -70,6 +70,8 @@ export const paths = {
   ipam: (network: string) => path.join(rootDir(), 'ipam', network),
   pods: () => path.join(rootDir(), 'pods'),
   lock: () => path.join(rootDir(), 'store.lock'),
+  /** links being made: a record per name, written before `ip link add`, removed once it is marked */
+  linksMade: () => path.join(rootDir(), 'links-made'),
   tmp: () => path.join(rootDir(), 'tmp'),
   netnsDir: () => path.join(runtimeDir(), 'netns'),
   netns: (id: string) => path.join(runtimeDir(), 'netns', id),
