@@ -60,10 +60,11 @@ test.serial('5: a default container cannot reach a host service on 127.0.0.1 wit
   await host.ok('run', '-d', '--name', 'pub5', '-p', '127.0.0.1:18571:80', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/www')
   t.regex((await host.sh('curl -s --max-time 5 --retry 10 --retry-connrefused --retry-delay 1 http://127.0.0.1:18571/')).stdout, /minirun/i, 'published on 127.0.0.1: still served')
   const gateway = (await inspect('pub5')).NetworkSettings.Gateway as string
-  const gwMac = JSON.parse((await host.sh(`ip -j link show ${await bridgeOf('bridge')}`)).stdout)[0].address as string
   // a default container: no flags beyond the probe's read-only mount. Started once: minirun puts a
   // network's missing rules back on each run, so the control below removes the rule after this.
   await host.ok('run', '-d', '--name', 'attacker', '-v', `${dir}:/probe:ro`, 'busybox', 'sleep', '600')
+  // read after the attacker joined: a bridge takes the lowest MAC of its ports, so it can change
+  const gwMac = JSON.parse((await host.sh(`ip -j link show ${await bridgeOf('bridge')}`)).stdout)[0].address as string
   // exec right after `run -d` can race the launch ("cannot open /proc/PID/root"): wait until it works
   for (let i = 0; i < 50 && (await host.mr('exec', 'attacker', 'true')).exitCode !== 0; i++) await new Promise((r) => setTimeout(r, 100))
   const attack = async () => {
