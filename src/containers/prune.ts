@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {killMembers, listCgroupIds, planForRemoval, removeCgroups} from '../kernel/cgroups.js'
-import {links, deleteLink} from '../kernel/ip.js'
+import {adoptIfMade, deleteOwnedLink, links, sweepMadeRecords} from '../kernel/ip.js'
 import {deleteNetns} from '../kernel/netns.js'
 import {applyNft, readTable} from '../kernel/nft.js'
 import {mountsUnder, unmount} from '../kernel/mount.js'
@@ -16,7 +16,7 @@ import {isPodRecord, podDir, podFile} from '../pods/records.js'
 import {pruneUnusedBlobs} from '../images/store.js'
 import {CorruptStateError, listDir, moveAside, readJson} from '../state/files.js'
 import {withLock} from '../state/lock.js'
-import {instanceTag, paths} from '../state/paths.js'
+import {instanceTag, ownerMark, paths} from '../state/paths.js'
 import {listContainers, scanContainers} from './find.js'
 import {corruptDir, salvageContainer} from './salvage.js'
 import {cleanupContainer, endOrphanedLaunch} from './lifecycle.js'
@@ -97,14 +97,16 @@ export async function prune(): Promise<PruneReport> {
         report.orphans.push(`netns ${id.slice(0, 12)}`)
       }
     }
-    // 5. Host ends of veth pairs: mr + 11 hex of the id + interface number.
+    // 5. Host ends of veth pairs: mr + 11 hex of the id + interface number, marked by this root
+    //    (another root's veths have the same shape and are not ours to judge).
     for (const l of await links()) {
       const m = /^mr([0-9a-f]{11})\d+$/.exec(l.ifname)
-      if (m && !isLive(m[1])) {
-        await deleteLink(l.ifname, 'orphaned veth: its container is gone')
+      if (m && (await adoptIfMade(l.ifname, {alias: l.ifalias}))?.alias === ownerMark() && !isLive(m[1])) {
+        await deleteOwnedLink(l.ifname, 'orphaned veth: its container is gone')
         report.orphans.push(`veth ${l.ifname}`)
       }
     }
+    await sweepMadeRecords()
     // 6. DNAT entries whose owner is gone.
     const tag = instanceTag()
     const table = await readTable(tag)

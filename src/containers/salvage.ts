@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
 import {killMembers, planForRemoval, removeCgroups} from '../kernel/cgroups.js'
-import {deleteLink, links} from '../kernel/ip.js'
+import {deleteOwnedLink, links} from '../kernel/ip.js'
 import {deleteNetns} from '../kernel/netns.js'
 import {applyNft, readTable} from '../kernel/nft.js'
 import {mountsUnder, unmount} from '../kernel/mount.js'
@@ -100,7 +100,7 @@ export async function releaseById(id: string, moveDir: boolean): Promise<Salvage
     if (fs.existsSync(paths.netns(id))) (await deleteNetns(paths.netns(id)), out.released.push(`netns ${id.slice(0, 12)}`))
     for (const l of await links()) {
       if (l.ifname.startsWith(`mr${id.slice(0, 11)}`) && /^mr[0-9a-f]{11}\d+$/.test(l.ifname)) {
-        await deleteLink(l.ifname, 'the veth of a container whose record is unreadable')
+        await deleteOwnedLink(l.ifname, 'the veth of a container whose record is unreadable')
         out.released.push(`veth ${l.ifname}`)
       }
     }

@@ -1,5 +1,7 @@
 import fs from 'node:fs/promises'
+import path from 'node:path'
 import {parseRoutesForOverlap, type Cidr, type IpRoute} from '../networks/cidr.js'
+import {ownerMark, paths} from '../state/paths.js'
 import {run} from './runner.js'
 
 // Read-only link/route probes and the few link operations shared by drivers.
@@ -12,6 +14,8 @@ interface IpLink {
   linkinfo?: {info_kind?: string; info_slave_kind?: string}
   address?: string
   operstate?: string
+  /** minirun's ownership mark on links it made (`ip link set X alias MARK`) */
+  ifalias?: string
 }
 
 export async function links(netns?: string): Promise<IpLink[]> {
@@ -24,29 +28,77 @@ export async function linkExists(name: string): Promise<boolean> {
   return (await run(['ip', 'link', 'show', 'dev', name], {quiet: true, allowFail: true})).exitCode === 0
 }
 
-// Asked of `ip`, not /sys: a sysfs mount shows the namespace that mounted it, not ours.
-export async function bridgeExists(name: string): Promise<boolean> {
-  const res = await run(['ip', '-d', '-j', 'link', 'show', 'dev', name], {quiet: true, allowFail: true})
-  if (res.exitCode !== 0 || !res.stdout.trim()) return false
-  return (JSON.parse(res.stdout) as IpLink[])[0]?.linkinfo?.info_kind === 'bridge'
-}
-
-/** A bridge as `ip` sees it: whether it exists (as a bridge), is up, and its IPv4 addresses (a.b.c.d/p). */
-export async function bridgeState(name: string): Promise<{exists: boolean; up: boolean; addrs: string[]}> {
+/** A link as `ip` sees it (any kind), or undefined when there is none of that name. */
+export async function linkState(name: string): Promise<{kind?: string; alias?: string; up: boolean; addrs: string[]} | undefined> {
+  // Asked of `ip`, not /sys: a sysfs mount shows the namespace that mounted it, not ours.
   const res = await run(['ip', '-d', '-j', 'addr', 'show', 'dev', name], {quiet: true, allowFail: true})
   const link = res.exitCode === 0 && res.stdout.trim() ? (JSON.parse(res.stdout) as Array<IpLink & {flags?: string[]; addr_info?: Array<{family: string; local: string; prefixlen: number}>}>)[0] : undefined
-  if (!link || link.linkinfo?.info_kind !== 'bridge') return {exists: false, up: false, addrs: []}
+  if (!link) return undefined
   return {
-    exists: true,
+    kind: link.linkinfo?.info_kind,
+    alias: link.ifalias,
     up: link.flags?.includes('UP') ?? false,
     addrs: (link.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`),
   }
 }
 
-/** Delete a link if it exists (idempotent teardown). */
-export async function deleteLink(name: string, why?: string): Promise<void> {
+const madeRecord = (name: string) => path.join(paths.linksMade(), name)
+
+/**
+ * Make a link (`argv` is its `ip link add`) and mark it as this root's. The kernel ignores
+ * IFLA_IFALIAS when it creates a link, so the mark is a second step; a record written before
+ * the add covers a crash between the two: whoever finds the link unmarked with the record
+ * completes the mark (adoptIfMade). Call under the store lock.
+ */
+export async function addOwnedLink(name: string, argv: string[], why?: string): Promise<void> {
+  await fs.mkdir(paths.linksMade(), {recursive: true})
+  await fs.writeFile(madeRecord(name), '')
+  try {
+    await run(argv, {why})
+  } catch (error) {
+    await fs.rm(madeRecord(name), {force: true}) // not made: a link of that name is someone else's
+    throw error
+  }
+  await markOwned(name)
+  await fs.rm(madeRecord(name), {force: true})
+}
+
+/** Mark a link this run has just made (prefer addOwnedLink, which survives a crash in between). */
+export async function markOwned(name: string): Promise<void> {
+  await run(['ip', 'link', 'set', 'dev', name, 'alias', ownerMark()], {why: "mark it as this minirun root's: only marked links are reused or deleted"})
+}
+
+/** The link's facts, with the mark completed when a crash left it unmarked but recorded as made here. */
+export async function adoptIfMade<T extends {alias?: string}>(name: string, link: T | undefined): Promise<T | undefined> {
+  if (!link || link.alias === ownerMark()) return link
+  if (!(await fs.stat(madeRecord(name)).catch(() => undefined))) return link
+  await markOwned(name)
+  await fs.rm(madeRecord(name), {force: true})
+  return {...link, alias: ownerMark()}
+}
+
+/** Records of links whose add never happened (a crash before it): nothing to adopt. */
+export async function sweepMadeRecords(): Promise<void> {
+  for (const name of await fs.readdir(paths.linksMade()).catch(() => [] as string[])) {
+    if (!(await linkExists(name))) await fs.rm(madeRecord(name), {force: true})
+  }
+}
+
+/** Whether `name` is a link this root made (it carries this root's mark). */
+export async function ownsLink(name: string): Promise<boolean> {
+  return (await adoptIfMade(name, await linkState(name)))?.alias === ownerMark()
+}
+
+/** Delete a link only if this root made it (idempotent). Anything else of that name is left alone. */
+export async function deleteOwnedLink(name: string, why?: string): Promise<void> {
+  if (!(await ownsLink(name))) return
+  await run(['ip', 'link', 'del', 'dev', name], {allowFail: true, why})
+}
+
+/** Delete a link this very run has just made (a rollback step), marked yet or not. */
+export async function deleteMadeLink(name: string, why?: string): Promise<void> {
   if (!(await linkExists(name))) return
-  await run(['ip', 'link', 'del', name], {allowFail: true, why})
+  await run(['ip', 'link', 'del', 'dev', name], {allowFail: true, why})
 }
 
 /** The host's IPv4 routes (all tables), except those through `ownDevs` (minirun's own bridges). */

@@ -1,18 +1,19 @@
 import type {NetworkAttachment} from '../containers/record.js'
 import {UserError} from '../errors.js'
-import {bridgeExists, bridgeState, deleteLink, hostRoutes, linkExists, setSysctl} from '../kernel/ip.js'
+import {addOwnedLink, adoptIfMade, deleteMadeLink, deleteOwnedLink, hostRoutes, linkState, ownsLink, setSysctl} from '../kernel/ip.js'
 import {inNetns} from '../kernel/netns.js'
-import {applyNft, readNatRules, readTable} from '../kernel/nft.js'
+import {applyNft, readTable} from '../kernel/nft.js'
 import type {Rollback} from '../kernel/rollback.js'
 import {phase, run} from '../kernel/runner.js'
 import {listContainers} from '../containers/find.js'
-import {instanceTag} from '../state/paths.js'
+import {instanceTag, ownerMark} from '../state/paths.js'
 import {DEFAULT_POOL, findOverlap, firstHost, parseCidr, pickFreeSubnet, type Cidr} from './cidr.js'
 import type {Endpoint, NetworkDriver} from './driver.js'
 import {allocate, leases, release} from './ipam.js'
 import {macFromIp} from './mac.js'
 import {baseTableScript, deleteNetworkRulesScript, deleteTableScript, networkComment, networkRulesScript} from './nft-script.js'
 import {publishPorts, unpublishPorts} from './publish.js'
+import {bridgeRefusal} from './owner.js'
 import {listNetworks, networkId, readNetwork, writeNetwork, type NetworkRecord} from './records.js'
 
 // The bridge driver: a Linux bridge with the gateway address, one veth pair per container
@@ -77,9 +78,16 @@ export async function ensureDefaultBridge(): Promise<NetworkRecord> {
   })
 }
 
+/** Refuse a bridge name that is taken by a link this root did not make (network create, and each use). */
+export async function assertBridgeUsable(name: string): Promise<void> {
+  const refusal = bridgeRefusal(name, await adoptIfMade(name, await linkState(name)), ownerMark())
+  if (refusal) throw new UserError(refusal)
+}
+
 /**
- * Bridge, gateway address, forwarding and the network's NAT rules. Each piece is checked and
+ * Bridge, gateway address, forwarding and the network's rules. Each piece is checked and
  * made on its own, so a run killed half-way (bridge made, rules not yet) is completed by the next.
+ * Only a bridge and a table carrying this root's mark are used; anything else is refused.
  */
 async function ensureBridge(net: NetworkRecord, rb: Rollback): Promise<void> {
   const br = net.bridge!
@@ -87,42 +95,51 @@ async function ensureBridge(net: NetworkRecord, rb: Rollback): Promise<void> {
   const gateway = `${net.gateway}/${parseCidr(net.subnet!).prefix}`
   const nat = {name: net.name, subnet: net.subnet!, bridge: br}
   const wantRules = networkRulesScript(tag, nat).split('\n').filter((l) => l.startsWith('add rule')).length
-  const [state, rules] = [await bridgeState(br), await readNatRules(tag)]
+  const [link, table] = [await adoptIfMade(br, await linkState(br)), await readTable(tag, {terse: true})]
+  const refusal = bridgeRefusal(br, link, ownerMark())
+  if (refusal) throw new UserError(refusal)
+  const rules = table?.rules
   const haveRules = rules?.filter((r) => r.comment === networkComment(net.name)).length ?? 0
-  if (state.exists && state.up && state.addrs.includes(gateway) && rules && haveRules === wantRules) return
+  const state = link ?? {up: false, addrs: [] as string[]}
+  if (link && state.up && state.addrs.includes(gateway) && rules && haveRules === wantRules) return
 
   phase('driver', `bridge ${br} for network ${net.name}`)
-  if (!state.exists) {
-    rb.push('bridge', () => removeBridge(net))
-    await run(['ip', 'link', 'add', br, 'type', 'bridge'], {why: `the virtual switch of network ${net.name}`})
+  if (!link) {
+    await addOwnedLink(br, ['ip', 'link', 'add', br, 'type', 'bridge'], `the virtual switch of network ${net.name}`)
+    rb.push('bridge', async () => {
+      await deleteMadeLink(br)
+      await removeBridge(net)
+    })
   }
   if (!state.addrs.includes(gateway)) await run(['ip', 'addr', 'add', gateway, 'dev', br], {why: 'the gateway address containers route through'})
   if (!state.up) await run(['ip', 'link', 'set', br, 'up'])
   await setSysctl('net.ipv4.ip_forward', '1', 'route packets between the bridge and the host')
-  // 127.0.0.1 → published port: DNAT to the container needs loopback-sourced packets routable on the bridge.
+  // 127.0.0.1 → published port: DNAT to the container needs loopback-sourced packets routable on
+  // the bridge. The price is the CVE-2020-8558 hole, closed by the input guard rule of the network.
   await setSysctl(`net.ipv4.conf.${br}.route_localnet`, '1', 'let -p answer on 127.0.0.1 (DNAT from loopback)')
-  if (!rules) await applyNft(baseTableScript(tag), "minirun's own nftables table: NAT chains and the published-ports maps")
+  if (!rules) await applyNft(baseTableScript(tag, ownerMark()), "minirun's own nftables table: NAT and filter chains, the published-ports maps, its owner")
   // Rules a crash left behind are replaced, not duplicated.
   if (haveRules !== wantRules) {
-    await applyNft(networkRulesScript(tag, nat, rules ?? []), `MASQUERADE for ${net.subnet} leaving through anything but ${br}`)
+    await applyNft(networkRulesScript(tag, nat, rules ?? []), `NAT, the 127.0.0.1 guard and isolation from other networks for ${net.subnet} on ${br}`)
   }
 }
 
+/** The network's rules, its bridge (only if this root made it) and, with the last bridge, the table. */
 async function removeBridge(net: NetworkRecord): Promise<void> {
   const tag = instanceTag()
-  const script = deleteNetworkRulesScript(tag, net.name, (await readTable(tag))?.rules ?? [])
-  if (script) await applyNft(script, `drop network ${net.name}'s NAT rules`)
-  await deleteLink(net.bridge!, `remove bridge ${net.bridge}: no container uses network ${net.name}`)
+  const script = deleteNetworkRulesScript(tag, net.name, (await readTable(tag, {terse: true}))?.rules ?? [])
+  if (script) await applyNft(script, `drop network ${net.name}'s rules`)
+  await deleteOwnedLink(net.bridge!, `remove bridge ${net.bridge}: no container uses network ${net.name}`)
   await dropTableIfUnused()
 }
 
-/** When no minirun bridge is left, minirun's nft table goes too. */
+/** When no bridge of this root is left, minirun's nft table goes too. */
 async function dropTableIfUnused(): Promise<void> {
   for (const n of await listNetworks()) {
-    if (n.bridge && (await bridgeExists(n.bridge))) return
+    if (n.bridge && (await ownsLink(n.bridge))) return
   }
   const tag = instanceTag()
-  if (await readTable(tag)) await applyNft(deleteTableScript(tag), 'no minirun network is in use: remove minirun\'s nftables table')
+  if (await readTable(tag, {terse: true})) await applyNft(deleteTableScript(tag), 'no minirun network is in use: remove minirun\'s nftables table')
 }
 
 export const bridgeDriver: NetworkDriver = {
@@ -136,10 +153,9 @@ export const bridgeDriver: NetworkDriver = {
     const mac = macFromIp(ip)
     const veth = vethName(ep.containerId, ep.ifname)
 
-    rb.push('veth', () => deleteLink(veth))
-    await run(['ip', 'link', 'add', veth, 'type', 'veth', 'peer', 'name', ep.ifname, 'netns', ep.netns], {
-      why: `a veth pair: ${veth} stays on the host, its peer becomes the container's ${ep.ifname}`,
-    })
+    await addOwnedLink(veth, ['ip', 'link', 'add', veth, 'type', 'veth', 'peer', 'name', ep.ifname, 'netns', ep.netns],
+      `a veth pair: ${veth} stays on the host, its peer becomes the container's ${ep.ifname}`)
+    rb.push('veth', () => deleteMadeLink(veth))
     await run(['ip', 'link', 'set', veth, 'master', net.bridge!], {why: `plug the host end into bridge ${net.bridge}`})
     // Hairpin: a container reaching its own published port through the host comes back out the same port.
     await run(['ip', 'link', 'set', veth, 'type', 'bridge_slave', 'hairpin', 'on'])
@@ -161,7 +177,7 @@ export const bridgeDriver: NetworkDriver = {
     const net = ep.network
     phase('teardown', `${ep.containerName} from network ${net.name}`)
     await unpublishPorts(ep.containerId, ep.ports)
-    await deleteLink(att?.hostIfname ?? vethName(ep.containerId, ep.ifname), 'remove the host end of the veth pair (its peer goes with it)')
+    await deleteOwnedLink(att?.hostIfname ?? vethName(ep.containerId, ep.ifname), 'remove the host end of the veth pair (its peer goes with it)')
     await release(net.name, ep.containerId)
     await removeBridgeIfUnused(net, ep.containerId)
   },
@@ -170,7 +186,7 @@ export const bridgeDriver: NetworkDriver = {
 /** The last container out removes the bridge and its rules (and, with the last bridge, the table). */
 export async function removeBridgeIfUnused(net: NetworkRecord, leaving?: string): Promise<void> {
   if (!net.bridge || !(await networkUnused(net, leaving))) return
-  if ((await bridgeExists(net.bridge)) || (await readTable(instanceTag()))) await removeBridge(net)
+  if ((await ownsLink(net.bridge)) || (await readTable(instanceTag(), {terse: true}))) await removeBridge(net)
 }
 
 async function networkUnused(net: NetworkRecord, leaving?: string): Promise<boolean> {
@@ -180,6 +196,3 @@ async function networkUnused(net: NetworkRecord, leaving?: string): Promise<bool
   return users.length === 0
 }
 
-export async function bridgeInUse(net: NetworkRecord): Promise<boolean> {
-  return linkExists(net.bridge!)
-}

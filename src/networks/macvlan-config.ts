@@ -1,5 +1,5 @@
 import {UserError} from '../errors.js'
-import {deleteLink, linkExists} from '../kernel/ip.js'
+import {addOwnedLink, deleteMadeLink, deleteOwnedLink, linkExists, markOwned} from '../kernel/ip.js'
 import {run} from '../kernel/runner.js'
 import {contains, firstHost, parseCidr, parseIp} from './cidr.js'
 import {allocate, release} from './ipam.js'
@@ -53,20 +53,21 @@ export async function prepareMacvlan(req: CreateRequest): Promise<NetworkRecord>
         throw new UserError(unsupported ? `this kernel has no 802.1q VLAN support (module 8021q), so parent=${parent} cannot be made; use a parent without .VLAN` : `cannot create VLAN interface ${parent}: ${made8021q.stderr.trim()}`)
       }
       made.push(parent)
+      await markOwned(parent)
       await run(['ip', 'link', 'set', parent, 'up'])
       rec.options['minirun.created_vlan'] = 'true'
     }
     if (shim === 'true') {
       const name = shimName(id)
       const addr = await allocate(req.name, subnet, gateway, SHIM_OWNER)
-      await run(['ip', 'link', 'add', name, 'link', parent, 'type', 'macvlan', 'mode', 'bridge'], {why: 'host shim: a macvlan interface of the host itself, so the host can reach its macvlan containers'})
+      await addOwnedLink(name, ['ip', 'link', 'add', name, 'link', parent, 'type', 'macvlan', 'mode', 'bridge'], 'host shim: a macvlan interface of the host itself, so the host can reach its macvlan containers')
       made.push(name)
       await run(['ip', 'addr', 'add', `${addr}/32`, 'dev', name])
       await run(['ip', 'link', 'set', name, 'up'])
       await run(['ip', 'route', 'add', req.options['ip-range'] ?? subnet.text, 'dev', name], {why: 'reach the macvlan containers through the shim, not the parent'})
     }
   } catch (error) {
-    for (const l of made.reverse()) await deleteLink(l)
+    for (const l of made.reverse()) await deleteMadeLink(l)
     await release(req.name, SHIM_OWNER)
     throw error
   }
@@ -74,7 +75,7 @@ export async function prepareMacvlan(req: CreateRequest): Promise<NetworkRecord>
 }
 
 export async function removeMacvlanNetwork(net: NetworkRecord): Promise<void> {
-  await deleteLink(shimName(net.id), 'remove the host shim')
+  await deleteOwnedLink(shimName(net.id), 'remove the host shim')
   await release(net.name, SHIM_OWNER)
-  if (net.options['minirun.created_vlan'] === 'true') await deleteLink(net.options.parent, 'remove the VLAN sub-interface minirun created')
+  if (net.options['minirun.created_vlan'] === 'true') await deleteOwnedLink(net.options.parent, 'remove the VLAN sub-interface minirun created')
 }

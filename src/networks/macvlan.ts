@@ -1,5 +1,5 @@
 import type {NetworkAttachment} from '../containers/record.js'
-import {deleteLink, linkExists} from '../kernel/ip.js'
+import {addOwnedLink, deleteMadeLink, deleteOwnedLink, linkExists} from '../kernel/ip.js'
 import {inNetns} from '../kernel/netns.js'
 import type {Rollback} from '../kernel/rollback.js'
 import {run} from '../kernel/runner.js'
@@ -23,10 +23,9 @@ export const macvlanDriver: NetworkDriver = {
     const mac = macFromIp(ip)
     // Created under a host-side name carrying the container id, so a crash before the move is found by prune.
     const tmp = vethName(ep.containerId, ep.ifname)
-    rb.push('macvlan child', () => deleteLink(tmp))
-    await run(['ip', 'link', 'add', tmp, 'link', parent, 'type', 'macvlan', 'mode', net.options.macvlan_mode ?? 'bridge'], {
-      why: `a macvlan child of ${parent}: its own MAC on the parent's LAN`,
-    })
+    await addOwnedLink(tmp, ['ip', 'link', 'add', tmp, 'link', parent, 'type', 'macvlan', 'mode', net.options.macvlan_mode ?? 'bridge'],
+      `a macvlan child of ${parent}: its own MAC on the parent's LAN`)
+    rb.push('macvlan child', () => deleteMadeLink(tmp))
     await run(['ip', 'link', 'set', tmp, 'netns', ep.netns], {why: 'move it into the container'})
     await run(inNetns(ep.netns, ['ip', 'link', 'set', tmp, 'name', ep.ifname]))
     await run(inNetns(ep.netns, ['ip', 'link', 'set', ep.ifname, 'address', mac]))
@@ -38,7 +37,7 @@ export const macvlanDriver: NetworkDriver = {
 
   async teardown(ep: Endpoint, att: NetworkAttachment | undefined): Promise<void> {
     // The child lives in the container's netns and dies with it; only a crash leaves it on the host.
-    await deleteLink(vethName(ep.containerId, att?.ifname ?? ep.ifname))
+    await deleteOwnedLink(vethName(ep.containerId, att?.ifname ?? ep.ifname))
     await release(ep.network.name, ep.containerId)
   },
 }

@@ -1,6 +1,6 @@
 import {UserError} from '../errors.js'
 import {withLock} from '../state/lock.js'
-import {checkSubnetFree, ensureDefaultBridge, removeBridgeIfUnused, takenSubnets} from './bridge.js'
+import {assertBridgeUsable, checkSubnetFree, ensureDefaultBridge, removeBridgeIfUnused, takenSubnets} from './bridge.js'
 import {contains, DEFAULT_POOL, firstHost, parseCidr, parseIp, pickFreeSubnet} from './cidr.js'
 import {releaseAll} from './ipam.js'
 import {validateName} from './names.js'
@@ -69,6 +69,7 @@ export async function createNetwork(req: CreateRequest): Promise<NetworkRecord> 
     if (bridgeName) {
       const clash = (await listNetworks()).find((n) => n.bridge === bridgeName)
       if (clash) throw new UserError(`bridge name ${bridgeName} is already used by network ${clash.name}`)
+      await assertBridgeUsable(bridgeName)
     }
     const rec: NetworkRecord = {id, name: req.name, driver: 'bridge', subnet: subnet.text, gateway, bridge, options: req.options, created: new Date().toISOString()}
     await writeNetwork(rec)

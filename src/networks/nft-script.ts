@@ -17,12 +17,12 @@ import type {PortMapping, Protocol} from './ports.js'
 //           outside (prerouting) and from the host, including 127.0.0.1 (output).
 //           postrouting (nat, srcnat): per-network rules with the comment "net:<network>", found
 //           again by comment and deleted by handle.
-//
-// There is deliberately no filter/forward chain: an `accept` in this table cannot override a
-// `drop` in another table's forward hook (every base chain on a hook must accept), and this
-// table only ever accepts. A host whose own firewall drops forwarding needs its own rule for
-// the bridge; minirun does not edit other tables.
-
+//   filter  input (filter, hook input) and forward (filter, hook forward) + isolate: per-network
+//           DROP rules only (see networkRulesScript). They never accept anything: an accept here
+//           cannot override another table's drop (every base chain on a hook must accept), and a
+//           drop here is final, which is all isolation needs. The host's own rules stay untouched.
+//   owner   one rule whose comment is the ownership mark of the root that made the table (the
+//           table's comment says the same for people, but nft 1.0.6's JSON leaves it out).
 const PROTOS: readonly Protocol[] = ['tcp', 'udp']
 const ANY_IP = '0.0.0.0'
 
@@ -41,18 +41,33 @@ function safe(what: string, value: string): string {
 
 const table = (tag: string): string => `ip ${safe('table tag', tableName(tag))}`
 
+/** The owner chain's single rule: its comment is the mark (state/paths.ts ownerMarkOf). */
+export const OWNER_CHAIN = 'owner'
+
+function safeMark(mark: string): string {
+  if (!/^minirun:[A-Za-z0-9_.:/-]+$/.test(mark) || mark.length > 128) throw new Error(`refusing to put owner mark "${mark}" into an nft script`)
+  return mark
+}
+
 /**
  * minirun's table, its chains and maps, and the DNAT rules. Idempotent: `add table/chain/map`
  * accept existing objects, and the two DNAT chains are flushed and refilled in the same atomic
  * transaction. The maps (published ports) and postrouting (network rules) are left as they are.
  */
-export function baseTableScript(tag: string): string {
+export function baseTableScript(tag: string, mark: string): string {
   const t = table(tag)
+  const m = safeMark(mark)
   const lines = [
-    `add table ${t}`,
+    `add table ${t} { comment "${m}"; }`,
+    `add chain ${t} ${OWNER_CHAIN}`,
+    `flush chain ${t} ${OWNER_CHAIN}`,
+    `add rule ${t} ${OWNER_CHAIN} counter comment "${m}"`,
     `add chain ${t} prerouting { type nat hook prerouting priority dstnat; policy accept; }`,
     `add chain ${t} output { type nat hook output priority -100; policy accept; }`,
     `add chain ${t} postrouting { type nat hook postrouting priority srcnat; policy accept; }`,
+    `add chain ${t} input { type filter hook input priority filter; policy accept; }`,
+    `add chain ${t} forward { type filter hook forward priority filter; policy accept; }`,
+    `add chain ${t} isolate`,
   ]
   for (const p of PROTOS) {
     lines.push(`add map ${t} pub_${p} { type inet_service : ipv4_addr . inet_service; }`)
@@ -75,11 +90,18 @@ export interface NetworkNat {
 }
 
 /**
- * A network's postrouting rules, each with the comment `net:<name>`:
- *   outbound MASQUERADE (leaving through anything but its bridge),
- *   hairpin (a container reaching a published port of its own subnet through the host address),
- *   127.0.0.1 → published port (loopback-sourced packets DNATed onto the bridge; the driver sets
- *   route_localnet=1 on the bridge for the kernel to route them at all).
+ * A network's rules, each with the comment `net:<name>`:
+ *   postrouting: outbound MASQUERADE (leaving through anything but its bridge); hairpin (a
+ *     container reaching a published port of its own subnet through the host address);
+ *     127.0.0.1 → published port (loopback-sourced packets DNATed onto the bridge; the driver
+ *     sets route_localnet=1 on the bridge for the kernel to route them at all).
+ *   input: the route_localnet guard (CVE-2020-8558, kubelet's rule): route_localnet also lets a
+ *     container send a crafted packet to 127.0.0.1 via the gateway's MAC and reach services the
+ *     host binds to loopback. Drop what arrives on the bridge for 127.0.0.0/8 unless it belongs
+ *     to a DNATed (published-port) or established connection.
+ *   forward + isolate: Docker's DOCKER-ISOLATION stages. Stage 1 sends what leaves this bridge
+ *     for another interface to `isolate`; stage 2 drops it there if it is going into any other
+ *     minirun bridge. A published port (ct status dnat) stays reachable from every network.
  * `existing` (from parseTable) makes it idempotent: rules of this network already present are
  * deleted by handle in the same transaction.
  */
@@ -95,6 +117,9 @@ export function networkRulesScript(tag: string, net: NetworkNat, existing: Parse
     `add rule ${t} postrouting ip saddr ${subnet} oifname != ${bridge} masquerade ${c}`,
     `add rule ${t} postrouting ip saddr ${subnet} ip daddr ${subnet} ct status dnat masquerade ${c}`,
     `add rule ${t} postrouting ip saddr 127.0.0.0/8 oifname ${bridge} masquerade ${c}`,
+    `add rule ${t} input iifname ${bridge} ip daddr 127.0.0.0/8 ct state & (established | related) == 0 ct status & dnat == 0 counter drop ${c}`,
+    `add rule ${t} forward iifname ${bridge} oifname != ${bridge} jump isolate ${c}`,
+    `add rule ${t} isolate oifname ${bridge} ct status & dnat == 0 counter drop ${c}`,
   )
   return lines.join('\n') + '\n'
 }
@@ -178,6 +203,8 @@ export interface ParsedRule {
 }
 
 export interface ParsedTable {
+  /** the mark of the root that made the table (the comment of the owner chain's rule) */
+  owner?: string
   chains: string[]
   maps: string[]
   elements: ParsedElement[]
@@ -212,7 +239,8 @@ export function parseTable(json: Json): ParsedTable {
     if (item.rule) {
       const r: ParsedRule = {chain: item.rule.chain, handle: Number(item.rule.handle)}
       if (typeof item.rule.comment === 'string') r.comment = item.rule.comment
-      out.rules.push(r)
+      if (r.chain === OWNER_CHAIN) out.owner = r.comment
+      else out.rules.push(r)
     }
   }
   return out

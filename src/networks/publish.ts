@@ -2,7 +2,7 @@ import {randomInt} from 'node:crypto'
 import {readRecord} from '../containers/record.js'
 import {UserError} from '../errors.js'
 import {applyNft, readTable} from '../kernel/nft.js'
-import {portFree} from '../kernel/portprobe.js'
+import {probePort} from '../kernel/portprobe.js'
 import type {Rollback} from '../kernel/rollback.js'
 import {instanceTag} from '../state/paths.js'
 import {addPortsScript, deleteElementsScript, elementOf} from './nft-script.js'
@@ -24,6 +24,11 @@ async function publishedByOthers(containerId: string): Promise<Array<{owner: str
 
 /** Choose host ports for -P / `-p CTR`, check the others are free, and add the DNAT entries. */
 export async function publishPorts(containerId: string, containerIp: string, ports: PortMapping[], rb: Rollback): Promise<void> {
+  for (const ip of new Set(ports.map((p) => p.hostIp))) {
+    if (ip !== '0.0.0.0' && (await probePort(ip, 0, 'tcp')) === 'no-address') {
+      throw new UserError(`host address ${ip} is not an address of this host (cannot assign requested address); publish on one of its addresses (ip -4 addr) or leave the address out`)
+    }
+  }
   const others = await publishedByOthers(containerId)
   const taken = (p: PortMapping) => others.find((o) => clash(o.port, p)) ?? ports.find((q) => q !== p && q.hostPort !== 0 && clash(q, p))
   for (const p of ports) {
@@ -31,7 +36,7 @@ export async function publishPorts(containerId: string, containerIp: string, por
     for (let i = 0; ; i++) {
       if (i > 200) throw new UserError('no free host port found for -P; publish explicitly with -p HOSTPORT:CTRPORT')
       const candidate = {...p, hostPort: randomInt(EPHEMERAL[0], EPHEMERAL[1] + 1)}
-      if (!taken(candidate) && (await portFree(p.hostIp, candidate.hostPort, p.protocol))) {
+      if (!taken(candidate) && (await probePort(p.hostIp, candidate.hostPort, p.protocol)) === 'free') {
         p.hostPort = candidate.hostPort
         break
       }
@@ -43,7 +48,7 @@ export async function publishPorts(containerId: string, containerIp: string, por
       const name = (await readRecord(other.owner).catch(() => undefined))?.name ?? other.owner.slice(0, 12)
       throw new UserError(`host port ${p.hostIp}:${p.hostPort}/${p.protocol} is already published by container ${name}; choose another host port`)
     }
-    if (!(await portFree(p.hostIp, p.hostPort, p.protocol))) {
+    if ((await probePort(p.hostIp, p.hostPort, p.protocol)) !== 'free') {
       throw new UserError(`host port ${p.hostIp}:${p.hostPort}/${p.protocol} is already in use by a process on the host; choose another host port`)
     }
   }

@@ -152,6 +152,7 @@ const bad: Array<[string, string[], RegExp]> = [
   ['bad prefix', ['network', 'create', '--subnet', '10.1.2.3/33', 'n33'], /10\.1\.2\.3\/33/],
   ['--ip outside the subnet', ['run', '-d', '--ip', '10.99.0.5', 'busybox', 'true'], /10\.99\.0\.5/],
   ['network rm bridge', ['network', 'rm', 'bridge'], /pre-defined network/],
+  ['-p with an address the host does not have', ['run', '-d', '-p', '203.0.113.9:18095:80', 'busybox', 'true'], /host address 203\.0\.113\.9 is not an address of this host/],
   ['gateway outside subnet', ['network', 'create', '--subnet', '10.20.0.0/24', '--gateway', '10.21.0.1', 'gw'], /gateway 10\.21\.0\.1 is not in subnet/],
 ]
 for (const [title, args, msg] of bad) {

@@ -1,7 +1,7 @@
 import test from 'ava'
 import {execa} from 'execa'
 import fs from 'node:fs'
-import {createHash} from 'node:crypto'
+import {tagOf} from '../../src/state/paths.js'
 import {listCgroupIds} from '../../src/kernel/cgroups.js'
 import {BIN, sleep, TestHost} from '../helpers/host.js'
 
@@ -36,7 +36,7 @@ async function orphans(): Promise<string[]> {
     const p = `${host.root}/${d}`
     if (fs.existsSync(p)) out.push(...fs.readdirSync(p).map((f) => `${d}/${f}`))
   }
-  const tag = createHash('sha256').update(host.root).digest('hex').slice(0, 4) // as instanceTag()
+  const tag = tagOf(host.root)
   out.push(...(await listCgroupIds(tag)).map((id) => `cgroup: ${id.slice(0, 12)}`))
   const runDir = `${host.runtime}/containers`
   if (fs.existsSync(runDir)) out.push(...fs.readdirSync(runDir).map((f) => `runtime dir: ${f}`))

@@ -1,6 +1,7 @@
 import test from 'ava'
 import {execa} from 'execa'
-import {createHash, randomBytes} from 'node:crypto'
+import {randomBytes} from 'node:crypto'
+import {tagOf} from '../../src/state/paths.js'
 import fs from 'node:fs'
 import {cgroupPlan, createCgroups, procsFiles, listCgroupIds, oomKilled, planForRemoval, removeCgroups} from '../../src/kernel/cgroups.js'
 import {sleep, TestHost} from '../helpers/host.js'
@@ -14,7 +15,7 @@ let host: TestHost
 let tag = ''
 test.before(async () => {
   host = await TestHost.create('limits')
-  tag = createHash('sha256').update(host.root).digest('hex').slice(0, 4) // as instanceTag() computes it
+  tag = tagOf(host.root)
 })
 test.afterEach.always(async (t) => {
   if (!t.passed) await host.clear()

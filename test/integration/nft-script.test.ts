@@ -59,6 +59,7 @@ const ID1 = 'c0ffee01'.repeat(8)
 const ID2 = 'c0ffee02'.repeat(8)
 const TAG = 'it01'
 const T = tableName(TAG)
+const MARK = 'minirun:/tmp/nft-script-it'
 const NET = {name: 'itnet', subnet: '10.77.0.0/24', bridge: 'mrit0'}
 const entry = (hostIp: string, hostPort: number, owner: string): PortEntry => ({
   mapping: {hostIp, hostPort, containerPort: 80, protocol: 'tcp'},
@@ -112,12 +113,13 @@ test('scripts apply, parse back, and DNAT through the maps end to end', async (t
   t.deepEqual(parseRoutesForOverlap(JSON.parse(await must(host, ['ip', '-j', '-4', 'route', 'show', 'table', 'all'])), new Set([NET.bridge])), [])
 
   // minirun's table, twice: the base script is idempotent.
-  await must(host, ['nft', '-f', '-'], baseTableScript(TAG))
+  await must(host, ['nft', '-f', '-'], baseTableScript(TAG, MARK))
   await must(host, ['nft', '-f', '-'], networkRulesScript(TAG, NET))
   await must(host, ['nft', '-f', '-'], addPortsScript(TAG, [entry('0.0.0.0', 18080, ID1), entry('127.0.0.1', 18081, ID2)]))
-  await must(host, ['nft', '-f', '-'], baseTableScript(TAG))
+  await must(host, ['nft', '-f', '-'], baseTableScript(TAG, MARK))
   let table = await listTable(host)
-  t.deepEqual(table.chains.sort(), ['output', 'postrouting', 'prerouting'])
+  t.deepEqual(table.chains.sort(), ['forward', 'input', 'isolate', 'output', 'owner', 'postrouting', 'prerouting'])
+  t.is(table.owner, MARK, 'the owner rule, once')
   t.deepEqual(table.maps.sort(), ['pub_addr_tcp', 'pub_addr_udp', 'pub_tcp', 'pub_udp'])
   t.is(table.rules.filter((r) => r.chain === 'prerouting').length, 4, 'DNAT rules not duplicated by a second apply')
   t.is(table.rules.filter((r) => r.chain === 'output').length, 4)
@@ -141,10 +143,10 @@ test('scripts apply, parse back, and DNAT through the maps end to end', async (t
 
   // Network rules: re-applying with the existing ones replaces them (same count); deleting by handle removes them.
   const mine = () => table.rules.filter((r) => r.comment === 'net:itnet')
-  t.is(mine().length, 3)
+  t.is(mine().length, 6)
   await must(host, ['nft', '-f', '-'], networkRulesScript(TAG, NET, table.rules))
   table = await listTable(host)
-  t.is(mine().length, 3, 'network rules replaced, not duplicated')
+  t.is(mine().length, 6, 'network rules replaced, not duplicated')
   await must(host, ['nft', '-f', '-'], deleteNetworkRulesScript(TAG, NET.name, table.rules))
   table = await listTable(host)
   t.is(mine().length, 0)

@@ -5,6 +5,7 @@ import {
 } from '../../src/networks/nft-script.js'
 import type {PortMapping} from '../../src/networks/ports.js'
 
+const MARK = 'minirun:/var/lib/minirun-test'
 const m = (hostIp: string, hostPort: number, containerPort: number, protocol: 'tcp' | 'udp' = 'tcp'): PortMapping => ({hostIp, hostPort, containerPort, protocol})
 
 test('table name carries the instance tag', (t) => {
@@ -13,7 +14,7 @@ test('table name carries the instance tag', (t) => {
 })
 
 test('base table: only minirun\'s table, chains, four maps, DNAT rules that look up the maps', (t) => {
-  const s = baseTableScript('ab12')
+  const s = baseTableScript('ab12', MARK)
   const lines = s.trim().split('\n')
   t.true(lines.every((l) => / ip minirunab12( |$)/.test(l)), 'every line names minirun\'s table and nothing else')
   t.true(lines.includes('add chain ip minirunab12 prerouting { type nat hook prerouting priority dstnat; policy accept; }'))
@@ -31,7 +32,16 @@ test('base table: only minirun\'s table, chains, four maps, DNAT rules that look
     const any = lines.indexOf(`add rule ip minirunab12 ${chain} fib daddr type local dnat ip to tcp dport map @pub_tcp`)
     t.true(addr > 0 && any > addr, chain)
   }
-  t.is(lines.filter((l) => l.includes('add rule')).length, 8, 'one rule per chain, map and protocol — not per port')
+  t.is(lines.filter((l) => l.includes('add rule') && !l.includes(' owner ')).length, 8, 'one rule per chain, map and protocol — not per port')
+  // the owner: the table's comment for people, the owner chain's one rule for `nft -j`; refilled, never duplicated
+  t.true(lines.includes(`add table ip minirunab12 { comment "${MARK}"; }`))
+  t.true(lines.indexOf('flush chain ip minirunab12 owner') < lines.indexOf(`add rule ip minirunab12 owner counter comment "${MARK}"`))
+  // filter chains that hold only the networks' drops
+  t.true(lines.includes('add chain ip minirunab12 input { type filter hook input priority filter; policy accept; }'))
+  t.true(lines.includes('add chain ip minirunab12 forward { type filter hook forward priority filter; policy accept; }'))
+  t.true(lines.includes('add chain ip minirunab12 isolate'))
+  t.throws(() => baseTableScript('ab12', 'minirun:/x"; flush ruleset'), {message: /owner mark/})
+  t.throws(() => baseTableScript('ab12', 'minirun:/' + 'x'.repeat(130)), {message: /owner mark/})
 })
 
 test('network rules carry the network\'s comment; existing ones are replaced by handle', (t) => {
@@ -42,17 +52,22 @@ test('network rules carry the network\'s comment; existing ones are replaced by 
       'add rule ip minirun postrouting ip saddr 10.1.0.0/24 oifname != "mrb-0123456789" masquerade comment "net:my_net"',
       'add rule ip minirun postrouting ip saddr 10.1.0.0/24 ip daddr 10.1.0.0/24 ct status dnat masquerade comment "net:my_net"',
       'add rule ip minirun postrouting ip saddr 127.0.0.0/8 oifname "mrb-0123456789" masquerade comment "net:my_net"',
+      'add rule ip minirun input iifname "mrb-0123456789" ip daddr 127.0.0.0/8 ct state & (established | related) == 0 ct status & dnat == 0 counter drop comment "net:my_net"',
+      'add rule ip minirun forward iifname "mrb-0123456789" oifname != "mrb-0123456789" jump isolate comment "net:my_net"',
+      'add rule ip minirun isolate oifname "mrb-0123456789" ct status & dnat == 0 counter drop comment "net:my_net"',
     ].join('\n') + '\n',
   )
+  t.false(networkRulesScript('', net).includes('accept'), 'this table never accepts: only another table could be overridden by that')
   const existing = [
     {chain: 'postrouting', handle: 7, comment: 'net:my_net'},
     {chain: 'postrouting', handle: 8, comment: 'net:other'},
     {chain: 'prerouting', handle: 2},
+    {chain: 'isolate', handle: 12, comment: 'net:my_net'},
   ]
   const again = networkRulesScript('', net, existing).split('\n')
-  t.is(again[0], 'delete rule ip minirun postrouting handle 7')
+  t.deepEqual(again.slice(0, 2), ['delete rule ip minirun postrouting handle 7', 'delete rule ip minirun isolate handle 12'])
   t.false(again.some((l) => l.includes('handle 8') || l.includes('handle 2')))
-  t.is(deleteNetworkRulesScript('', 'my_net', existing), 'delete rule ip minirun postrouting handle 7\n')
+  t.is(deleteNetworkRulesScript('', 'my_net', existing), 'delete rule ip minirun postrouting handle 7\ndelete rule ip minirun isolate handle 12\n')
   t.is(deleteNetworkRulesScript('', 'nobody', existing), '')
   t.is(networkComment('my_net'), 'net:my_net')
 })
@@ -104,6 +119,7 @@ const LISTED = JSON.stringify({nftables: [
   {chain: {family: 'ip', table: 'minirunzz', name: 'postrouting', handle: 3, type: 'nat', hook: 'postrouting', prio: 100, policy: 'accept'}},
   {rule: {family: 'ip', table: 'minirunzz', chain: 'prerouting', handle: 8, expr: [{match: {op: '==', left: {fib: {result: 'type', flags: ['daddr']}}, right: 'local'}}]}},
   {rule: {family: 'ip', table: 'minirunzz', chain: 'postrouting', handle: 9, comment: 'net:bridge', expr: [{masquerade: null}]}},
+  {rule: {family: 'ip', table: 'minirunzz', chain: 'owner', handle: 10, comment: 'minirun:/var/lib/x', expr: [{counter: {packets: 0, bytes: 0}}]}},
 ]})
 
 test('parseTable: elements with owners, rules with handles and comments', (t) => {
@@ -112,6 +128,7 @@ test('parseTable: elements with owners, rules with handles and comments', (t) =>
   t.deepEqual(parsed.chains, ['prerouting', 'postrouting'])
   t.deepEqual(parsed.maps, ['pub_tcp', 'pub_addr_tcp', 'pub_udp'])
   t.deepEqual(parsed.rules, [{chain: 'prerouting', handle: 8}, {chain: 'postrouting', handle: 9, comment: 'net:bridge'}])
+  t.is(parsed.owner, 'minirun:/var/lib/x', 'the owner rule is the mark, not one of the rules')
   t.deepEqual(parsed.elements, [
     {map: 'pub_tcp', key: '18080', value: '172.17.0.2 . 80', owner: 'abc',
       entry: {mapping: m('0.0.0.0', 18080, 80), containerIp: '172.17.0.2', owner: 'abc'}},
