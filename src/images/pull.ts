@@ -2,6 +2,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import {UserError} from '../errors.js'
 import {digestHex, fetchBlob} from './blobs.js'
+import {chainId, configDiffIds} from './diffids.js'
 import {pickConfig, type ImageSource} from './formats.js'
 import {progressEnabled} from './progress.js'
 import {PullProgress} from './pull-progress.js'
@@ -142,14 +143,16 @@ export async function pullImage(ref: string, opts: PullOptions = {}): Promise<Im
   for (const l of layerDescs) checkLayerType(l.mediaType, l.digest, display)
   const raw = await fetchConfig(client, configDesc, display)
   const id = digestHex(configDesc.digest)
-  const image: ImageSource = {id, kind: 'oci', config: pickConfig(raw.config), created: createdOf(raw), layers: [], label: display}
+  // Checked before any download: a config that does not list one diff_id per layer is refused at once.
+  const diffIds = configDiffIds(raw, layerDescs.length, display)
+  const image: ImageSource = {id, kind: 'oci', config: pickConfig(raw.config), created: createdOf(raw), layers: [], diffIds, chainId: chainId(diffIds), label: display}
 
   const work = await makeWorkDir('pull')
   const downloaded = new Set<string>()
   const bars = new PullProgress(progressEnabled(opts.progress))
   try {
-    // Same config digest = same image: only the tag moves, no layer is fetched.
-    if (await hasImage(id)) return await installImage(image, target.localTag, work, [], opts)
+    // Same config digest and same checked layers = same image: only the tag moves, no layer is fetched.
+    if (await hasImage(id, image.chainId)) return await installImage(image, target.localTag, work, [], opts)
     const pins = path.join(work, 'blobs')
     image.layers = new Array<string>(layerDescs.length)
     await eachLimited(layerDescs, PARALLEL, async (desc, i) => {
