@@ -172,11 +172,17 @@ async function download(client: RegistryClient, desc: BlobDescriptor, partial: s
   }
 }
 
-/** Store a local layer file (an import) in the cache, pinned under `pins`; returns its digest. */
-export async function addBlobFile(file: string, pins: string): Promise<string> {
-  const hash = createHash('sha256')
-  await hashFile(file, hash)
-  const digest = `sha256:${hash.digest('hex')}`
+/**
+ * Store a local layer file (an import) in the cache, pinned under `pins`; returns its digest.
+ * `known`: its sha256, already verified by the caller (then the file is not read twice).
+ */
+export async function addBlobFile(file: string, pins: string, known?: string): Promise<string> {
+  let digest = known
+  if (!digest) {
+    const hash = createHash('sha256')
+    await hashFile(file, hash)
+    digest = `sha256:${hash.digest('hex')}`
+  }
   if (await pinBlob(digest, pins)) return digest
   await fs.mkdir(blobsDir(), {recursive: true})
   const partial = path.join(blobsDir(), `${digestHex(digest)}.${process.pid}.partial`)

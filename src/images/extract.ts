@@ -48,6 +48,8 @@ export interface ExtractStats {
    * the parser: the caller checks it against the image config without reading the file again.
    */
   digest: string
+  /** The file was not compressed: `digest` is then also the file's own sha256 (its blob digest). */
+  plain: boolean
 }
 
 const MAX_SYMLINK_HOPS = 255
@@ -116,7 +118,7 @@ function lstatOrUndefined(file: string): fsSync.Stats | undefined {
  * (five or more per file), which made an import of 2000 files 17 times slower than tar -x.
  */
 class TreeWriter {
-  readonly stats: ExtractStats = {entries: 0, bytes: 0, skippedSpecial: 0, digest: ''}
+  readonly stats: ExtractStats = {entries: 0, bytes: 0, skippedSpecial: 0, digest: '', plain: false}
   /** Root-relative real paths this archive wrote, and their ancestors: what an opaque marker must keep. */
   private readonly touched = new Set<string>()
   private readonly written = new Set<string>()
@@ -434,6 +436,7 @@ export async function extractTar(file: string, dest: string, opts: ExtractOption
   await chain
   if (failure) throw failure
   writer.stats.digest = `sha256:${diffHash.digest('hex')}`
+  writer.stats.plain = compression === 'none'
   if (writer.stats.skippedSpecial > 0 && !warnedSpecial) {
     warnedSpecial = true
     process.stderr.write(`WARNING: skipped ${writer.stats.skippedSpecial} device node(s)/FIFO(s) in ${label}: minirun never creates them in images\n`)

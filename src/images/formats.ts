@@ -23,6 +23,8 @@ export interface ImageSource {
   created?: string
   /** Layer tarballs, bottom first. */
   layers: string[]
+  /** Their sha256 (blob digests) where already verified (OCI layouts), so they are not hashed again. */
+  layerDigests?: string[]
   /** The config's rootfs.diff_ids: what each layer must hash to, uncompressed (diffids.ts). */
   diffIds: string[]
   /** OCI ChainID of diffIds (for a rootfs tarball: its own uncompressed digest): what rootfs/ is. */
@@ -179,14 +181,16 @@ async function readOciLayout(root: string, label: string): Promise<ImageSource> 
   const configFile = await blob(root, config, label)
   const raw = await readJsonFile<Record<string, unknown>>(configFile, label)
   const layers: string[] = []
+  const layerDigests: string[] = []
   for (const layer of doc.layers as Descriptor[]) {
     const mt = String(layer.mediaType ?? '')
     if (/zstd/.test(mt)) throw new UserError(`${label}: zstd layers are not supported (layer ${layer.digest} is ${mt}); re-save the image with gzip layers`)
     if (mt !== '' && !/(\.tar|\.tar\+gzip|\.tar\.gzip|rootfs\.diff\.tar)$/.test(mt)) throw new UserError(`${label}: unsupported layer media type ${mt}`)
     layers.push(await blob(root, layer, label))
+    layerDigests.push(String(layer.digest))
   }
   const diffIds = configDiffIds(raw, layers.length, label)
-  return {id: SHA256.exec(String(config.digest))![1], kind: 'oci', config: pickConfig(raw.config), created: createdOf(raw), layers, diffIds, chainId: chainId(diffIds), label}
+  return {id: SHA256.exec(String(config.digest))![1], kind: 'oci', config: pickConfig(raw.config), created: createdOf(raw), layers, layerDigests, diffIds, chainId: chainId(diffIds), label}
 }
 
 /**
@@ -194,12 +198,14 @@ async function readOciLayout(root: string, label: string): Promise<ImageSource> 
  * each checked against its diff_id as it streams. On a mismatch rootfs is half-made: the caller
  * unpacks into its private work dir and removes it.
  */
-export async function applyLayers(image: ImageSource, rootfs: string, opts: {progress?: boolean} = {}): Promise<void> {
+export async function applyLayers(image: ImageSource, rootfs: string, opts: {progress?: boolean} = {}): Promise<Array<string | undefined>> {
   await fs.mkdir(path.dirname(rootfs), {recursive: true})
+  // Per layer, its file's sha256 when unpacking gave it for free (an uncompressed, verified layer).
+  const known: Array<string | undefined> = []
   if (image.unpacked) {
     await fs.rename(image.unpacked, rootfs)
     await fs.chmod(rootfs, 0o755)
-    return
+    return known
   }
   await fs.mkdir(rootfs, {mode: 0o755})
   const budget = defaultBudget()
@@ -208,10 +214,12 @@ export async function applyLayers(image: ImageSource, rootfs: string, opts: {pro
     const n = `${i + 1}/${image.layers.length}`
     const bar = progressLine(`Applying layer ${n}`, (await fs.stat(layer)).size, progressEnabled(opts.progress))
     try {
-      const {digest} = await extractTar(layer, rootfs, {label: `${image.label} (layer ${n})`, whiteouts: true, budget, onProgress: (b) => bar.update(b)})
+      const {digest, plain} = await extractTar(layer, rootfs, {label: `${image.label} (layer ${n})`, whiteouts: true, budget, onProgress: (b) => bar.update(b)})
       checkDiffId(image.diffIds[i], digest, n, image.label)
+      known.push(plain ? digest : undefined)
     } finally {
       bar.done()
     }
   }
+  return known
 }

@@ -165,7 +165,7 @@ export async function pullImage(ref: string, opts: PullOptions = {}): Promise<Im
   const bars = new PullProgress(progressEnabled(opts.progress))
   try {
     // Same config digest and same checked layers = same image: only the tag moves, no layer is fetched.
-    if (await hasImage(id, image.chainId)) return await installImage(image, target.localTag, work, [], opts)
+    if (await hasImage(id, image.chainId)) return await installImage(image, target.localTag, work, async () => [], opts)
     const pins = path.join(work, 'blobs')
     image.layers = new Array<string>(layerDescs.length)
     await eachLimited(layerDescs, PARALLEL, async (desc, i) => {
@@ -176,7 +176,7 @@ export async function pullImage(ref: string, opts: PullOptions = {}): Promise<Im
       image.layers[i] = got.file
     })
     bars.end()
-    return await installImage(image, target.localTag, work, layerDescs.map((d) => d.digest), opts)
+    return await installImage(image, target.localTag, work, async () => layerDescs.map((d) => d.digest), opts)
   } catch (error) {
     bars.end()
     await fs.rm(work, {recursive: true, force: true, maxRetries: 3})

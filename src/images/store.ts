@@ -248,8 +248,11 @@ export async function importImage(source: string, ref: string, opts: ImportOptio
     const {readImageSource} = await import('./formats.js') // tar & co.: loaded only by imports and pulls
     const image = await readImageSource(source, path.join(work, 'source'), opts)
     // Imported layers join the shared blob cache too, so a later pull naming them skips the download.
-    for (const file of image.layers) layers.push(await addBlobFile(file, path.join(work, 'blobs')))
-    return await installImage(image, repoTag, work, layers, opts)
+    // Added once unpacked and checked: the digests unpacking or the OCI layout gave are not computed again.
+    return await installImage(image, repoTag, work, async (known) => {
+      for (const [i, file] of image.layers.entries()) layers.push(await addBlobFile(file, path.join(work, 'blobs'), image.layerDigests?.[i] ?? known[i]))
+      return layers
+    }, opts)
   } catch (error) {
     await removeTree(work)
     await pruneUnusedBlobs(new Set(layers)).catch(() => {})
@@ -268,14 +271,22 @@ export async function hasImage(id: string, chain: string): Promise<boolean> {
 /**
  * Unpack an image whose layer files are ready (an import, a pull) unless the store has it, then
  * tag it (no tag: untagged). `work` is the caller's private dir from makeWorkDir, removed by the
- * caller; `layers` are the image's blob digests in the shared cache.
+ * caller. `blobs` returns the image's blob digests in the shared cache, given the layer file
+ * digests unpacking learnt for free (undefined where it did not, or nothing was unpacked).
  */
-export async function installImage(image: ImageSource, repoTag: string | undefined, work: string, layers: string[], opts: ImportOptions = {}): Promise<ImageRecord> {
-  if (await hasImage(image.id, image.chainId)) return register({id: image.id, repoTag, layers, chainId: image.chainId})
+export async function installImage(
+  image: ImageSource,
+  repoTag: string | undefined,
+  work: string,
+  blobs: (known: Array<string | undefined>) => Promise<string[]>,
+  opts: ImportOptions = {},
+): Promise<ImageRecord> {
+  if (await hasImage(image.id, image.chainId)) return register({id: image.id, repoTag, layers: await blobs([]), chainId: image.chainId})
   const unpacked = path.join(work, 'image')
   const rootfs = path.join(unpacked, 'rootfs')
   const {applyLayers} = await import('./formats.js')
-  await applyLayers(image, rootfs, opts)
+  const known = await applyLayers(image, rootfs, opts)
+  const layers = await blobs(known)
   return register({id: image.id, repoTag, work: unpacked, config: image.config, created: image.created, size: await treeSize(rootfs), layers, chainId: image.chainId})
 }
 
