@@ -1,11 +1,10 @@
 import {createHash} from 'node:crypto'
-import {createReadStream, createWriteStream} from 'node:fs'
+import {createReadStream} from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import {Readable, Transform} from 'node:stream'
-import {pipeline} from 'node:stream/promises'
 import {UserError} from '../errors.js'
 import {rootDir} from '../state/paths.js'
+import {networkError} from './http.js'
 import type {RegistryClient} from './registry.js'
 
 // The layer cache: compressed layer blobs, content-addressed, shared by every image,
@@ -21,6 +20,8 @@ import type {RegistryClient} from './registry.js'
 // link count is above 1 is in use by a pull or import still running, so pruning skips it; pruning
 // deletes only blobs that no image record lists. A partial left by a killed minirun (its pid is
 // gone) is picked up by the next pull of that blob and resumed with an HTTP Range request.
+// A download reads at most the descriptor's size, whatever the registry sends or announces, and
+// any failure (digest, size, timeout) deletes the partial: nothing unverified stays behind.
 
 const HEX = /^[0-9a-f]{64}$/
 const PARTIAL = /^([0-9a-f]{64})\.(\d+)\.partial$/
@@ -87,7 +88,8 @@ async function hashFile(file: string, hash: ReturnType<typeof createHash>): Prom
 
 export interface BlobDescriptor {
   digest: string
-  size?: number
+  /** Bytes, from the manifest: required, a download never reads past it. */
+  size: number
 }
 
 export interface FetchedBlob {
@@ -123,49 +125,64 @@ export async function fetchBlob(client: RegistryClient, desc: BlobDescriptor, pi
 async function download(client: RegistryClient, desc: BlobDescriptor, partial: string, onProgress: (bytes: number) => void, mayResume: boolean): Promise<void> {
   const hex = digestHex(desc.digest)
   let from = mayResume ? ((await fs.stat(partial).catch(() => undefined))?.size ?? 0) : 0
-  if (desc.size !== undefined && from > desc.size) from = 0
+  if (from > desc.size) from = 0
   const hash = createHash('sha256')
   let held = 0
   if (from > 0 && from === desc.size) {
     await hashFile(partial, hash)
     held = from
   } else {
-    const res = await client.blob(desc.digest, from)
-    const resumed = from > 0 && res.status === 206 && new RegExp(`^bytes ${from}-`).test(res.headers.get('content-range') ?? '')
+    const what = `layer ${desc.digest}`
+    const res = await client.blob(desc.digest, from, what)
+    const resumed = from > 0 && res.status === 206 && new RegExp(`^bytes ${from}-`).test(res.header('content-range') ?? '')
     if (resumed) {
       await hashFile(partial, hash)
       held = from
     }
-    if (!res.body) throw new UserError(`registry ${client.registry}: empty response for blob ${desc.digest}`)
-    const count = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        held += chunk.length
-        if (desc.size !== undefined && held > desc.size) {
-          cb(new UserError(`registry ${client.registry}: blob ${desc.digest} is larger than the ${desc.size} bytes its manifest says; refusing it`))
-          return
-        }
-        hash.update(chunk)
+    const declared = res.header('content-length')
+    if (declared !== undefined && held + Number(declared) > desc.size) {
+      res.discard()
+      throw new UserError(`registry ${client.registry}: blob ${desc.digest} is ${held + Number(declared)} bytes, more than the ${desc.size} its manifest says; refusing it`)
+    }
+    const out = await fs.open(partial, resumed ? 'a' : 'w', 0o644)
+    try {
+      // Stop at the descriptor's size: whatever follows is not part of the blob (the digest decides).
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        const part = held + chunk.length > desc.size ? chunk.subarray(0, desc.size - held) : chunk
+        held += part.length
+        hash.update(part)
+        await out.write(part)
         onProgress(held)
-        cb(null, chunk)
-      },
-    })
-    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), count, createWriteStream(partial, {flags: resumed ? 'a' : 'w', mode: 0o644}))
+        if (held === desc.size) break
+      }
+    } catch (error) {
+      throw networkError(client.registry, error)
+    } finally {
+      res.discard()
+      await out.close()
+    }
   }
   const actual = hash.digest('hex')
-  if (actual !== hex || (desc.size !== undefined && held !== desc.size)) {
+  if (actual !== hex || held !== desc.size) {
     await fs.rm(partial, {force: true})
     // A resumed partial may have been damaged before the crash: one clean retry from byte 0.
     if (from > 0) return download(client, desc, partial, onProgress, false)
-    const why = actual === hex ? `is ${held} bytes, not ${desc.size}` : `does not match its digest (content is sha256:${actual})`
+    const why = held !== desc.size ? `is ${held} bytes, not the ${desc.size} its manifest says` : `does not match its digest (content is sha256:${actual})`
     throw new UserError(`blob ${desc.digest} from ${client.registry} ${why}; the download is corrupt, nothing was stored; retry the pull`)
   }
 }
 
-/** Store a local layer file (an import) in the cache, pinned under `pins`; returns its digest. */
-export async function addBlobFile(file: string, pins: string): Promise<string> {
-  const hash = createHash('sha256')
-  await hashFile(file, hash)
-  const digest = `sha256:${hash.digest('hex')}`
+/**
+ * Store a local layer file (an import) in the cache, pinned under `pins`; returns its digest.
+ * `known`: its sha256, already verified by the caller (then the file is not read twice).
+ */
+export async function addBlobFile(file: string, pins: string, known?: string): Promise<string> {
+  let digest = known
+  if (!digest) {
+    const hash = createHash('sha256')
+    await hashFile(file, hash)
+    digest = `sha256:${hash.digest('hex')}`
+  }
   if (await pinBlob(digest, pins)) return digest
   await fs.mkdir(blobsDir(), {recursive: true})
   const partial = path.join(blobsDir(), `${digestHex(digest)}.${process.pid}.partial`)

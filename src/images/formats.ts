@@ -4,6 +4,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import {UserError} from '../errors.js'
 import {resolveInRoot} from '../util/scoped-path.js'
+import {checkDiffId, chainId, configDiffIds, rootfsImportId} from './diffids.js'
 import {defaultBudget, entryComponents, extractTar} from './extract.js'
 import {progressEnabled, progressLine} from './progress.js'
 import type {ImageConfig} from './types.js'
@@ -15,13 +16,19 @@ import type {ImageConfig} from './types.js'
 // Archives are first extracted (safely) into a private dir; their layers are applied afterwards.
 
 export interface ImageSource {
-  /** 64 hex: sha256 of the config blob, or of the rootfs tarball. */
+  /** 64 hex: sha256 of the config blob; for a rootfs tarball, see rootfsImportId. */
   id: string
   kind: 'rootfs' | 'docker-save' | 'oci'
   config: ImageConfig
   created?: string
   /** Layer tarballs, bottom first. */
   layers: string[]
+  /** Their sha256 (blob digests) where already verified (OCI layouts), so they are not hashed again. */
+  layerDigests?: string[]
+  /** The config's rootfs.diff_ids: what each layer must hash to, uncompressed (diffids.ts). */
+  diffIds: string[]
+  /** OCI ChainID of diffIds (for a rootfs tarball: its own uncompressed digest): what rootfs/ is. */
+  chainId: string
   /** A rootfs tarball is already unpacked into this dir by the outer extraction. */
   unpacked?: string
   label: string
@@ -97,8 +104,9 @@ export async function readImageSource(source: string, work: string, opts: {progr
 
   const outer = path.join(work, 'outer')
   const bar = progressLine(`Reading ${path.basename(source)}`, st.size, progressEnabled(opts.progress))
+  let digest: string
   try {
-    await extractTar(source, outer, {label, budget: defaultBudget(), onProgress: (n) => bar.update(n)})
+    ;({digest} = await extractTar(source, outer, {label, budget: defaultBudget(), onProgress: (n) => bar.update(n)}))
   } finally {
     bar.done()
   }
@@ -107,7 +115,8 @@ export async function readImageSource(source: string, work: string, opts: {progr
     const manifest = await readJsonFile<unknown>(path.join(outer, 'manifest.json'), label).catch(() => undefined)
     if (Array.isArray(manifest)) return readDockerSave(outer, label)
   }
-  return {id: await sha256File(source), kind: 'rootfs', config: {}, layers: [], unpacked: outer, label}
+  // No config to check against: the tarball's own uncompressed digest, hashed while it was unpacked, names it.
+  return {id: rootfsImportId(digest), kind: 'rootfs', config: {}, layers: [], diffIds: [], chainId: digest, unpacked: outer, label}
 }
 
 async function readDockerSave(root: string, label: string): Promise<ImageSource> {
@@ -124,7 +133,8 @@ async function readDockerSave(root: string, label: string): Promise<ImageSource>
   const raw = await readJsonFile<Record<string, unknown>>(configFile, label)
   const layers: string[] = []
   for (const l of first.Layers as string[]) layers.push(await fileInside(root, l, label))
-  return {id, kind: 'docker-save', config: pickConfig(raw.config), created: createdOf(raw), layers, label}
+  const diffIds = configDiffIds(raw, layers.length, label)
+  return {id, kind: 'docker-save', config: pickConfig(raw.config), created: createdOf(raw), layers, diffIds, chainId: chainId(diffIds), label}
 }
 
 /** The blob a descriptor points at, with its sha256 (and size) verified. */
@@ -171,32 +181,45 @@ async function readOciLayout(root: string, label: string): Promise<ImageSource> 
   const configFile = await blob(root, config, label)
   const raw = await readJsonFile<Record<string, unknown>>(configFile, label)
   const layers: string[] = []
+  const layerDigests: string[] = []
   for (const layer of doc.layers as Descriptor[]) {
     const mt = String(layer.mediaType ?? '')
     if (/zstd/.test(mt)) throw new UserError(`${label}: zstd layers are not supported (layer ${layer.digest} is ${mt}); re-save the image with gzip layers`)
     if (mt !== '' && !/(\.tar|\.tar\+gzip|\.tar\.gzip|rootfs\.diff\.tar)$/.test(mt)) throw new UserError(`${label}: unsupported layer media type ${mt}`)
     layers.push(await blob(root, layer, label))
+    layerDigests.push(String(layer.digest))
   }
-  return {id: SHA256.exec(String(config.digest))![1], kind: 'oci', config: pickConfig(raw.config), created: createdOf(raw), layers, label}
+  const diffIds = configDiffIds(raw, layers.length, label)
+  return {id: SHA256.exec(String(config.digest))![1], kind: 'oci', config: pickConfig(raw.config), created: createdOf(raw), layers, layerDigests, diffIds, chainId: chainId(diffIds), label}
 }
 
-/** Build the image's root filesystem: all layers applied in order (whiteouts honoured) into rootfs. */
-export async function applyLayers(image: ImageSource, rootfs: string, opts: {progress?: boolean} = {}): Promise<void> {
+/**
+ * Build the image's root filesystem: all layers applied in order (whiteouts honoured) into rootfs,
+ * each checked against its diff_id as it streams. On a mismatch rootfs is half-made: the caller
+ * unpacks into its private work dir and removes it.
+ */
+export async function applyLayers(image: ImageSource, rootfs: string, opts: {progress?: boolean} = {}): Promise<Array<string | undefined>> {
   await fs.mkdir(path.dirname(rootfs), {recursive: true})
+  // Per layer, its file's sha256 when unpacking gave it for free (an uncompressed, verified layer).
+  const known: Array<string | undefined> = []
   if (image.unpacked) {
     await fs.rename(image.unpacked, rootfs)
     await fs.chmod(rootfs, 0o755)
-    return
+    return known
   }
   await fs.mkdir(rootfs, {mode: 0o755})
   const budget = defaultBudget()
+  if (image.diffIds.length !== image.layers.length) throw new UserError(`${image.label}: ${image.layers.length} layer(s) but ${image.diffIds.length} diff_ids; refusing it`)
   for (const [i, layer] of image.layers.entries()) {
     const n = `${i + 1}/${image.layers.length}`
     const bar = progressLine(`Applying layer ${n}`, (await fs.stat(layer)).size, progressEnabled(opts.progress))
     try {
-      await extractTar(layer, rootfs, {label: `${image.label} (layer ${n})`, whiteouts: true, budget, onProgress: (b) => bar.update(b)})
+      const {digest, plain} = await extractTar(layer, rootfs, {label: `${image.label} (layer ${n})`, whiteouts: true, budget, onProgress: (b) => bar.update(b)})
+      checkDiffId(image.diffIds[i], digest, n, image.label)
+      known.push(plain ? digest : undefined)
     } finally {
       bar.done()
     }
   }
+  return known
 }

@@ -2,10 +2,12 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import {UserError} from '../errors.js'
 import {digestHex, fetchBlob} from './blobs.js'
+import {chainId, configDiffIds} from './diffids.js'
 import {pickConfig, type ImageSource} from './formats.js'
 import {progressEnabled} from './progress.js'
 import {PullProgress} from './pull-progress.js'
-import {MANIFEST_TYPES, RegistryClient, parseRegistryRef, sha256Digest, type Descriptor, type Manifest} from './registry.js'
+import {defaultBudget} from './extract.js'
+import {MANIFEST_TYPES, MAX_CONFIG, RegistryClient, parseRegistryRef, type Descriptor, type Manifest} from './registry.js'
 import {hasImage, installImage, makeWorkDir, pruneUnusedBlobs} from './store.js'
 import type {ImageRecord} from './types.js'
 
@@ -31,7 +33,6 @@ export interface PullOptions {
 
 const ARCH: Record<string, string> = {x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64'}
 const MAX_INDEX_DEPTH = 4
-const MAX_CONFIG = 16 * 1024 * 1024
 const PARALLEL = 3
 
 export function hostPlatform(): Platform {
@@ -63,12 +64,27 @@ function isIndex(m: Manifest): boolean {
   return m.mediaType === MANIFEST_TYPES.ociIndex || m.mediaType === MANIFEST_TYPES.dockerList || (m.mediaType === '' && Array.isArray(m.body.manifests))
 }
 
-function descriptor(raw: unknown, what: string, display: string): Descriptor {
+/** A descriptor whose size is known: every download is bounded by it. */
+export type SizedDescriptor = Descriptor & {size: number}
+
+/**
+ * A descriptor from a manifest or index, checked: a sha256 digest and a positive whole size. The
+ * size is what bounds the download (blobs.ts), so one without it is refused, not fetched unbounded.
+ */
+export function descriptor(raw: unknown, what: string, display: string): SizedDescriptor {
   const d = raw as Descriptor | undefined
-  if (!d || typeof d.digest !== 'string') throw new UserError(`the manifest of ${display} has no valid ${what} descriptor`)
+  if (!d || typeof d !== 'object' || typeof d.digest !== 'string') throw new UserError(`the manifest of ${display} has no valid ${what} descriptor`)
   digestHex(d.digest)
-  if (d.size !== undefined && (!Number.isSafeInteger(d.size) || d.size < 0)) throw new UserError(`the manifest of ${display} gives ${what} an invalid size`)
-  return d
+  if (typeof d.size !== 'number' || !Number.isSafeInteger(d.size) || d.size <= 0) {
+    throw new UserError(`the manifest of ${display} gives ${what} ${d.digest} ${d.size === undefined ? 'no size' : `an invalid size (${JSON.stringify(d.size)})`}; refusing it`)
+  }
+  return d as SizedDescriptor
+}
+
+/** Refuse layers that together exceed what one image may unpack to (their compressed sizes, before any download). */
+export function checkLayerSizes(layers: SizedDescriptor[], max: number, display: string): void {
+  const total = layers.reduce((n, l) => n + l.size, 0)
+  if (total > max) throw new UserError(`${display}: its layers are ${total} bytes, more than the ${max} an image may have; set MINIRUN_MAX_IMAGE_BYTES to allow more`)
 }
 
 /** Layer media types minirun can apply: tar, gzip'd tar (OCI and Docker names). */
@@ -86,7 +102,8 @@ async function resolveManifest(client: RegistryClient, reference: string, displa
   for (let depth = 0; isIndex(m); depth++) {
     if (depth >= MAX_INDEX_DEPTH) throw new UserError(`${display}: image indexes nested more than ${MAX_INDEX_DEPTH} deep`)
     const list = Array.isArray(m.body.manifests) ? m.body.manifests.map((d) => descriptor(d, 'manifest', display)) : []
-    m = await client.manifest(choosePlatform(list, want, display).digest, display)
+    const chosen = choosePlatform(list, want, display) as SizedDescriptor
+    m = await client.manifest(chosen.digest, display, chosen.size)
   }
   if (m.body.schemaVersion === 1 || /^application\/vnd\.docker\.distribution\.manifest\.v1\+(pretty)?jws|^application\/vnd\.docker\.distribution\.manifest\.v1\+json$/.test(m.mediaType)) {
     throw new UserError(`${display} uses the Docker schema 1 manifest format, which minirun does not support; re-push it with a current client`)
@@ -97,12 +114,8 @@ async function resolveManifest(client: RegistryClient, reference: string, displa
   return m
 }
 
-async function fetchConfig(client: RegistryClient, desc: Descriptor, display: string): Promise<Record<string, unknown>> {
-  if (desc.size !== undefined && desc.size > MAX_CONFIG) throw new UserError(`${display}: the image config is ${desc.size} bytes, more than ${MAX_CONFIG} allowed`)
-  const res = await client.blob(desc.digest)
-  const bytes = Buffer.from(await res.arrayBuffer())
-  const actual = sha256Digest(bytes)
-  if (actual !== desc.digest) throw new UserError(`${display}: config blob ${desc.digest} does not match its digest (content is ${actual}); nothing was stored`)
+async function fetchConfig(client: RegistryClient, desc: SizedDescriptor, display: string): Promise<Record<string, unknown>> {
+  const bytes = await client.smallBlob(desc.digest, desc.size, MAX_CONFIG, `the config of ${display}`)
   try {
     return JSON.parse(bytes.toString('utf8')) as Record<string, unknown>
   } catch {
@@ -140,27 +153,30 @@ export async function pullImage(ref: string, opts: PullOptions = {}): Promise<Im
   if (!Array.isArray(manifest.body.layers)) throw new UserError(`the manifest of ${display} lists no layers`)
   const layerDescs = manifest.body.layers.map((l) => descriptor(l, 'layer', display))
   for (const l of layerDescs) checkLayerType(l.mediaType, l.digest, display)
+  checkLayerSizes(layerDescs, defaultBudget().max, display)
   const raw = await fetchConfig(client, configDesc, display)
   const id = digestHex(configDesc.digest)
-  const image: ImageSource = {id, kind: 'oci', config: pickConfig(raw.config), created: createdOf(raw), layers: [], label: display}
+  // Checked before any download: a config that does not list one diff_id per layer is refused at once.
+  const diffIds = configDiffIds(raw, layerDescs.length, display)
+  const image: ImageSource = {id, kind: 'oci', config: pickConfig(raw.config), created: createdOf(raw), layers: [], diffIds, chainId: chainId(diffIds), label: display}
 
   const work = await makeWorkDir('pull')
   const downloaded = new Set<string>()
   const bars = new PullProgress(progressEnabled(opts.progress))
   try {
-    // Same config digest = same image: only the tag moves, no layer is fetched.
-    if (await hasImage(id)) return await installImage(image, target.localTag, work, [], opts)
+    // Same config digest and same checked layers = same image: only the tag moves, no layer is fetched.
+    if (await hasImage(id, image.chainId)) return await installImage(image, target.localTag, work, async () => [], opts)
     const pins = path.join(work, 'blobs')
     image.layers = new Array<string>(layerDescs.length)
     await eachLimited(layerDescs, PARALLEL, async (desc, i) => {
-      const bar = bars.add(digestHex(desc.digest).slice(0, 12), desc.size ?? 0)
+      const bar = bars.add(digestHex(desc.digest).slice(0, 12), desc.size)
       const got = await fetchBlob(client, desc, pins, (n) => bar.update(n))
       if (got.downloaded) downloaded.add(desc.digest)
       bar.finish(got.downloaded ? 'Pull complete' : 'Already exists')
       image.layers[i] = got.file
     })
     bars.end()
-    return await installImage(image, target.localTag, work, layerDescs.map((d) => d.digest), opts)
+    return await installImage(image, target.localTag, work, async () => layerDescs.map((d) => d.digest), opts)
   } catch (error) {
     bars.end()
     await fs.rm(work, {recursive: true, force: true, maxRetries: 3})

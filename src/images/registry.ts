@@ -1,11 +1,15 @@
 import {createHash} from 'node:crypto'
 import {UserError} from '../errors.js'
+import {httpGet, networkError, readCapped, timeoutsFromEnv, type HttpResponse, type Timeouts} from './http.js'
 import {parseImageRef} from './refs.js'
+
+export {networkError} from './http.js'
 
 // The client side of the OCI distribution protocol (GET /v2/<name>/manifests/<ref>, GET
 // /v2/<name>/blobs/<digest>), with the bearer-token dance registries use for anonymous pulls:
 // a 401 carrying `WWW-Authenticate: Bearer realm=...,service=...,scope=...` means "fetch a token
-// from realm and retry". Node's built-in fetch; nothing here writes to disk.
+// from realm and retry". Requests go through http.ts (timeouts, redirects, bounded bodies);
+// nothing here writes to disk, and nothing a registry sends is held in memory past its cap.
 
 export interface RegistryRef {
   /** Host[:port] as the user wrote it (docker.io when none). */
@@ -68,7 +72,16 @@ export const MANIFEST_TYPES = {
   ociManifest: 'application/vnd.oci.image.manifest.v1+json',
 }
 const ACCEPT = Object.values(MANIFEST_TYPES).join(', ')
-const MAX_MANIFEST = 4 * 1024 * 1024
+/**
+ * Manifests and indexes: 4 MiB, the limit the reference registry (distribution) puts on pushed
+ * manifests, so no registry can serve a legitimate bigger one. Configs: 8 MiB; they carry the
+ * build history and run larger than manifests, yet real ones are tens of KiB. Both are read into
+ * memory, so both are capped while they stream, whatever Content-Length says or does not say.
+ */
+export const MAX_MANIFEST = 4 * 1024 * 1024
+export const MAX_CONFIG = 8 * 1024 * 1024
+/** Tokens and error texts: small by nature. */
+const MAX_SMALL = 1024 * 1024
 
 export interface Descriptor {
   mediaType?: string
@@ -88,65 +101,70 @@ export function sha256Digest(data: Buffer): string {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`
 }
 
-/** One line for a failed fetch(): what went wrong talking to the registry, and what to try. */
-export function networkError(registry: string, error: unknown): UserError {
-  const cause = (error as {cause?: {code?: string; message?: string}}).cause
-  const code = cause?.code ?? (error as {code?: string}).code ?? ''
-  const why =
-    code === 'ECONNREFUSED'
-      ? 'connection refused; is it running? (use --tls-verify=false for a plain-http registry)'
-      : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-        ? 'cannot resolve the host name; check the registry name and the network'
-        : /SSL|TLS|CERT|EPROTO/i.test(code + (cause?.message ?? ''))
-          ? `TLS failed (${cause?.message ?? code}); for a plain-http or self-signed registry use --tls-verify=false`
-          : code === 'ECONNRESET'
-            ? 'the connection was reset; retry'
-            : (cause?.message ?? (error as Error).message)
-  return new UserError(`cannot reach registry ${registry}: ${why}`)
-}
-
-/** The registry's own error text ({"errors":[{"code","message"}]}) when it sent one. */
-async function registryMessage(res: Response): Promise<string> {
-  const text = await res.text().catch(() => '')
+/** The registry's own error text ({"errors":[{"code","message"}]}) when it sent one (read up to 1 MiB). */
+async function registryMessage(res: HttpResponse): Promise<string> {
+  const text = await readCapped(res, MAX_SMALL, () => new UserError('too long'))
+    .then((b) => b.toString('utf8'))
+    .catch(() => '')
   try {
     const e = (JSON.parse(text) as {errors?: Array<{code?: string; message?: string}>}).errors?.[0]
-    if (e) return `${e.code ?? ''}${e.message ? `: ${e.message}` : ''}`.replace(/^: /, '')
+    if (e && (typeof e.code === 'string' || typeof e.message === 'string')) {
+      // One line, and not a novel: the text is the registry's, so it is trimmed and flattened.
+      return `${e.code ?? ''}${e.message ? `: ${e.message}` : ''}`.replace(/^: /, '').replace(/\s+/g, ' ').slice(0, 200)
+    }
   } catch {}
   return `HTTP ${res.status} ${res.statusText}`.trim()
+}
+
+/** Read a body already bounded by readCapped; any other failure (reset, idle) as one line. */
+async function bounded(registry: string, res: HttpResponse, cap: number, tooBig: (bytes?: number) => UserError): Promise<Buffer> {
+  try {
+    return await readCapped(res, cap, tooBig)
+  } catch (error) {
+    throw networkError(registry, error)
+  }
 }
 
 export class RegistryClient {
   private token?: string
   readonly base: string
+  readonly timeouts: Timeouts
+  private readonly tlsVerify: boolean
 
   constructor(
     readonly registry: string,
     readonly repository: string,
-    opts: {tlsVerify?: boolean} = {},
+    opts: {tlsVerify?: boolean; timeouts?: Timeouts} = {},
   ) {
-    this.base = registryBase(registry, opts.tlsVerify ?? true)
+    this.tlsVerify = opts.tlsVerify ?? true
+    this.base = registryBase(registry, this.tlsVerify)
+    this.timeouts = opts.timeouts ?? timeoutsFromEnv()
   }
 
-  private async send(url: string, headers: Record<string, string>): Promise<Response> {
-    try {
-      return await fetch(url, {headers: this.token ? {...headers, Authorization: `Bearer ${this.token}`} : headers, redirect: 'follow'})
-    } catch (error) {
-      throw networkError(this.registry, error)
-    }
+  private send(url: string, headers: Record<string, string>, what: string): Promise<HttpResponse> {
+    return httpGet(url, {
+      headers,
+      authorization: this.token ? `Bearer ${this.token}` : undefined,
+      authOrigin: new URL(this.base).origin,
+      timeouts: this.timeouts,
+      registry: this.registry,
+      what,
+      tlsVerify: this.tlsVerify,
+    })
   }
 
-  /** GET a registry path, fetching a bearer token once if the registry asks for one. */
-  async get(pathname: string, headers: Record<string, string> = {}): Promise<Response> {
+  /** GET a registry path, fetching a bearer token once if the registry asks for one. `what` names it in errors. */
+  async get(pathname: string, headers: Record<string, string> = {}, what = pathname): Promise<HttpResponse> {
     const url = `${this.base}/v2/${this.repository}/${pathname}`
-    let res = await this.send(url, headers)
+    let res = await this.send(url, headers, what)
     if (res.status === 401 && !this.token) {
-      const challenge = parseChallenge(res.headers.get('www-authenticate') ?? '')
-      await res.body?.cancel()
+      const challenge = parseChallenge(res.header('www-authenticate') ?? '')
+      res.discard()
       if (challenge?.scheme !== 'bearer' || !challenge.params.realm) {
         throw new UserError(`registry ${this.registry} requires a login (${challenge?.scheme ?? 'no'} auth) for ${this.repository}; minirun pulls only public images`)
       }
       this.token = await this.fetchToken(challenge.params)
-      res = await this.send(url, headers)
+      res = await this.send(url, headers, what)
     }
     if (res.status === 401 || res.status === 403) {
       const msg = await registryMessage(res)
@@ -156,34 +174,45 @@ export class RegistryClient {
   }
 
   private async fetchToken(params: Record<string, string>): Promise<string> {
-    const url = new URL(params.realm)
+    let url: URL
+    try {
+      url = new URL(params.realm)
+    } catch {
+      throw new UserError(`registry ${this.registry} names an invalid token service "${params.realm.slice(0, 100)}"; cannot pull ${this.repository}`)
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UserError(`registry ${this.registry} names a token service that is not http(s); cannot pull ${this.repository}`)
     if (params.service) url.searchParams.set('service', params.service)
     url.searchParams.set('scope', params.scope ?? `repository:${this.repository}:pull`)
-    let res: Response
+    const res = await httpGet(url.href, {timeouts: this.timeouts, registry: url.host, what: `a token for ${this.repository}`})
+    if (res.status < 200 || res.status > 299) throw new UserError(`registry ${this.registry}: the token service ${url.host} answered ${await registryMessage(res)}; cannot pull ${this.repository}`)
+    const text = await bounded(url.host, res, MAX_SMALL, () => new UserError(`registry ${this.registry}: the token service ${url.host} sent more than ${MAX_SMALL} bytes; cannot pull ${this.repository}`))
+    let body: {token?: unknown; access_token?: unknown} = {}
     try {
-      res = await fetch(url)
-    } catch (error) {
-      throw networkError(url.host, error)
-    }
-    if (!res.ok) throw new UserError(`registry ${this.registry}: the token service ${url.host} answered ${await registryMessage(res)}; cannot pull ${this.repository}`)
-    const body = (await res.json().catch(() => ({}))) as {token?: unknown; access_token?: unknown}
+      body = JSON.parse(text.toString('utf8')) as typeof body
+    } catch {}
     const token = typeof body.token === 'string' ? body.token : body.access_token
     if (typeof token !== 'string' || token === '') throw new UserError(`registry ${this.registry}: the token service ${url.host} returned no token`)
     return token
   }
 
-  /** A manifest or index by tag or digest, its bytes hashed: when asked by digest they must match it. */
-  async manifest(reference: string, display: string): Promise<Manifest> {
-    const res = await this.get(`manifests/${reference}`, {Accept: ACCEPT})
+  /**
+   * A manifest or index by tag or digest, its bytes hashed: when asked by digest they must match
+   * it, and be `size` bytes when a descriptor gave one. Read up to MAX_MANIFEST, never more.
+   */
+  async manifest(reference: string, display: string, size?: number): Promise<Manifest> {
+    const res = await this.get(`manifests/${reference}`, {Accept: ACCEPT}, `the manifest of ${display}`)
     if (res.status === 404) {
-      await res.body?.cancel()
+      res.discard()
       throw new UserError(`manifest for ${display} not found on ${this.registry}; check the name and tag`)
     }
-    if (!res.ok) throw new UserError(`registry ${this.registry}: cannot get the manifest of ${display}: ${await registryMessage(res)}`)
-    const length = Number(res.headers.get('content-length') ?? 0)
-    if (length > MAX_MANIFEST) throw new UserError(`registry ${this.registry}: the manifest of ${display} is ${length} bytes, more than the ${MAX_MANIFEST} allowed`)
-    const bytes = Buffer.from(await res.arrayBuffer())
-    if (bytes.length > MAX_MANIFEST) throw new UserError(`registry ${this.registry}: the manifest of ${display} is larger than ${MAX_MANIFEST} bytes`)
+    if (res.status < 200 || res.status > 299) throw new UserError(`registry ${this.registry}: cannot get the manifest of ${display}: ${await registryMessage(res)}`)
+    const cap = Math.min(size ?? MAX_MANIFEST, MAX_MANIFEST)
+    const bytes = await bounded(this.registry, res, cap, (n) =>
+      size !== undefined && size <= MAX_MANIFEST
+        ? new UserError(`registry ${this.registry}: the manifest of ${display} is larger than the ${size} bytes its index says; refusing it`)
+        : new UserError(`registry ${this.registry}: the manifest of ${display} is ${n === undefined ? 'larger than' : `${n} bytes, more than`} the ${MAX_MANIFEST} bytes allowed; refusing it`),
+    )
+    if (size !== undefined && bytes.length !== size) throw new UserError(`registry ${this.registry}: the manifest of ${display} is ${bytes.length} bytes, not the ${size} its index says; refusing it`)
     const digest = sha256Digest(bytes)
     if (reference.startsWith('sha256:') && digest !== reference) {
       throw new UserError(`registry ${this.registry}: manifest ${reference} of ${display} does not match its digest (content is ${digest}); refusing it`)
@@ -194,24 +223,35 @@ export class RegistryClient {
     } catch {
       throw new UserError(`registry ${this.registry}: the manifest of ${display} is not JSON`)
     }
-    const headerType = (res.headers.get('content-type') ?? '').split(';')[0].trim()
+    const headerType = (res.header('content-type') ?? '').split(';')[0].trim()
     const mediaType = typeof body.mediaType === 'string' ? body.mediaType : headerType
     return {mediaType, digest, body}
   }
 
-  /** GET a blob, optionally from byte `from` on (206 when the registry honours the Range). */
-  async blob(digest: string, from = 0): Promise<Response> {
-    const res = await this.get(`blobs/${digest}`, from > 0 ? {Range: `bytes=${from}-`} : {})
+  /** GET a blob, optionally from byte `from` on (206 when the registry honours the Range); `what` names it in errors. */
+  async blob(digest: string, from = 0, what = `blob ${digest}`): Promise<HttpResponse> {
+    const res = await this.get(`blobs/${digest}`, from > 0 ? {Range: `bytes=${from}-`} : {}, what)
     // A resumed range past the end (the partial file was complete or bogus): start over.
     if (from > 0 && res.status === 416) {
-      await res.body?.cancel()
-      return this.blob(digest, 0)
+      res.discard()
+      return this.blob(digest, 0, what)
     }
     if (res.status === 404) {
-      await res.body?.cancel()
+      res.discard()
       throw new UserError(`registry ${this.registry}: blob ${digest} of ${this.repository} not found; the image is incomplete on the registry`)
     }
-    if (!res.ok) throw new UserError(`registry ${this.registry}: cannot get blob ${digest}: ${await registryMessage(res)}`)
+    if (res.status < 200 || res.status > 299) throw new UserError(`registry ${this.registry}: cannot get blob ${digest}: ${await registryMessage(res)}`)
     return res
+  }
+
+  /** A small blob (the config) read whole: exactly `size` bytes, at most `cap`, and matching its digest. */
+  async smallBlob(digest: string, size: number, cap: number, what: string): Promise<Buffer> {
+    if (size > cap) throw new UserError(`registry ${this.registry}: ${what} is ${size} bytes, more than the ${cap} allowed; refusing it`)
+    const res = await this.blob(digest, 0, what)
+    const bytes = await bounded(this.registry, res, size, () => new UserError(`registry ${this.registry}: ${what} is larger than the ${size} bytes its manifest says; refusing it`))
+    if (bytes.length !== size) throw new UserError(`registry ${this.registry}: ${what} is ${bytes.length} bytes, not the ${size} its manifest says; refusing it`)
+    const actual = sha256Digest(bytes)
+    if (actual !== digest) throw new UserError(`registry ${this.registry}: ${what} does not match its digest ${digest} (content is ${actual}); nothing was stored`)
+    return bytes
   }
 }

@@ -9,12 +9,15 @@ import {BUSYBOX_CONFIG, BUSYBOX_REF, buildBusyboxRootfs, busyboxRecipe} from './
 import {addBlobFile, pruneBlobs} from './blobs.js'
 import type {ImageSource} from './formats.js'
 import {looksLikeId, normalizeRef, parseImageRef} from './refs.js'
-import type {ImageConfig, ImageRecord} from './types.js'
+import {isVerified, type ImageConfig, type ImageRecord} from './types.js'
 
 // The image store: $MINIRUN_ROOT/images/<id>/{image.json,rootfs/}.
 // Long work (unpacking, building busybox) happens in a private dir under paths.tmp() (same
 // filesystem); the store lock is held only to rename it into place and move tags, so one slow
 // import never blocks `run`. Readers never lock: records are written whole (temp + rename).
+// An unpacked rootfs is reused only when its record's id AND chainId match what is being
+// installed (diffids.ts); records from before layers were checked (no chainId) are never used:
+// such images must be pulled or imported again, which replaces them.
 
 const RECORD = 'image.json'
 
@@ -97,28 +100,29 @@ export async function resolveImage(ref: string): Promise<ImageRecord> {
   } catch (error) {
     if (!looksLikeId(ref)) throw error
   }
-  if (repoTag) {
-    const rec = await findByTag(repoTag)
-    if (rec) return rec
-  }
-  if (looksLikeId(ref)) {
-    const rec = await findByIdPrefix(ref)
-    if (rec) return rec
-  }
+  let rec = repoTag ? await findByTag(repoTag) : undefined
+  if (!rec && looksLikeId(ref)) rec = await findByIdPrefix(ref)
+  if (rec && isVerified(rec)) return rec
   if (repoTag === BUSYBOX_REF) return ensureBusybox()
+  if (rec) throw unverified(repoTag ?? ref, rec)
   throw notFound(ref)
+}
+
+function unverified(shown: string, rec: ImageRecord): UserError {
+  return new UserError(`image "${shown}" (${rec.id.slice(0, 12)}) was stored by an older minirun that did not check its layers, so it is not trusted; pull or import it again`)
 }
 
 /** Build the built-in busybox image unless the store has it; safe when several minirun do it at once. */
 async function ensureBusybox(): Promise<ImageRecord> {
   const recipe = await busyboxRecipe()
-  const have = await readRecord(recipe.id)
-  if (have) return register({id: recipe.id, repoTag: BUSYBOX_REF})
+  // A record at the recipe's id can only be busybox, even one an older minirun wrote: no config
+  // (which must be JSON) and no rootfs import id (diffids.ts) hashes to it. So it is marked, not rebuilt.
+  if (await readRecord(recipe.id)) return register({id: recipe.id, repoTag: BUSYBOX_REF, builtin: true})
   const work = await makeWorkDir('busybox')
   try {
     const rootfs = path.join(work, 'rootfs')
     await buildBusyboxRootfs(rootfs, recipe)
-    return await register({id: recipe.id, repoTag: BUSYBOX_REF, work, config: BUSYBOX_CONFIG, size: await treeSize(rootfs)})
+    return await register({id: recipe.id, repoTag: BUSYBOX_REF, work, config: BUSYBOX_CONFIG, size: await treeSize(rootfs), builtin: true})
   } finally {
     await removeTree(work)
   }
@@ -135,6 +139,14 @@ interface Registration {
   size?: number
   /** Layer blob digests to record (see ImageRecord.layers). */
   layers?: string[]
+  /** What the rootfs is (ImageRecord.chainId); a stored record is reused only when it says the same. */
+  chainId?: string
+  builtin?: boolean
+}
+
+/** May the stored record stand for what is being registered? */
+function sameContent(rec: ImageRecord, reg: Registration): boolean {
+  return reg.builtin ? true : isVerified(rec) && rec.chainId === reg.chainId
 }
 
 /** Every layer blob some image record lists: what pruneBlobs keeps. */
@@ -152,6 +164,19 @@ async function register(reg: Registration): Promise<ImageRecord> {
   try {
     return await withLock(async () => {
       let rec = await readRecord(reg.id)
+      let keepTags: string[] = []
+      if (rec && !sameContent(rec, reg)) {
+        // An unchecked record (older minirun): replaced by the checked content, which keeps its tags.
+        if (!reg.work) throw new UserError(`image ${reg.id.slice(0, 12)} in the store is not the content being tagged; pull or import it again`)
+        const users = await containersUsing(rec.id)
+        if (users.length > 0) {
+          const short = users[0].slice(0, 12)
+          throw new UserError(`image ${reg.id.slice(0, 12)} was stored by an older minirun without layer checks and container ${short} still uses it; remove the container (minirun rm -f ${short}), then pull or import again`)
+        }
+        keepTags = rec.repoTags
+        trash.push(await moveToTrash(rec.id))
+        rec = undefined
+      }
       if (!rec) {
         if (!reg.work || !reg.config) throw new UserError(`image ${reg.id.slice(0, 12)} disappeared from the store while it was being tagged; retry`)
         const dir = paths.image(reg.id)
@@ -159,19 +184,22 @@ async function register(reg: Registration): Promise<ImageRecord> {
         await removeTree(dir)
         rec = {
           id: reg.id,
-          repoTags: [],
+          repoTags: keepTags,
           rootfs: path.join(dir, 'rootfs'),
           config: reg.config,
           created: reg.created ?? new Date().toISOString(),
           size: reg.size ?? 0,
           ...(reg.layers && reg.layers.length > 0 ? {layers: reg.layers} : {}),
+          ...(reg.chainId ? {chainId: reg.chainId} : {}),
+          ...(reg.builtin ? {builtin: true} : {}),
         }
         await writeJsonAtomic(path.join(reg.work, RECORD), rec)
         await fs.mkdir(paths.images(), {recursive: true})
         await fs.rename(reg.work, dir)
       }
-      if (!rec.layers && reg.layers && reg.layers.length > 0) {
-        rec.layers = reg.layers
+      if ((!rec.layers && reg.layers && reg.layers.length > 0) || (reg.builtin && !rec.builtin)) {
+        if (!rec.layers && reg.layers && reg.layers.length > 0) rec.layers = reg.layers
+        if (reg.builtin) rec.builtin = true
         await writeRecord(rec)
       }
       if (reg.repoTag === undefined) return rec
@@ -220,8 +248,11 @@ export async function importImage(source: string, ref: string, opts: ImportOptio
     const {readImageSource} = await import('./formats.js') // tar & co.: loaded only by imports and pulls
     const image = await readImageSource(source, path.join(work, 'source'), opts)
     // Imported layers join the shared blob cache too, so a later pull naming them skips the download.
-    for (const file of image.layers) layers.push(await addBlobFile(file, path.join(work, 'blobs')))
-    return await installImage(image, repoTag, work, layers, opts)
+    // Added once unpacked and checked: the digests unpacking or the OCI layout gave are not computed again.
+    return await installImage(image, repoTag, work, async (known) => {
+      for (const [i, file] of image.layers.entries()) layers.push(await addBlobFile(file, path.join(work, 'blobs'), image.layerDigests?.[i] ?? known[i]))
+      return layers
+    }, opts)
   } catch (error) {
     await removeTree(work)
     await pruneUnusedBlobs(new Set(layers)).catch(() => {})
@@ -231,23 +262,32 @@ export async function importImage(source: string, ref: string, opts: ImportOptio
   }
 }
 
-/** True when the store has the image with this id (64 hex). */
-export async function hasImage(id: string): Promise<boolean> {
-  return (await readRecord(id)) !== undefined
+/** True when the store has the image with this id (64 hex), unpacked and checked as `chain`. */
+export async function hasImage(id: string, chain: string): Promise<boolean> {
+  const rec = await readRecord(id)
+  return rec !== undefined && isVerified(rec) && rec.chainId === chain
 }
 
 /**
  * Unpack an image whose layer files are ready (an import, a pull) unless the store has it, then
  * tag it (no tag: untagged). `work` is the caller's private dir from makeWorkDir, removed by the
- * caller; `layers` are the image's blob digests in the shared cache.
+ * caller. `blobs` returns the image's blob digests in the shared cache, given the layer file
+ * digests unpacking learnt for free (undefined where it did not, or nothing was unpacked).
  */
-export async function installImage(image: ImageSource, repoTag: string | undefined, work: string, layers: string[], opts: ImportOptions = {}): Promise<ImageRecord> {
-  if (await readRecord(image.id)) return register({id: image.id, repoTag, layers})
+export async function installImage(
+  image: ImageSource,
+  repoTag: string | undefined,
+  work: string,
+  blobs: (known: Array<string | undefined>) => Promise<string[]>,
+  opts: ImportOptions = {},
+): Promise<ImageRecord> {
+  if (await hasImage(image.id, image.chainId)) return register({id: image.id, repoTag, layers: await blobs([]), chainId: image.chainId})
   const unpacked = path.join(work, 'image')
   const rootfs = path.join(unpacked, 'rootfs')
   const {applyLayers} = await import('./formats.js')
-  await applyLayers(image, rootfs, opts)
-  return register({id: image.id, repoTag, work: unpacked, config: image.config, created: image.created, size: await treeSize(rootfs), layers})
+  const known = await applyLayers(image, rootfs, opts)
+  const layers = await blobs(known)
+  return register({id: image.id, repoTag, work: unpacked, config: image.config, created: image.created, size: await treeSize(rootfs), layers, chainId: image.chainId})
 }
 
 /** After a failed pull: drop the blobs it stored that no image lists (a failed pull leaves nothing). */

@@ -29,4 +29,21 @@ export interface ImageRecord {
    * Absent on records written before the cache existed and on plain rootfs imports.
    */
   layers?: string[]
+  /**
+   * What rootfs/ was unpacked from and checked against: the OCI ChainID of the config's
+   * rootfs.diff_ids, every layer hashed while it was applied (for a rootfs tarball import, the
+   * tarball's own uncompressed digest). With the id it keys the unpacked content (diffids.ts).
+   */
+  chainId?: string
+  /** The built-in busybox image, built here from the host's binary and the recipe (busybox.ts). */
+  builtin?: boolean
+}
+
+/**
+ * A record with neither chainId nor builtin was written by a minirun that did not check layers
+ * against the config: its rootfs may be another image's (cache poisoning), so it is never used
+ * or reused; the image must be pulled or imported again (store.ts).
+ */
+export function isVerified(rec: ImageRecord): boolean {
+  return typeof rec.chainId === 'string' || rec.builtin === true
 }

@@ -1,8 +1,10 @@
 import test, {type ExecutionContext} from 'ava'
 import fs from 'node:fs'
 import path from 'node:path'
-import {TestHost} from '../helpers/host.js'
-import {gzip, snapshot, tarArchive, type TarEntry} from '../helpers/tarballs.js'
+import {fileURLToPath} from 'node:url'
+import {create as tarCreate} from 'tar'
+import {BIN, TestHost, sleep} from '../helpers/host.js'
+import {gzip, sha256, snapshot, tarArchive, type TarEntry} from '../helpers/tarballs.js'
 
 // Issue 7: the hostile-input catalogue. Every malformed input, driven through the real CLI,
 // must give exactly one line on stderr starting "Error: ", no stack trace, a non-zero exit,
@@ -43,8 +45,8 @@ function storeListing(): string[] {
       if (r === 'store.lock' || r === 'networks/bridge.json') continue
       const p = path.join(dir, name)
       const isDir = fs.lstatSync(p).isDirectory()
-      // a dir made on demand and left empty (but for the default network's record) is not state
-      if (isDir && fs.readdirSync(p).filter((n) => `${r}/${n}` !== 'networks/bridge.json').length === 0) continue
+      // a dir made on demand and left empty (but for the default network's record, or empty dirs) is not state
+      if (isDir && !holdsState(p, r)) continue
       out.push(r)
       if (depth < 2 && isDir) walk(p, r, depth + 1)
     }
@@ -53,9 +55,19 @@ function storeListing(): string[] {
   return out
 }
 
-async function refused(t: ExecutionContext, args: string[], msg?: RegExp): Promise<void> {
+/** Does dir hold any file (the default network's record aside), however deep? */
+function holdsState(dir: string, rel: string): boolean {
+  return fs.readdirSync(dir).some((n) => {
+    const r = `${rel}/${n}`
+    if (r === 'networks/bridge.json') return false
+    const p = path.join(dir, n)
+    return fs.lstatSync(p).isDirectory() ? holdsState(p, r) : true
+  })
+}
+
+async function refused(t: ExecutionContext, args: string[], msg?: RegExp, env?: Record<string, string>): Promise<void> {
   const before = {sentinel: await snapshot(sentinel), store: storeListing()}
-  const r = await host.mr(...args)
+  const r = env ? await host.exec([process.execPath, BIN, ...args], {env}) : await host.mr(...args)
   t.not(r.exitCode, 0, `exit code (stdout: ${r.stdout})`)
   const lines = r.stderr.split('\n').filter((l) => l.trim() !== '')
   t.is(lines.length, 1, `exactly one line on stderr:\n${r.stderr}`)
@@ -316,8 +328,176 @@ containedArchives.forEach(([title, make], i) => {
 test.serial('image import: a file that does not exist', (t) => refused(t, ['image', 'import', path.join(files, 'nope.tar'), 'hostile']))
 test.serial('image import: a bad image name', (t) => refused(t, ['image', 'import', file('named.tar', tarArchive(ok)), 'UPPER/../x']))
 
+// ── registries ──────────────────────────────────────────────────────────────
+// A lying registry (helpers/hostile-registry.ts) inside this file's namespace on 127.0.0.1. It
+// serves official/x honestly, and evil/x with official's config but its own top layer (cache
+// poisoning), plus every way a registry can try to exhaust memory or hang a pull.
+const REG_PORT = 18640
+const REG = `127.0.0.1:${REG_PORT}`
+const REGISTRY_JS = fileURLToPath(new URL('../helpers/hostile-registry.js', import.meta.url))
+const IDLE = {MINIRUN_PULL_IDLE_TIMEOUT: '1500'}
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json'
+const LAYER_GZ = 'application/vnd.oci.image.layer.v1.tar+gzip'
+let registryPid = 0
+const routes: Record<string, {body?: string; type?: string; extra?: number; endless?: number; stall?: string; silent?: boolean; redirect?: string}> = {}
+const desc = (data: Buffer, mediaType: string) => ({mediaType, digest: `sha256:${sha256(data)}`, size: data.length})
+const official = {configDigest: '', layers: [] as string[]}
+
+/** Serve blob `data` under repo; returns its descriptor. */
+function serveBlob(repo: string, data: Buffer, mediaType: string): {mediaType: string; digest: string; size: number} {
+  const d = desc(data, mediaType)
+  routes[`/v2/${repo}/blobs/${d.digest}`] = {body: data.toString('base64')}
+  return d
+}
+
+/** Serve an image manifest for repo:tag whose layer descriptors may lie; returns nothing the tests need. */
+function serveManifest(repo: string, tag: string, config: object, layers: object[]): void {
+  const m = Buffer.from(JSON.stringify({schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers}))
+  routes[`/v2/${repo}/manifests/${tag}`] = {body: m.toString('base64'), type: OCI_MANIFEST}
+}
+
+async function tarOf(dir: string): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const c of tarCreate({cwd: dir, portable: true, noMtime: true}, ['.'])) chunks.push(c as Buffer)
+  return Buffer.concat(chunks)
+}
+
+test.serial('registry: start a hostile registry in the test namespace', async (t) => {
+  const bb = fs.readdirSync(path.join(host.root, 'images')).map((id) => JSON.parse(fs.readFileSync(path.join(host.root, 'images', id, 'image.json'), 'utf8')) as {rootfs: string; repoTags: string[]}).find((r) => r.repoTags.includes('busybox:latest'))!
+  const base = await tarOf(bb.rootfs)
+  const top = (who: string) => tarArchive([{name: 'who', data: `${who}\n`}])
+  const config = Buffer.from(JSON.stringify({architecture: 'amd64', os: 'linux', config: {Cmd: ['sh']}, rootfs: {type: 'layers', diff_ids: [`sha256:${sha256(base)}`, `sha256:${sha256(top('official'))}`]}}))
+  const layers = {base: gzip(base), official: gzip(top('official')), evil: gzip(top('evil'))}
+  for (const repo of ['official/x', 'evil/x']) serveBlob(repo, config, 'application/vnd.oci.image.config.v1+json')
+  const configDesc = desc(config, 'application/vnd.oci.image.config.v1+json')
+  official.configDigest = configDesc.digest
+  const baseDesc = serveBlob('official/x', layers.base, LAYER_GZ)
+  const officialDesc = serveBlob('official/x', layers.official, LAYER_GZ)
+  official.layers = [baseDesc.digest, officialDesc.digest]
+  serveManifest('official/x', 'latest', configDesc, [baseDesc, officialDesc])
+  // evil/x: official's config, its own top layer (the manifest names its real digest: only diff_ids can tell).
+  serveBlob('evil/x', layers.base, LAYER_GZ)
+  serveManifest('evil/x', 'latest', configDesc, [baseDesc, serveBlob('evil/x', layers.evil, LAYER_GZ)])
+
+  // bad/x: the same layers under a config of its own (never in the store, so every pull downloads), each tag lying in one way.
+  const badConfig = Buffer.from(JSON.stringify({...JSON.parse(config.toString()), config: {Cmd: ['bad']}}))
+  const badConfigDesc = serveBlob('bad/x', badConfig, 'application/vnd.oci.image.config.v1+json')
+  serveBlob('bad/x', layers.base, LAYER_GZ)
+  const good = serveBlob('bad/x', layers.official, LAYER_GZ)
+  const {size: _size, ...noSize} = good
+  serveManifest('bad/x', 'nosize', badConfigDesc, [baseDesc, noSize])
+  serveManifest('bad/x', 'zerosize', badConfigDesc, [baseDesc, {...good, size: 0}])
+  serveManifest('bad/x', 'negsize', badConfigDesc, [baseDesc, {...good, size: -1}])
+  serveManifest('bad/x', 'hugesize', badConfigDesc, [baseDesc, {...good, size: 2 ** 52}])
+  // A layer whose descriptor says fewer bytes than the blob has: read stops at the size, the digest refuses it.
+  serveManifest('bad/x', 'short', badConfigDesc, [baseDesc, {...good, size: good.size - 10}])
+  // A body that goes on past its size (no Content-Length): 64 MiB more are never read.
+  const longer = {...good, digest: `sha256:${sha256(Buffer.from('longer'))}`}
+  routes[`/v2/bad/x/blobs/${longer.digest}`] = {body: layers.official.toString('base64'), extra: 64 * 1024 * 1024}
+  serveManifest('bad/x', 'longer', badConfigDesc, [baseDesc, longer])
+  // Slow loris: one byte of the layer, then silence.
+  const loris = {...good, digest: `sha256:${sha256(Buffer.from('loris'))}`}
+  routes[`/v2/bad/x/blobs/${loris.digest}`] = {stall: layers.official.subarray(0, 1).toString('base64')}
+  serveManifest('bad/x', 'loris', badConfigDesc, [baseDesc, loris])
+  // A manifest that never answers; a manifest of 1 GiB without Content-Length; a redirect loop.
+  routes['/v2/bad/x/manifests/silent'] = {silent: true}
+  routes['/v2/bad/x/manifests/huge'] = {endless: 1024 ** 3, type: OCI_MANIFEST}
+  routes['/v2/bad/x/manifests/loop'] = {redirect: '/v2/bad/x/manifests/loop'}
+  // A config longer than its descriptor says (the bytes after it never fit).
+  const bigConfig = {...badConfigDesc, digest: `sha256:${sha256(Buffer.from('bigconfig'))}`}
+  routes[`/v2/bad/x/blobs/${bigConfig.digest}`] = {body: config.toString('base64'), extra: 1024 ** 3}
+  serveManifest('bad/x', 'bigconfig', bigConfig, [baseDesc, good])
+
+  const routesFile = path.join(files, 'routes.json')
+  fs.writeFileSync(routesFile, JSON.stringify(routes))
+  const log = path.join(files, 'registry.log')
+  fs.writeFileSync(log, '')
+  const r = await host.sh(`${process.execPath} ${REGISTRY_JS} ${REG_PORT} ${routesFile} ${log} >/dev/null 2>&1 & echo $!`)
+  registryPid = Number(r.stdout.trim())
+  t.true(registryPid > 0, r.stderr)
+  for (let i = 0; i < 100 && !fs.readFileSync(log, 'utf8').includes('listening'); i++) await sleep(50)
+  t.regex(fs.readFileSync(log, 'utf8'), /listening/)
+})
+test.after.always(async () => {
+  if (registryPid > 0) await host?.sh(`kill ${registryPid}`).catch(() => {})
+})
+
+test.serial('registry: cache poisoning: evil/x with official/x\'s config but its own layer is refused; official/x then runs as itself', async (t) => {
+  await refused(t, ['image', 'pull', `${REG}/evil/x`], /layer 2\/2 is not the layer its image config lists \(content is sha256:[0-9a-f]{64}, the config says sha256:[0-9a-f]{64}\); the image is corrupt or forged/)
+  // The control: the same registry's consistent image pulls and runs, with official's content.
+  const id = await host.ok('image', 'pull', `${REG}/official/x`)
+  t.is(`sha256:${id}`, official.configDigest)
+  const run = await host.mr('run', '--rm', '--network', 'none', `${REG}/official/x`, 'cat', '/who')
+  t.is(run.stdout, 'official\n', run.stderr)
+  // Pulling evil now only tags the checked image its config names: its own layers are never fetched or used.
+  const log = path.join(files, 'registry.log')
+  fs.writeFileSync(log, '')
+  t.is(await host.ok('image', 'pull', `${REG}/evil/x`), id)
+  const fetched = fs.readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('/blobs/'))
+  t.deepEqual(fetched, [`GET /v2/evil/x/blobs/${official.configDigest}`], 'only the config is fetched, no layer')
+  t.is((await host.mr('run', '--rm', '--network', 'none', `${REG}/evil/x`, 'cat', '/who')).stdout, 'official\n')
+  t.is((await host.mr('run', '--rm', '--network', 'none', `${REG}/official/x`, 'cat', '/who')).stdout, 'official\n')
+  t.is(await host.ok('image', 'rm', `${REG}/evil/x`), `Untagged: ${REG}/evil/x:latest`)
+  t.deepEqual(await host.leaks(), [])
+})
+
+test.serial('registry: a store entry written before layers were checked is not trusted until pulled again', async (t) => {
+  // What an older minirun left after `pull evil/x; pull official/x`: official's id, evil's files, no chainId.
+  const dir = path.join(host.root, 'images', official.configDigest.slice(7))
+  const rec = JSON.parse(fs.readFileSync(path.join(dir, 'image.json'), 'utf8')) as Record<string, unknown>
+  delete rec.chainId
+  fs.writeFileSync(path.join(dir, 'image.json'), JSON.stringify(rec))
+  fs.writeFileSync(path.join(dir, 'rootfs', 'who'), 'evil\n')
+  await refused(t, ['run', '--rm', '--network', 'none', `${REG}/official/x`, 'cat', '/who'], /was stored by an older minirun that did not check its layers, so it is not trusted; pull or import it again$/)
+  t.is(await host.ok('image', 'pull', `${REG}/official/x`), official.configDigest.slice(7))
+  t.is((await host.mr('run', '--rm', '--network', 'none', `${REG}/official/x`, 'cat', '/who')).stdout, 'official\n')
+  await host.ok('image', 'rm', `${REG}/official/x`)
+  t.deepEqual(fs.readdirSync(path.join(host.root, 'tmp')), [])
+  t.deepEqual(await host.leaks(), [])
+})
+
+const lies: Array<[string, string, RegExp]> = [
+  ['a layer descriptor without a size', 'nosize', /gives layer sha256:[0-9a-f]{64} no size; refusing it$/],
+  ['a layer descriptor of size 0', 'zerosize', /an invalid size \(0\); refusing it$/],
+  ['a layer descriptor of size -1', 'negsize', /an invalid size \(-1\); refusing it$/],
+  ['a layer descriptor of 4 PiB', 'hugesize', /its layers are \d+ bytes, more than the \d+ an image may have; set MINIRUN_MAX_IMAGE_BYTES/],
+  ['a layer longer than its descriptor says', 'short', /blob sha256:[0-9a-f]{64} is 109 bytes, more than the 99 its manifest says; refusing it$/],
+  ['a layer body that goes on past its size', 'longer', /blob sha256:[0-9a-f]{64} from 127\.0\.0\.1:18640 does not match its digest/],
+  ['a redirect loop', 'loop', /redirected more than 5 times; refusing to follow$/],
+  ['a 1 GiB config after its descriptor\'s size', 'bigconfig', /the config of .* is larger than the \d+ bytes its manifest says; refusing it$/],
+]
+for (const [title, tag, msg] of lies) test.serial(`registry: ${title}`, (t) => refused(t, ['image', 'pull', `${REG}/bad/x:${tag}`], msg))
+
+test.serial('registry: a slow-loris layer (one byte, then nothing) fails within the idle timeout, one line, nothing kept', async (t) => {
+  const started = Date.now()
+  await refused(t, ['image', 'pull', `${REG}/bad/x:loris`], /^Error: registry 127\.0\.0\.1:18640 sent no data for 1\.5s while pulling layer sha256:[0-9a-f]{64}; try again$/, IDLE)
+  t.true(Date.now() - started < 30_000, `took ${Date.now() - started} ms`)
+})
+
+test.serial('registry: a manifest that never answers fails within the idle timeout', (t) =>
+  refused(t, ['image', 'pull', `${REG}/bad/x:silent`], /^Error: registry 127\.0\.0\.1:18640 sent no data for 1\.5s while pulling the manifest of 127\.0\.0\.1:18640\/bad\/x:silent; try again$/, IDLE),
+)
+
+test.serial('registry: an address that never answers a connect fails within the connect timeout', async (t) => {
+  // Inside this file's namespace only: packets for 10.255.0.0/24 go to lo, which drops them (not a local address).
+  await host.sh('ip route add 10.255.0.0/24 dev lo')
+  t.teardown(() => host.sh('ip route del 10.255.0.0/24 dev lo'))
+  await refused(t, ['image', 'pull', '--tls-verify=false', '10.255.0.1:18641/x/y'], /^Error: cannot reach registry 10\.255\.0\.1:18641: no connection to 10\.255\.0\.1:18641 within 1s; check the address and the network, then try again$/, {MINIRUN_PULL_CONNECT_TIMEOUT: '1000'})
+})
+
+test.serial('registry: a 1 GiB manifest without Content-Length is cut at 4 MiB; minirun stays small', async (t) => {
+  const rss = path.join(files, 'rss')
+  const r = await host.exec(['/usr/bin/time', '-f', '%M', '-o', rss, process.execPath, BIN, 'image', 'pull', `${REG}/bad/x:huge`])
+  t.is(r.exitCode, 1)
+  t.is(r.stderr, `Error: registry ${REG}: the manifest of ${REG}/bad/x:huge is larger than the 4194304 bytes allowed; refusing it\n`)
+  const kib = Number(fs.readFileSync(rss, 'utf8').trim().split('\n').at(-1))
+  t.log(`peak RSS ${(kib / 1024).toFixed(0)} MiB`)
+  t.true(kib > 0 && kib < 300 * 1024, `peak RSS ${kib} KiB`)
+  t.deepEqual(fs.readdirSync(path.join(host.root, 'tmp')), [])
+})
+
 test.serial('the catalogue has at least 60 inputs', (t) => {
-  const n = ports.length + 1 + nets.length + 9 + runs.length + names.length + manifests.length + 1 + archives.length + 2 // refused (contained archives not counted)
+  const n = ports.length + 1 + nets.length + 9 + runs.length + names.length + manifests.length + 1 + archives.length + 2 + 2 + lies.length + 4 // refused (contained archives not counted)
   t.log(`${n} hostile inputs`)
   t.true(n >= 60)
 })

@@ -4,6 +4,7 @@ import path from 'node:path'
 import test from 'ava'
 import type {ExecutionContext} from 'ava'
 import {execa} from 'execa'
+import {gunzipSync} from 'node:zlib'
 import type {ImageRecord} from '../../src/images/types.js'
 import {gzip, tarArchive, type TarEntry} from '../helpers/tarballs.js'
 
@@ -51,26 +52,29 @@ const CONFIG = {
   os: 'linux',
   created: '2024-01-02T03:04:05Z',
   config: {Env: ['PATH=/bin', 'MODE=test'], Cmd: ['/bin/app', '--serve'], WorkingDir: '/app', ExposedPorts: {'8080/tcp': {}}, Labels: {x: 'y'}},
-  rootfs: {type: 'layers', diff_ids: []},
+  // The uncompressed digest of each layer, bottom first: what every import checks its layers against.
+  rootfs: {type: 'layers', diff_ids: [`sha256:${sha(tarArchive(LAYER1))}`, `sha256:${sha(tarArchive(LAYER2))}`]},
 }
 const EXPECTED_CONFIG = {Env: ['PATH=/bin', 'MODE=test'], Cmd: ['/bin/app', '--serve'], WorkingDir: '/app', ExposedPorts: {'8080/tcp': {}}}
 
-function dockerSave(): Buffer {
-  const config = Buffer.from(JSON.stringify(CONFIG))
+// A forged top layer: what `evil/x` would ship under official/x's config.
+const EVIL2: TarEntry[] = [{name: 'app/', type: 'dir'}, {name: 'app/index.html', data: '<p>owned</p>\n'}]
+
+function dockerSave(layers: Buffer[] = [tarArchive(LAYER1), gzip(tarArchive(LAYER2))], config = Buffer.from(JSON.stringify(CONFIG))): Buffer {
   const cid = sha(config)
   const manifest = [{Config: `${cid}.json`, RepoTags: ['app:1'], Layers: ['l1/layer.tar', 'l2/layer.tar']}]
   return tarArchive([
     {name: `${cid}.json`, data: config},
     {name: 'l1/', type: 'dir'},
-    {name: 'l1/layer.tar', data: tarArchive(LAYER1)},
+    {name: 'l1/layer.tar', data: layers[0]},
     {name: 'l2/', type: 'dir'},
-    {name: 'l2/layer.tar', data: gzip(tarArchive(LAYER2))},
+    {name: 'l2/layer.tar', data: layers[1]},
     {name: 'manifest.json', data: JSON.stringify(manifest)},
   ])
 }
 
 /** OCI layout files (relative path -> content); the top index points at a nested index, as `docker save` 25+ and multi-arch images do. */
-function ociLayout(): Map<string, Buffer> {
+function ociLayout(top = gzip(tarArchive(LAYER2))): Map<string, Buffer> {
   const files = new Map<string, Buffer>()
   const put = (b: Buffer) => {
     const h = sha(b)
@@ -79,7 +83,7 @@ function ociLayout(): Map<string, Buffer> {
   }
   const config = put(Buffer.from(JSON.stringify(CONFIG)))
   const l1 = put(tarArchive(LAYER1))
-  const l2 = put(gzip(tarArchive(LAYER2)))
+  const l2 = put(top)
   const manifest = put(
     Buffer.from(
       JSON.stringify({
@@ -158,7 +162,7 @@ test('import a plain rootfs tarball (gzip), list it, remove it', async (t) => {
   t.is(r.exitCode, 0, String(r.stderr))
   const id = String(r.stdout).trim()
   t.regex(id, /^[0-9a-f]{64}$/)
-  t.is(id, sha(content), 'id of a rootfs import is the sha256 of the tarball')
+  t.is(id, sha(`minirun rootfs import\0sha256:${sha(gunzipSync(content))}`), 'id of a rootfs import: its uncompressed digest, kept apart from config digests')
   t.is(String(r.stderr), '', 'no progress output when stderr is not a TTY')
   const rec = await record(root, id)
   t.deepEqual(rec.repoTags, ['plain:v1'])
@@ -230,6 +234,56 @@ test('an OCI blob whose content does not match its digest is refused and nothing
   t.not(r.exitCode, 0)
   t.regex(String(r.stderr), /^Error: .*does not match its digest.*\n$/)
   await noLeftovers(t, root, [])
+})
+
+test('imports whose layers are not the ones their config lists are refused, nothing stored (docker save, OCI dir, oci-archive)', async (t) => {
+  const root = await freshRoot(t)
+  const forged = ociLayout(gzip(tarArchive(EVIL2)))
+  const dir = path.join(root.dir, 'forged-layout')
+  await writeLayoutDir(dir, forged)
+  const archive = path.join(root.dir, 'forged.oci')
+  await fs.writeFile(archive, layoutTar(forged))
+  const save = path.join(root.dir, 'forged-save.tar')
+  await fs.writeFile(save, dockerSave([tarArchive(LAYER1), tarArchive(EVIL2)]))
+  const swapped = path.join(root.dir, 'swapped-save.tar')
+  await fs.writeFile(swapped, dockerSave([gzip(tarArchive(LAYER2)), tarArchive(LAYER1)]))
+  const short = path.join(root.dir, 'short-save.tar')
+  await fs.writeFile(short, dockerSave(undefined, Buffer.from(JSON.stringify({...CONFIG, rootfs: {type: 'layers', diff_ids: CONFIG.rootfs.diff_ids.slice(0, 1)}}))))
+  const none = path.join(root.dir, 'none-save.tar')
+  await fs.writeFile(none, dockerSave(undefined, Buffer.from(JSON.stringify({...CONFIG, rootfs: undefined}))))
+  for (const [file, pattern] of [
+    [dir, /layer 2\/2 is not the layer its image config lists \(content is sha256:[0-9a-f]{64}, the config says sha256:[0-9a-f]{64}\); the image is corrupt or forged/],
+    [archive, /layer 2\/2 is not the layer its image config lists/],
+    [save, /layer 2\/2 is not the layer its image config lists/],
+    [swapped, /layer 1\/2 is not the layer its image config lists/],
+    [short, /the manifest lists 2 layer\(s\) but the image config lists 1/],
+    [none, /has no rootfs\.diff_ids/],
+  ] as const) {
+    const r = await cli(root, 'image', 'import', file, 'official/x')
+    t.not(r.exitCode, 0, file)
+    t.regex(String(r.stderr), /^Error: [^\n]+\n$/, file)
+    t.regex(String(r.stderr), pattern, file)
+    await noLeftovers(t, root, [])
+    t.deepEqual(await fs.readdir(path.join(root.env.MINIRUN_ROOT, 'blobs', 'sha256')).catch(() => []), [], 'no blob of a refused import is kept')
+  }
+  // The control: the same archive with the layers its config lists imports, and its content is official's.
+  await fs.writeFile(save, dockerSave())
+  const ok = await cli(root, 'image', 'import', save, 'official/x')
+  t.is(ok.exitCode, 0, String(ok.stderr))
+  const rec = await record(root, String(ok.stdout).trim())
+  t.is(rec.chainId, `sha256:${sha(`${CONFIG.rootfs.diff_ids[0]} ${CONFIG.rootfs.diff_ids[1]}`)}`)
+  t.is(await fs.readFile(path.join(rec.rootfs, 'app/index.html'), 'utf8'), '<p>hi</p>\n')
+})
+
+test('a rootfs import can never share an id with a config digest, even one that is the same bytes', async (t) => {
+  const root = await freshRoot(t)
+  // The tarball's sha256 was its id: a config made of the same bytes would have had the same one.
+  const tarball = tarArchive([{name: 'etc/', type: 'dir'}, {name: 'etc/motd', data: 'hello\n'}])
+  const file = path.join(root.dir, 'plain.tar')
+  await fs.writeFile(file, tarball)
+  const id = String((await cli(root, 'image', 'import', file, 'plain')).stdout).trim()
+  t.not(id, sha(tarball))
+  t.is((await record(root, id)).chainId, `sha256:${sha(tarball)}`)
 })
 
 test('a tag moves to the newest import; the untagged old image is removed', async (t) => {

@@ -428,3 +428,11 @@ test('a later file replaces a hardlinked one without changing the other name', a
   t.is(await fs.readFile(path.join(sb.dest, 'a'), 'utf8'), 'first')
   t.is(await fs.readFile(path.join(sb.dest, 'b'), 'utf8'), 'second')
 })
+
+test('the digest of the uncompressed stream (a layer DiffID) comes with the extraction, gzip or not', async (t) => {
+  const sb = await sandbox(t)
+  // Trailing zero blocks count too: a DiffID is the sha256 of the whole tar, as `docker save` writes it.
+  const tar = Buffer.concat([tarArchive([{name: 'a', data: 'x'.repeat(3000)}, {name: 'b/', type: 'dir'}]), Buffer.alloc(4096)])
+  t.is((await extractTar(await archive(sb, 'l.tar', tar), path.join(sb.dir, 'plain'))).digest, `sha256:${sha256(tar)}`)
+  t.is((await extractTar(await archive(sb, 'l.tgz', gzip(tar)), path.join(sb.dir, 'gz'))).digest, `sha256:${sha256(tar)}`)
+})
