@@ -22,10 +22,9 @@ import {releaseNamesOf} from './name-index.js'
 // removable: `rm -f` and `system prune` end its processes and release its kernel objects from
 // what its id alone finds, then move its state dir aside for a post-mortem.
 //
-// Processes are found without trusting any PID the record held: the supervisor and the launcher
-// carry the container's full 64-hex id in their command lines (the pid and exit file paths, the
-// overlay root in the stage script), and a recycled PID cannot; PID 1 and everything below it are
-// the launcher's descendants. Members of its cgroups (with limits) are killed too.
+// Processes are found without trusting any PID the record held: the launcher (the container's
+// monitor) carries the container's full 64-hex id in its command line (its root, log and exit
+// file paths), and a recycled PID cannot; PID 1 and everything below it are its descendants. Members of its cgroups (with limits) are killed too.
 
 export const corruptDir = () => path.join(rootDir(), 'corrupt')
 
@@ -55,13 +54,13 @@ function processTable(): Map<number, {ppid: number; cmd: string}> {
 }
 
 /**
- * Pure: the processes of container `id` — its supervisor and launcher (named by their command
- * lines) and all their descendants. Never `self` or its ancestors (a `run` attached to it).
+ * Pure: the processes of container `id` — its launcher (named by its command line) and all
+ * their descendants. Never `self` or its ancestors (a `run` attached to it).
  */
 export function containerProcesses(id: string, table: Map<number, {ppid: number; cmd: string}>, self: number): number[] {
   const ancestors = new Set<number>()
   for (let p = self; p > 1 && !ancestors.has(p); p = table.get(p)?.ppid ?? 0) ancestors.add(p)
-  const roots = [...table].filter(([pid, p]) => !ancestors.has(pid) && p.cmd.includes(id) && /minirun-(supervisor|stage)/.test(p.cmd)).map(([pid]) => pid)
+  const roots = [...table].filter(([pid, p]) => !ancestors.has(pid) && p.cmd.includes(id) && /\/tools\/launcher\0launch\0/.test(p.cmd)).map(([pid]) => pid)
   const tree = new Set(roots)
   for (let grew = true; grew; ) {
     grew = false
