@@ -395,12 +395,42 @@ static const struct { int cap; const char *names; } DENY[] = {
   {CAP_DAC_READ_SEARCH, "open_by_handle_at"},
 };
 
+static void rule(scmp_filter_ctx ctx, int err, int nr, unsigned n, struct scmp_arg_cmp a, struct scmp_arg_cmp b) {
+  int r = n == 1 ? seccomp_rule_add(ctx, SCMP_ACT_ERRNO(err), nr, 1, a) : seccomp_rule_add(ctx, SCMP_ACT_ERRNO(err), nr, 2, a, b);
+  if (r < 0 && r != -EDOM && r != -EOPNOTSUPP) DIE("seccomp rule for syscall %d: %s", nr, strerror(-r));
+}
+
 static void load_seccomp(void) {
-  if (o.privileged || !o.seccomp) return;
+  if (o.privileged) return;
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
   if (!ctx) DIE("seccomp_init failed");
   /* 32-bit entry points get the same rules (any other architecture is killed). */
   if (seccomp_arch_native() == SCMP_ARCH_X86_64) { seccomp_arch_add(ctx, SCMP_ARCH_X86); seccomp_arch_add(ctx, SCMP_ARCH_X32); }
+  /* Devices. Docker's device cgroup lets a default container open only null, zero, full,
+   * random, urandom, tty, console, ptmx and its ptys, whatever nodes it makes with CAP_MKNOD.
+   * minirun has no device cgroup: a node of /dev/kvm, a host tty or vcs, a loop or disk device
+   * made in the container would open the host's device. So no character or block device node
+   * can be made at all (images never carry one, src/images/extract.ts; FIFOs and sockets are
+   * fine). Like the device cgroup, this holds with --security-opt seccomp=unconfined too. */
+  for (unsigned t = 0; t < 2; t++) {
+    unsigned type = t ? S_IFBLK : S_IFCHR;
+    rule(ctx, EPERM, SCMP_SYS(mknod), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, S_IFMT, type), SCMP_A1(SCMP_CMP_EQ, 0));
+    rule(ctx, EPERM, SCMP_SYS(mknodat), 1, SCMP_A2(SCMP_CMP_MASKED_EQ, S_IFMT, type), SCMP_A2(SCMP_CMP_EQ, 0));
+  }
+  if (!o.seccomp) goto load;
+  /* Docker allows socket() for every family but AF_VSOCK (40): the way out of a VM to its host */
+  rule(ctx, EPERM, SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffff, 40), SCMP_A0(SCMP_CMP_EQ, 0));
+  /* Docker allows personality() only for 0, PER_LINUX32, UNAME26 and the query: no flag that
+   * turns off ASLR or maps page zero or makes data executable */
+  {
+    static const unsigned long BITS[] = {0x0040000 /* ADDR_NO_RANDOMIZE */, 0x0100000 /* MMAP_PAGE_ZERO */, 0x0200000 /* ADDR_COMPAT_LAYOUT */,
+                                         0x0400000 /* READ_IMPLIES_EXEC */, 0x0800000 /* ADDR_LIMIT_32BIT */, 0x8000000 /* ADDR_LIMIT_3GB */};
+    /* a rule compares an argument once: "BIT set and some other bit clear" is every value with
+     * BIT but the query 0xffffffff */
+    for (size_t i = 0; i < sizeof BITS / sizeof *BITS; i++)
+      for (int j = 0; j < 32; j++)
+        if (!(BITS[i] & (1UL << j))) rule(ctx, EPERM, SCMP_SYS(personality), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, BITS[i] | 1UL << j, BITS[i]), SCMP_A0(SCMP_CMP_EQ, 0));
+  }
   for (size_t i = 0; i < sizeof DENY / sizeof *DENY; i++) {
     if (DENY[i].cap >= 0 && has_cap(DENY[i].cap)) continue;
     char names[1024];
@@ -422,6 +452,7 @@ static void load_seccomp(void) {
     /* clone3 passes its flags in memory a filter cannot read: ENOSYS makes libc fall back to clone. */
     seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
   }
+load:;
   int r = seccomp_load(ctx);
   if (r < 0) DIE("seccomp_load: %s", strerror(-r));
   seccomp_release(ctx);
@@ -560,21 +591,23 @@ static void prepare_stdio(void) {
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) < 0) DIE("socketpair: %s", strerror(errno));
     return;
   }
-  if (!o.detached && !o.log) return; /* exec without a terminal: the caller's stdio, as it is */
+  /* Never the caller's own descriptors, as Docker never gives them either: a terminal would let
+   * the container read what is typed after it or inject input (TIOCSTI), and a file could be
+   * reopened read-write through /proc/self/fd/N. The monitor relays pipes. */
   for (int k = 0; k < 2; k++) if (pipe2(outp[k], O_CLOEXEC) < 0) DIE("pipe: %s", strerror(errno));
-  if (o.detached && o.stdin_open && pipe2(inp, O_CLOEXEC) < 0) DIE("pipe: %s", strerror(errno));
+  if (o.stdin_open && pipe2(inp, O_CLOEXEC) < 0) DIE("pipe: %s", strerror(errno));
 }
 
 /* In the child, first thing: stdio from the pipes (the pty comes later, inside the container). */
 static void child_stdio(void) {
   sigprocmask(SIG_UNBLOCK, &monitored, NULL);
   if (outp[0][1] >= 0) { dup2(outp[0][1], 1); dup2(outp[1][1], 2); }
-  if (o.detached) {
+  if (!o.tty) {
     int in = inp[0] >= 0 ? inp[0] : open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (in >= 0) dup2(in, 0);
-  } else if (!o.stdin_open && !o.tty) {
-    int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (in >= 0) dup2(in, 0);
+    /* a session of its own: no controlling terminal, so /dev/tty is not the caller's (with -t,
+     * child_pty makes the container's own pty the controlling terminal instead) */
+    if (setsid() < 0) DIE("setsid: %s", strerror(errno));
   }
 }
 
@@ -643,6 +676,7 @@ static void write_exit_file(int code) {
 }
 
 static int monitor(void) {
+  signal(SIGPIPE, SIG_IGN); /* a reader gone is an error of write(), not our end */
   /* the parent's copies of the child's ends */
   for (int k = 0; k < 2; k++) if (outp[k][1] >= 0) close(outp[k][1]);
   if (inp[0] >= 0) close(inp[0]);
@@ -665,7 +699,10 @@ static int monitor(void) {
   for (int k = 0; k < 2; k++) if (outp[k][0] >= 0) fcntl(outp[k][0], F_SETFL, O_NONBLOCK);
   int out[2] = {o.tty ? master : outp[0][0], o.tty ? -1 : outp[1][0]};
   int in_target = o.tty ? master : inp[1]; /* where attach input goes */
-  int own_in = !o.detached && o.tty && o.stdin_open ? 0 : -1; /* our stdin, relayed to the pty */
+  int own_in = !o.detached && o.stdin_open ? 0 : -1; /* our stdin, relayed to the pty or the pipe */
+  if (own_in >= 0 && inp[1] >= 0) fcntl(inp[1], F_SETFL, O_NONBLOCK); /* written when poll says so */
+  static char inbuf[65536];
+  size_t inlen = 0, inoff = 0; /* read from own_in, not yet written to in_target */
   int status = -1, code = 0;
   char buf[65536];
   for (;;) {
@@ -673,7 +710,8 @@ static int monitor(void) {
     int n = 0;
     p[n++] = (struct pollfd){sigfd, POLLIN, 0};
     for (int k = 0; k < 2; k++) if (out[k] >= 0) p[n++] = (struct pollfd){out[k], POLLIN, 0};
-    if (own_in >= 0) p[n++] = (struct pollfd){own_in, POLLIN, 0};
+    if (inlen > inoff && in_target >= 0) p[n++] = (struct pollfd){in_target, POLLOUT, 0};
+    else if (own_in >= 0) p[n++] = (struct pollfd){own_in, POLLIN, 0};
     if (listenfd >= 0) p[n++] = (struct pollfd){listenfd, POLLIN, 0};
     for (int i = 0; i < nclients; i++) p[n++] = (struct pollfd){clients[i], POLLIN, 0};
     int outputs = (out[0] >= 0) + (out[1] >= 0);
@@ -686,6 +724,13 @@ static int monitor(void) {
     for (int i = 0; i < n; i++) {
       if (!p[i].revents) continue;
       int fd = p[i].fd;
+      if (p[i].events == POLLOUT) {
+        ssize_t w = write(fd, inbuf + inoff, inlen - inoff);
+        if (w > 0) inoff += w;
+        else if (w < 0 && errno != EAGAIN && errno != EINTR) inoff = inlen; /* the reader is gone */
+        if (inoff == inlen && own_in < 0 && !o.tty && in_target >= 0) { close(in_target); in_target = inp[1] = -1; }
+        continue;
+      }
       if (fd == sigfd) {
         struct signalfd_siginfo si;
         while (read(sigfd, &si, sizeof si) == sizeof si) {
@@ -701,9 +746,12 @@ static int monitor(void) {
         if (m > 0) emit(fd == out[1] ? 2 : 1, buf, m);
         else if (m == 0 || (errno != EAGAIN && errno != EINTR)) { close(fd); if (fd == out[0]) out[0] = -1; else out[1] = -1; if (fd == master) in_target = -1; }
       } else if (fd == own_in) {
-        ssize_t m = read(0, buf, sizeof buf);
-        if (m > 0 && in_target >= 0) writeall(in_target, buf, m);
-        else if (m <= 0) own_in = -1;
+        ssize_t m = read(0, inbuf, sizeof inbuf);
+        if (m > 0 && in_target >= 0) { inlen = m; inoff = 0; }
+        else if (m <= 0 && (m == 0 || (errno != EAGAIN && errno != EINTR))) {
+          own_in = -1;
+          if (!o.tty && in_target >= 0) { close(in_target); in_target = inp[1] = -1; } /* EOF reaches the container */
+        }
       } else if (fd == listenfd) {
         int c = accept4(listenfd, NULL, NULL, SOCK_CLOEXEC);
         if (c >= 0 && nclients < MAXCLIENTS) clients[nclients++] = c;
