@@ -34,6 +34,7 @@ export default class Run extends Command {
     'cap-add': Flags.string({multiple: true, multipleNonGreedy: true, description: 'add a Linux capability'}),
     'cap-drop': Flags.string({multiple: true, multipleNonGreedy: true, description: 'drop a Linux capability'}),
     privileged: Flags.boolean({description: 'all capabilities, writable /sys and /proc/sys, no seccomp, no no_new_privs'}),
+    restart: Flags.string({description: 'restart policy: no, on-failure[:N], always, unless-stopped'}),
     'security-opt': Flags.string({multiple: true, multipleNonGreedy: true, description: 'seccomp=unconfined (no seccomp filter) or no-new-privileges (always on)'}),
     explain: explainFlag,
   }

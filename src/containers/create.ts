@@ -19,6 +19,7 @@ import {withLock} from '../state/lock.js'
 import {cgroupPlan, createCgroups, removeCgroups, validateLimits, type Limits} from '../kernel/cgroups.js'
 import {instanceTag, paths} from '../state/paths.js'
 import {effectiveCaps} from './capabilities.js'
+import {parseRestartPolicy} from './restart-policy.js'
 import {writeEtcFiles} from './etc.js'
 import {validateEnvEntry, validateHostname, validateMountDestination, validateRefLength} from './validate.js'
 import {findContainer} from './find.js'
@@ -50,6 +51,8 @@ export interface RunRequest {
   capAdd: string[]
   capDrop: string[]
   privileged: boolean
+  /** --restart: no | always | unless-stopped | on-failure[:N] */
+  restart?: string
   /** --security-opt: seccomp=unconfined, no-new-privileges[=true] */
   securityOpt?: string[]
   init: boolean
@@ -88,6 +91,7 @@ function validate(req: RunRequest) {
   }
   if (req.ip !== undefined) parseIp(req.ip)
   for (const o of req.securityOpt ?? []) validateSecurityOpt(o)
+  parseRestartPolicy(req.restart)
   return {env, binds, mode, specs}
 }
 
@@ -134,6 +138,14 @@ export async function createContainer(req: RunRequest, rb: Rollback): Promise<Co
   if ((mode.kind === 'none' || mode.kind === 'container') && ports.length > 0) {
     throw new UserError(`-p cannot be used with --network ${req.network}: the container has no interface of its own to publish`)
   }
+  let networkMode = mode.kind === 'host' ? 'host' : mode.kind === 'none' ? 'none' : network?.name ?? 'none'
+  if (mode.kind === 'container') {
+    const ref = mode.ref
+    const target = await findContainer(ref).catch(() => {
+      throw new UserError(`cannot join the network of container ${ref}: no such container`)
+    })
+    networkMode = `container:${target.netnsOwner ?? target.id}`
+  }
 
   const dir = paths.container(id)
   const rec: ContainerRecord = {
@@ -155,7 +167,9 @@ export async function createContainer(req: RunRequest, rb: Rollback): Promise<Co
       exposedPorts: exposed.map((e) => `${e.containerPort}/${e.protocol}`),
     },
     hostConfig: {
-      networkMode: 'bridge',
+      networkMode,
+      ipAddress: req.ip,
+      restart: req.restart,
       autoRemove: req.autoRemove,
       binds,
       ports,
@@ -203,52 +217,69 @@ export async function createContainer(req: RunRequest, rb: Rollback): Promise<Co
     await writeRecord(rec)
   })
 
-  // 2. Resource limits: cgroups the launcher joins before the command starts.
-  const plan = cgroupPlan(id, instanceTag(), limitsOf(rec))
+  return rec
+}
+
+/**
+ * Everything a created or stopped container needs before its command starts, made from its
+ * record: cgroups, the overlay root, the network namespace and what is wired into it (the
+ * addresses a stopped container had, when they are still free), /etc files.
+ */
+export async function prepareContainer(rec: ContainerRecord, rb: Rollback): Promise<void> {
+  // 1. Resource limits: cgroups the launcher joins before the command starts.
+  const plan = cgroupPlan(rec.id, instanceTag(), limitsOf(rec))
   if (plan.leaves.length > 0) {
     phase('launch', 'resource limits')
     rb.push('cgroups', () => removeCgroups(plan))
     await createCgroups(plan)
   }
 
-  // 3. The root filesystem: an overlay on the image, never a copy.
+  // 2. The root filesystem: an overlay on the image, never a copy.
   phase('image', 'container root filesystem')
   rb.push('overlay', () => unmount(rec.rootfs.merged))
   await mountOverlay(rec.rootfs.lower, rec.rootfs.upper, rec.rootfs.work, rec.rootfs.merged)
 
-  // 4. The network namespace and what is wired into it.
-  if (mode.kind === 'host') {
-    rec.hostConfig.networkMode = 'host'
-  } else if (mode.kind === 'container') {
-    const ref = mode.ref
-    const target = await findContainer(ref).catch(() => {
-      throw new UserError(`cannot join the network of container ${ref}: no such container`)
+  // 3. The network namespace and what is wired into it.
+  const mode = rec.hostConfig.networkMode
+  rec.networks = {}
+  rec.netns = null
+  rec.netnsOwner = undefined
+  if (mode.startsWith('container:')) {
+    const target = await findContainer(mode.slice('container:'.length)).catch(() => {
+      throw new UserError(`cannot join the network of container ${mode.slice(10, 22)}: it no longer exists`)
     })
     if (target.state.status !== 'running' || !isAlive(target.state.pid, target.state.pidStart)) {
-      throw new UserError(`cannot join the network of container ${target.name}: it is not running (start a new one first)`)
+      throw new UserError(`cannot join the network of container ${target.name}: it is not running (start it first)`)
     }
-    rec.hostConfig.networkMode = `container:${target.id}`
     rec.netns = target.netns
     rec.netnsOwner = target.netnsOwner ?? target.id
     rec.networks = target.networks
-  } else {
+  } else if (mode !== 'host') {
     phase('netns', 'a network namespace of its own')
-    const netns = paths.netns(id)
+    const netns = paths.netns(rec.id)
     rb.push('netns', () => deleteNetns(netns))
     await createNetns(netns)
     rec.netns = netns
-    if (network) {
-      rec.hostConfig.networkMode = network.name
-      const att = await attachNetwork(rec, network, {ifname: 'eth0', requestedIp: req.ip, ports, aliases: [rec.name]}, rb)
-      rec.networks[network.name] = att
-    } else {
-      rec.hostConfig.networkMode = 'none'
+    // the primary network first (it carries the published ports), then those connected later
+    const endpoints = rec.hostConfig.endpoints ?? (mode === 'none' ? [] : [{network: mode, ifname: 'eth0', ip: rec.hostConfig.ipAddress, aliases: [rec.name]}])
+    for (const ep of endpoints) {
+      const net = await ensureNetworkReady(ep.network)
+      const opts = {ifname: ep.ifname, ports: ep.network === mode ? rec.hostConfig.ports : [], aliases: ep.aliases}
+      // a stopped container gets its old address back when it is still free, as in Docker
+      const wanted = ep.network === mode && rec.hostConfig.ipAddress ? rec.hostConfig.ipAddress : ep.ip
+      let att
+      try {
+        att = await attachNetwork(rec, net, {...opts, requestedIp: wanted}, rb)
+      } catch (error) {
+        if (wanted === undefined || wanted === rec.hostConfig.ipAddress) throw error
+        att = await attachNetwork(rec, net, opts, rb)
+      }
+      rec.networks[net.name] = att
     }
   }
   // ports now carry the host ports actually chosen (-P / -p CTR)
   await writeEtcFiles(rec)
   await withLock(() => writeRecord(rec))
-  return rec
 }
 
 export function limitsOf(rec: ContainerRecord): Limits {

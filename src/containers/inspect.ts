@@ -1,6 +1,7 @@
 import {isAlive} from '../kernel/proc.js'
 import {dockerPortsView} from '../networks/ports.js'
 import type {ContainerRecord} from './record.js'
+import {parseRestartPolicy} from './restart-policy.js'
 
 // Docker's `inspect` shape, from a record. Pure apart from the liveness check of PID 1.
 
@@ -52,10 +53,12 @@ export function inspectView(rec: ContainerRecord) {
     },
     Image: `sha256:${rec.imageId}`,
     Name: `/${rec.name}`,
+    RestartCount: rec.state.restartCount ?? 0,
     Driver: 'overlay',
     HostConfig: {
       NetworkMode: rec.hostConfig.networkMode,
       AutoRemove: rec.hostConfig.autoRemove,
+      RestartPolicy: (({name, maxRetries}) => ({Name: name, MaximumRetryCount: maxRetries}))(parseRestartPolicy(rec.hostConfig.restart)),
       Binds: rec.hostConfig.binds.map((b) => `${b.hostPath}:${b.containerPath}${b.readOnly ? ':ro' : ''}`),
       PortBindings: portBindings(rec),
       CapAdd: rec.hostConfig.capAdd,

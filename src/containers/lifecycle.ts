@@ -7,7 +7,7 @@ import {deleteNetns} from '../kernel/netns.js'
 import {unmount} from '../kernel/mount.js'
 import {childrenOf, isAlive, pidStartTime, signal, sleep, waitFor} from '../kernel/proc.js'
 import {type Rollback, transaction} from '../kernel/rollback.js'
-import {note, phase, shellQuote, spawnAttached, spawnDetached} from '../kernel/runner.js'
+import {type Attached, note, phase, shellQuote, spawnAttached, spawnDetached} from '../kernel/runner.js'
 import {detachNetwork} from '../networks/attach.js'
 import {readJson} from '../state/files.js'
 import {withLock} from '../state/lock.js'
@@ -15,7 +15,9 @@ import {cgroupPlan, oomKilled, procsFiles, removeCgroups} from '../kernel/cgroup
 import {instanceTag, paths} from '../state/paths.js'
 import {resolveInRoot} from '../util/scoped-path.js'
 import {effectiveCaps} from './capabilities.js'
-import {createContainer, limitsOf, type RunRequest} from './create.js'
+import {createContainer, limitsOf, prepareContainer, type RunRequest} from './create.js'
+import {liveStatus} from './inspect.js'
+import {parseRestartPolicy, restartDelay, shouldRestart} from './restart-policy.js'
 import {etcFile, refreshHosts} from './etc.js'
 import {findContainer, listContainers} from './find.js'
 import {DEFAULT_PATH, HOST_ENV, launchArgv, type LaunchSpec, type Mount, type ProcessSpec} from './launch.js'
@@ -31,24 +33,70 @@ const pidFile = (id: string) => path.join(paths.container(id), 'launcher.pid')
 
 /** `run`: create, start, and for a foreground container wait and return its exit code. */
 export async function runContainer(req: RunRequest): Promise<{rec: ContainerRecord; exitCode?: number}> {
-  let attached: {pid: number; done: Promise<number>} | undefined
-  const rec = await transaction(async (rb) => {
+  let rec: ContainerRecord | undefined
+  const attached = await transaction(async (rb) => {
+    rec = await createContainer(req, rb)
+    return bringUp(rec, {detach: req.detach, interactive: req.interactive}, rb)
+  })
+  return finish(rec!, attached)
+}
+
+/** `create`: the record and its name only; `start` makes the kernel state. */
+export async function createOnly(req: RunRequest): Promise<ContainerRecord> {
+  return transaction(async (rb) => {
     const rec = await createContainer(req, rb)
-    await checkExecutable(rec)
-    phase('launch', 'the command, in fresh PID, mount, UTS and IPC namespaces')
-    const spec = await launchSpec(rec)
-    if (req.detach) {
-      await startDetached(rec, spec, rb)
-    } else {
-      attached = await spawnAttached(launchArgv({...spec, log: logFile(rec.id)}), {stdin: req.interactive, env: {...HOST_ENV}, why: 'start the container attached to this terminal'})
-      rb.push('container process', async () => signal(attached!.pid, 'SIGKILL'))
-      await markRunning(rec, attached.pid, process.pid)
-    }
+    await checkExecutable(rec, true)
     return rec
   })
+}
+
+/**
+ * `start`: a created or stopped container comes back with its networks (and addresses when
+ * they are still free), published ports, volumes and upper dir. `attach`: in the foreground.
+ */
+export async function startContainer(ref: string, opts: {attach: boolean; interactive: boolean}): Promise<{rec: ContainerRecord; exitCode?: number}> {
+  const found = await findContainer(ref)
+  if (liveStatus(found) === 'running') throw new UserError(`container ${found.name} is already running; stop it first or use minirun restart ${found.name}`)
+  let rec: ContainerRecord | undefined
+  const attached = await transaction(async (rb) => {
+    rec = await withLock(async () => {
+      const cur = (await readRecord(found.id)) ?? found
+      await fs.rm(exitFile(cur.id), {force: true})
+      cur.state = {...cur.state, status: 'created', exitCode: 0, stoppedByUser: false, creatorPid: process.pid, creatorStart: pidStartTime(process.pid)}
+      cur.hostConfig.detached = !opts.attach
+      await writeRecord(cur)
+      return cur
+    })
+    rb.push('state', () => withLock(async () => {
+      const cur = await readRecord(found.id)
+      if (cur) await writeRecord({...cur, state: {...cur.state, status: 'exited'}})
+    }))
+    return bringUp(rec, {detach: !opts.attach, interactive: opts.interactive}, rb)
+  })
+  return finish(rec!, attached)
+}
+
+/** Kernel state, then the launch: detached (the launcher stays as monitor) or attached to us. */
+async function bringUp(rec: ContainerRecord, opts: {detach: boolean; interactive: boolean}, rb: Rollback): Promise<Attached | undefined> {
+  await prepareContainer(rec, rb)
+  await checkExecutable(rec)
+  phase('launch', 'the command, in fresh PID, mount, UTS and IPC namespaces')
+  const spec = await launchSpec(rec)
+  if (opts.detach) {
+    await startDetached(rec, spec, rb)
+    return undefined
+  }
+  const attached = await spawnAttached(launchArgv({...spec, log: logFile(rec.id)}), {stdin: opts.interactive, env: {...HOST_ENV}, why: 'start the container attached to this terminal'})
+  rb.push('container process', async () => signal(attached.pid, 'SIGKILL'))
+  await markRunning(rec, attached.pid, process.pid)
+  return attached
+}
+
+/** After the launch: for an attached container, wait for it, clean up, apply its restart policy. */
+async function finish(rec: ContainerRecord, attached: Attached | undefined): Promise<{rec: ContainerRecord; exitCode?: number}> {
   await refreshHosts(Object.keys(rec.networks))
   if (!attached) return {rec}
-  const forward = (sig: NodeJS.Signals) => signal(rec.state.pid || attached!.pid, sig, rec.state.pidStart || undefined)
+  const forward = (sig: NodeJS.Signals) => signal(rec.state.pid || attached.pid, sig, rec.state.pidStart || undefined)
   const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
   for (const s of sigs) process.on(s, forward)
   const code = await attached.done
@@ -56,6 +104,7 @@ export async function runContainer(req: RunRequest): Promise<{rec: ContainerReco
   // If the launcher died first (e.g. of the terminal's SIGINT), PID 1 must not outlive this run.
   if (rec.state.pid && !(await waitFor(() => !isAlive(rec.state.pid, rec.state.pidStart), 2000, 20))) signal(rec.state.pid, 'SIGKILL', rec.state.pidStart)
   await cleanupContainer(rec.id, code)
+  await applyRestartPolicy(rec.id)
   return {rec, exitCode: code}
 }
 
@@ -165,14 +214,16 @@ async function initBinary(): Promise<string> {
 }
 
 /** Fail like Docker (exit 127) when the command does not exist in the image, before starting anything. */
-async function checkExecutable(rec: ContainerRecord): Promise<void> {
+async function checkExecutable(rec: ContainerRecord, beforeStart = false): Promise<void> {
+  // before `start` nothing is mounted yet: the image's own tree
+  const root = beforeStart ? rec.rootfs.lower : rec.rootfs.merged
   const cmd = rec.config.argv[0]
   const envPath = rec.config.env.find((e) => e.startsWith('PATH='))?.slice(5) ?? DEFAULT_PATH
   const candidates = cmd.includes('/') ? [path.posix.resolve(rec.config.workdir, cmd)] : envPath.split(':').filter(Boolean).map((d) => path.posix.join(d, cmd))
   for (const c of candidates) {
     // A volume is mounted over the image at launch: look for the command in its source then.
     const bind = rec.hostConfig.binds.find((b) => c === b.containerPath || c.startsWith(b.containerPath + '/'))
-    const host = bind ? await resolveInRoot(bind.hostPath, c.slice(bind.containerPath.length)) : await resolveInRoot(rec.rootfs.merged, c)
+    const host = bind ? await resolveInRoot(bind.hostPath, c.slice(bind.containerPath.length)) : await resolveInRoot(root, c)
     const st = await fs.stat(host).catch(() => undefined)
     if (st?.isFile()) return
   }
@@ -193,6 +244,10 @@ export async function cleanupContainer(id: string, exitCode?: number): Promise<v
     phase('teardown', `container ${rec.name}`)
     const code = exitCode ?? (await readExitCode(id)) ?? (rec.state.status === 'exited' ? rec.state.exitCode : 137)
     networks = Object.keys(rec.networks)
+    if (!rec.netnsOwner && networks.length > 0) {
+      // what `start` asks for again: the same networks, and the same addresses if still free
+      rec.hostConfig.endpoints = Object.entries(rec.networks).map(([network, a]) => ({network, ifname: a.ifname, ip: a.ip, aliases: a.aliases}))
+    }
     await releaseKernelState(rec)
     rec.networks = rec.netnsOwner ? rec.networks : {}
     if (rec.state.status !== 'exited') {
@@ -226,6 +281,7 @@ async function readExitCode(id: string): Promise<number | undefined> {
 /** SIGTERM, then SIGKILL after `timeout` seconds; returns once the container is cleaned up. */
 export async function stopContainer(ref: string, timeout = 10, sig: NodeJS.Signals = 'SIGTERM'): Promise<ContainerRecord> {
   const rec = await findContainer(ref)
+  await markStoppedByUser(rec.id)
   if (rec.state.status === 'running' && isAlive(rec.state.pid, rec.state.pidStart)) {
     signal(rec.state.pid, sig, rec.state.pidStart)
     // PID 1 ignores signals it has no handler for (busybox httpd ignores SIGTERM): kill it then.
@@ -235,6 +291,52 @@ export async function stopContainer(ref: string, timeout = 10, sig: NodeJS.Signa
   }
   await cleanupContainer(rec.id)
   return rec
+}
+
+/** Before a stop, kill or rm signals it: its exit must not trigger the restart policy. */
+async function markStoppedByUser(id: string): Promise<void> {
+  await withLock(async () => {
+    const cur = await readRecord(id)
+    if (cur && !cur.state.stoppedByUser) await writeRecord({...cur, state: {...cur.state, stoppedByUser: true}})
+  })
+}
+
+/** On an exit the container's own process made: start it again if its --restart says so. */
+export async function applyRestartPolicy(id: string): Promise<void> {
+  const rec = await readRecord(id)
+  if (!rec || rec.state.status !== 'exited') return
+  const restarts = rec.state.restartCount ?? 0
+  if (!shouldRestart(parseRestartPolicy(rec.hostConfig.restart), rec.state.exitCode, restarts, rec.state.stoppedByUser ?? false)) return
+  await sleep(restartDelay(restarts))
+  const cur = await withLock(async () => {
+    const cur = await readRecord(id)
+    // a stop, rm or start may have come while we waited
+    if (!cur || cur.state.status !== 'exited' || cur.state.stoppedByUser) return undefined
+    cur.state.restartCount = restarts + 1
+    await writeRecord(cur)
+    return cur
+  })
+  if (cur) await startContainer(id, {attach: false, interactive: cur.config.interactive})
+}
+
+/** `restart`: stop (SIGTERM, then SIGKILL after `timeout`), then start, detached. */
+export async function restartContainer(ref: string, timeout = 10): Promise<ContainerRecord> {
+  const rec = await stopContainer(ref, timeout)
+  return (await startContainer(rec.id, {attach: false, interactive: rec.config.interactive})).rec
+}
+
+/** `wait`: block until the container has exited; its exit code. */
+export async function waitContainer(ref: string): Promise<number> {
+  const rec = await findContainer(ref)
+  for (;;) {
+    const cur = (await readRecord(rec.id)) ?? rec
+    if (cur.state.status === 'exited' || liveStatus(cur) === 'exited') {
+      // the monitor records the code and cleans up right after PID 1 ends
+      await waitFor(async () => (await readRecord(rec.id))?.state.status !== 'running', 5000, 20)
+      return (await readRecord(rec.id))?.state.exitCode ?? (await readExitCode(rec.id)) ?? cur.state.exitCode
+    }
+    await sleep(100)
+  }
 }
 
 /** Wait for the launcher to die and (detached) the supervisor to record the exit code. */
@@ -248,6 +350,7 @@ export async function killContainer(ref: string, sig: string): Promise<Container
   if (rec.state.status !== 'running' || !isAlive(rec.state.pid, rec.state.pidStart)) {
     throw new UserError(`container ${rec.name} is not running`)
   }
+  await markStoppedByUser(rec.id)
   const name = (/^\d+$/.test(sig) ? Number(sig) : sig.toUpperCase().startsWith('SIG') ? sig.toUpperCase() : `SIG${sig.toUpperCase()}`) as NodeJS.Signals
   try {
     process.kill(rec.state.pid, name)
@@ -287,6 +390,7 @@ export async function removeContainer(ref: string, force: boolean): Promise<Cont
     throw new UserError(`container ${rec.name} is sharing its network namespace with ${deps.map((d) => d.name).join(', ')}: remove them first or use rm -f`)
   }
   for (const d of deps) await removeContainer(d.id, true)
+  await markStoppedByUser(rec.id)
   if (running) {
     signal(rec.state.pid, 'SIGKILL', rec.state.pidStart)
     await waitFor(() => !isAlive(rec.state.pid, rec.state.pidStart), 5000, 10)

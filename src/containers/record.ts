@@ -57,6 +57,12 @@ export interface ContainerRecord {
     capAdd: string[]
     capDrop: string[]
     privileged: boolean
+    /** --ip: the address asked for on the primary network */
+    ipAddress?: string
+    /** the networks a stopped container was on, with its addresses: `start` asks for them again */
+    endpoints?: Array<{network: string; ifname: string; ip?: string; aliases: string[]}>
+    /** --restart: no | always | unless-stopped | on-failure[:N] */
+    restart?: string
     /** --security-opt values (seccomp=unconfined, no-new-privileges...) */
     securityOpt?: string[]
     init: boolean
@@ -74,6 +80,10 @@ export interface ContainerRecord {
     pidStart: number
     /** host PID of `unshare --fork` (the parent of PID 1) */
     launcherPid: number
+    /** stop, kill or rm ended it: no restart policy brings it back */
+    stoppedByUser?: boolean
+    /** how many times the restart policy started it again */
+    restartCount?: number
     /** the minirun process creating it: a "created" record whose creator died is an orphan */
     creatorPid?: number
     creatorStart?: number

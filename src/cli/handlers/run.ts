@@ -1,4 +1,5 @@
-import {runContainer} from '../../containers/lifecycle.js'
+import {createOnly, runContainer} from '../../containers/lifecycle.js'
+import type {RunRequest} from '../../containers/create.js'
 import {execInContainer} from '../../containers/exec.js'
 import {UserError} from '../../errors.js'
 import {startExplain} from '../explain.js'
@@ -29,6 +30,7 @@ export interface RunFlags {
   'cap-drop'?: string[]
   privileged?: boolean
   'security-opt'?: string[]
+  restart?: string
   explain?: boolean
 }
 
@@ -36,7 +38,29 @@ export async function run(image: string, command: string[], flags: RunFlags): Pr
   startExplain(flags.explain)
   if (flags.tty && flags.interactive && !flags.detach) requireTerminal()
   if (flags.detach && flags.rm && flags.interactive) throw new UserError('-d with -i has nothing to read from; drop -i')
-  const {rec, exitCode} = await runContainer({
+  const {rec, exitCode} = await runContainer(runRequest(image, command, flags)).catch((error) => {
+    // Docker's convention: 125 when the runtime itself failed, 127 when the command is missing.
+    if (error instanceof UserError && error.exitCode === 1) throw new UserError(error.message, 125)
+    throw error
+  })
+  if (flags.detach) process.stdout.write(rec.id + '\n')
+  else process.exitCode = exitCode
+}
+
+/** `create`: the same request as `run`, made into a record only; prints the id. */
+export async function create(image: string, command: string[], flags: RunFlags): Promise<void> {
+  startExplain(flags.explain)
+  const rec = await createOnly(runRequest(image, command, {...flags, detach: true})).catch((error) => {
+    if (error instanceof UserError && error.exitCode === 1) throw new UserError(error.message, 125)
+    throw error
+  })
+  process.stdout.write(rec.id + '\n')
+}
+
+/** The RunRequest of `run` and `create` flags. */
+function runRequest(image: string, command: string[], flags: RunFlags): RunRequest {
+  if (flags.rm && flags.restart && flags.restart !== 'no') throw new UserError('--restart and --rm conflict: a container removed on exit cannot be restarted; drop one')
+  return {
     image,
     command,
     name: flags.name,
@@ -61,14 +85,9 @@ export async function run(image: string, command: string[], flags: RunFlags): Pr
     pidsLimit: flags['pids-limit'] === undefined ? undefined : parsePidsLimit(flags['pids-limit']),
     cpus: flags.cpus === undefined ? undefined : parseCpus(flags.cpus),
     pod: flags.pod,
+    restart: flags.restart,
     warn: (m) => process.stderr.write(m + '\n'),
-  }).catch((error) => {
-    // Docker's convention: 125 when the runtime itself failed, 127 when the command is missing.
-    if (error instanceof UserError && error.exitCode === 1) throw new UserError(error.message, 125)
-    throw error
-  })
-  if (flags.detach) process.stdout.write(rec.id + '\n')
-  else process.exitCode = exitCode
+  }
 }
 
 export async function exec(ref: string, command: string[], flags: {interactive?: boolean; tty?: boolean; env?: string[]; workdir?: string}): Promise<void> {
