@@ -11,6 +11,7 @@ export async function execInContainer(ref: string, command: string[], opts: {env
   if (rec.state.status !== 'running' || !isAlive(rec.state.pid, rec.state.pidStart)) {
     throw new UserError(`container ${rec.name} is not running; start a new one with minirun run`)
   }
+  if (rec.state.paused) throw new UserError(`container ${rec.name} is paused; unpause it first (minirun unpause ${rec.name})`)
   const extra = opts.env.map((e) => validateEnv(e))
   const spec = processSpec(rec, extra)
   if (opts.tty && !spec.env.some((e) => e.startsWith('TERM='))) spec.env.push('TERM=xterm')

@@ -40,9 +40,9 @@ export function inspectView(rec: ContainerRecord) {
     Path: rec.config.argv[0],
     Args: rec.config.argv.slice(1),
     State: {
-      Status: status,
+      Status: status === 'running' && rec.state.paused ? 'paused' : status,
       Running: status === 'running',
-      Paused: false,
+      Paused: status === 'running' && (rec.state.paused ?? false),
       OOMKilled: rec.state.oomKilled ?? false,
       Dead: false,
       Pid: status === 'running' ? rec.state.pid : 0,

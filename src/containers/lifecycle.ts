@@ -17,6 +17,7 @@ import {resolveInRoot} from '../util/scoped-path.js'
 import {effectiveCaps} from './capabilities.js'
 import {createContainer, limitsOf, prepareContainer, type RunRequest} from './create.js'
 import {liveStatus} from './inspect.js'
+import {freeze, freezerOf, removeFreezer, thaw} from '../kernel/freezer.js'
 import {parseRestartPolicy, restartDelay, shouldRestart} from './restart-policy.js'
 import {etcFile, refreshHosts} from './etc.js'
 import {findContainer, listContainers} from './find.js'
@@ -261,6 +262,14 @@ export async function cleanupContainer(id: string, exitCode?: number): Promise<v
 }
 
 async function releaseKernelState(rec: ContainerRecord): Promise<void> {
+  const f = (() => {
+    try {
+      return freezerOf(rec.id, instanceTag())
+    } catch {
+      return undefined
+    }
+  })()
+  if (f && fsSync.existsSync(f.dir)) await removeFreezer(f)
   const plan = cgroupPlan(rec.id, instanceTag(), limitsOf(rec))
   if (plan.leaves.length > 0) {
     if (await oomKilled(plan)) rec.state.oomKilled = true
@@ -293,12 +302,32 @@ export async function stopContainer(ref: string, timeout = 10, sig: NodeJS.Signa
   return rec
 }
 
-/** Before a stop, kill or rm signals it: its exit must not trigger the restart policy. */
+/**
+ * Before a stop, kill or rm signals it: its exit must not trigger the restart policy, and a
+ * paused container is thawed (a frozen process does not die of SIGKILL until it is).
+ */
 async function markStoppedByUser(id: string): Promise<void> {
   await withLock(async () => {
     const cur = await readRecord(id)
-    if (cur && !cur.state.stoppedByUser) await writeRecord({...cur, state: {...cur.state, stoppedByUser: true}})
+    if (!cur) return
+    if (cur.state.paused) await thaw(freezerOf(id, instanceTag()))
+    if (!cur.state.stoppedByUser || cur.state.paused) await writeRecord({...cur, state: {...cur.state, stoppedByUser: true, paused: false}})
   })
+}
+
+/** `pause` / `unpause`: freeze or thaw every process of a running container. */
+export async function pauseContainer(ref: string, pause: boolean): Promise<ContainerRecord> {
+  const rec = await findContainer(ref)
+  if (liveStatus(rec) !== 'running') throw new UserError(`container ${rec.name} is not running`)
+  if (pause === (rec.state.paused ?? false)) throw new UserError(`container ${rec.name} is ${pause ? 'already paused' : 'not paused'}`)
+  const f = freezerOf(rec.id, instanceTag())
+  if (pause) await freeze(f, rec.state.pid)
+  else await thaw(f)
+  await withLock(async () => {
+    const cur = await readRecord(rec.id)
+    if (cur) await writeRecord({...cur, state: {...cur.state, paused: pause}})
+  })
+  return rec
 }
 
 /** On an exit the container's own process made: start it again if its --restart says so. */

@@ -80,6 +80,8 @@ export interface ContainerRecord {
     pidStart: number
     /** host PID of `unshare --fork` (the parent of PID 1) */
     launcherPid: number
+    /** frozen by `pause` (the cgroup freezer) */
+    paused?: boolean
     /** stop, kill or rm ended it: no restart policy brings it back */
     stoppedByUser?: boolean
     /** how many times the restart policy started it again */

@@ -19,7 +19,7 @@ export interface Limits {
   cpus?: number
 }
 
-export type Controller = 'memory' | 'pids' | 'cpu'
+export type Controller = 'memory' | 'pids' | 'cpu' | 'freezer'
 
 /** Where the cgroup hierarchies are mounted. */
 export interface Layout {
@@ -104,13 +104,13 @@ export function parseLayout(mounts: string, controllersOf: (mount: string) => st
     if (type === 'cgroup2' && !layout.v2) {
       layout.v2 = {mount, controllers: controllersOf(mount).trim().split(/\s+/).filter(Boolean)}
     } else if (type === 'cgroup') {
-      for (const o of opts.split(',')) if ((o === 'memory' || o === 'pids' || o === 'cpu') && !layout.v1[o]) layout.v1[o] = mount
+      for (const o of opts.split(',')) if ((o === 'memory' || o === 'pids' || o === 'cpu' || o === 'freezer') && !layout.v1[o]) layout.v1[o] = mount
     }
   }
   return layout
 }
 
-const parentName = (tag: string) => `minirun${tag}`
+export const parentName = (tag: string) => `minirun${tag}`
 
 /**
  * Pure given `layout`: the dirs to make and the files to write for container `id` of the store
@@ -141,7 +141,7 @@ export function cgroupPlan(id: string, tag: string, limits: Limits, layout: Layo
   }
   const missing = need.filter((c) => !layout.v1[c])
   if (missing.length > 0) {
-    const flag = {memory: '--memory', pids: '--pids-limit', cpu: '--cpus'}[missing[0]]
+    const flag = {memory: '--memory', pids: '--pids-limit', cpu: '--cpus', freezer: 'pause'}[missing[0]]
     throw new UserError(`cannot apply ${flag}: no cgroup hierarchy on this machine offers the ${missing[0]} controller (mount it under ${CGROUP_ROOT}, or drop ${flag})`)
   }
   plan.version = 1

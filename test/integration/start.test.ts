@@ -105,6 +105,35 @@ test.serial('--restart on-failure:2 restarts exactly twice; always survives kill
   t.deepEqual(await host.leaks(), [])
 })
 
+test.serial('pause freezes every process (nothing runs, nothing is signalled), unpause lets them go on; stop works on a paused one', async (t) => {
+  const id = await host.ok('run', '-d', '--name', 'ticker', '--network', 'none', 'busybox', 'sh', '-c', 'i=0; while :; do i=$((i+1)); echo $i > /tmp/n.new; mv /tmp/n.new /tmp/n; sleep 0.05; done')
+  const count = async () => Number((await host.ok('exec', id, 'cat', '/tmp/n')).trim())
+  await new Promise((r) => setTimeout(r, 500))
+  await host.ok('pause', 'ticker')
+  t.is((await state('ticker')).State.Status, 'paused')
+  t.true((await state('ticker')).State.Paused)
+  t.regex(await host.ok('ps'), /\(Paused\)/)
+  const exec = await host.mr('exec', 'ticker', 'true')
+  t.regex(exec.stderr, /^Error: container ticker is paused; unpause it first/)
+  // frozen: the shell's state is 'D' or 'S' with no progress, read from the host
+  const pid = (await state('ticker')).State.Pid
+  const file = `/proc/${pid}/root/tmp/n`
+  const {readFileSync} = await import('node:fs')
+  const before = readFileSync(file, 'utf8')
+  await new Promise((r) => setTimeout(r, 800))
+  t.is(readFileSync(file, 'utf8'), before, 'no progress while paused')
+  t.regex((await host.mr('pause', 'ticker')).stderr, /^Error: container ticker is already paused/)
+  await host.ok('unpause', 'ticker')
+  const after = await count()
+  await new Promise((r) => setTimeout(r, 500))
+  t.true((await count()) > after, 'it runs again')
+  await host.ok('pause', 'ticker')
+  await host.ok('stop', '-t', '1', 'ticker')
+  t.is((await state('ticker')).State.Status, 'exited')
+  await host.ok('rm', 'ticker')
+  t.deepEqual(await host.leaks(), [])
+})
+
 test.serial('wrong states and bad input are one clear line', async (t) => {
   await host.ok('run', '-d', '--name', 'busy', '--network', 'none', 'busybox', 'sleep', '600')
   const twice = await host.mr('start', 'busy')

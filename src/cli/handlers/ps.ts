@@ -12,7 +12,7 @@ export async function ps(flags: {all?: boolean; quiet?: boolean; format?: string
     return
   }
   const statusText = (c: (typeof rows)[number]) =>
-    c.status === 'running' ? `Up ${since(c.c.state.startedAt)}` : c.status === 'created' ? 'Created' : `Exited (${c.c.state.exitCode}) ${ago(c.c.state.finishedAt || c.c.created)}`
+    c.status === 'running' ? `Up ${since(c.c.state.startedAt)}${c.c.state.paused ? ' (Paused)' : ''}` : c.status === 'created' ? 'Created' : `Exited (${c.c.state.exitCode}) ${ago(c.c.state.finishedAt || c.c.created)}`
   if (flags.format === 'json') {
     printJson(
       rows.map((r) => ({
