@@ -3,7 +3,9 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {listCgroupIds} from '../../src/kernel/cgroups.js'
 import {toolPath} from '../../src/kernel/runner.js'
+import {tagOf} from '../../src/state/paths.js'
 
 // A disposable "host" for integration tests, as netavark's test suite does it: a network +
 // mount namespace held by `sleep`, in which minirun runs with its own MINIRUN_ROOT and
@@ -114,6 +116,8 @@ export class TestHost {
     if (fs.existsSync(containers)) out.push(...fs.readdirSync(containers).map((c) => `container dir: ${c}`))
     const ipam = path.join(this.root, 'ipam')
     if (fs.existsSync(ipam)) for (const n of fs.readdirSync(ipam)) out.push(...fs.readdirSync(path.join(ipam, n)).map((l) => `ip lease: ${n}/${l}`))
+    // cgroups (limits, freezer) are the machine's, not the test host's: this root's are tagged
+    out.push(...(await listCgroupIds(tagOf(this.root))).map((id) => `cgroup: ${id.slice(0, 12)}`))
     return out
   }
 
