@@ -9,6 +9,7 @@ import {isAlive} from '../kernel/proc.js'
 import {liveStatus} from './inspect.js'
 import {phase} from '../kernel/runner.js'
 import {removeBridgeIfUnused} from '../networks/bridge.js'
+import {pruneCni} from '../networks/cni.js'
 import {leases, release} from '../networks/ipam.js'
 import {deleteElementsScript} from '../networks/nft-script.js'
 import {isNetworkRecord, listNetworks} from '../networks/records.js'
@@ -90,6 +91,8 @@ export async function prune(): Promise<PruneReport> {
         report.orphans.push(`mount ${m}`)
       }
     }
+    // CNI attachments of containers that are gone, while their netns files still exist.
+    report.orphans.push(...(await pruneCni(new Set([...liveIds]))))
     // 4. Network namespace files.
     for (const id of await listDir(paths.netnsDir())) {
       if (!isLive(id)) {

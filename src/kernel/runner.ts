@@ -74,8 +74,13 @@ export function toolPath(): string {
   return dirs.join(':')
 }
 
+/** `K=V ` prefixes, so a printed command with its own environment replays as it ran. */
+function envAssignments(env: Record<string, string> | undefined): string {
+  return Object.entries(env ?? {}).map(([k, v]) => `${k}=${shellQuote(v)} `).join('')
+}
+
 export async function run(argv: string[], opts: RunOptions = {}): Promise<Result> {
-  if (sink && !opts.quiet) note(shellLine(argv, opts.input), opts.why)
+  if (sink && !opts.quiet) note(`${envAssignments(opts.env)}${shellLine(argv, opts.input)}`, opts.why)
   // node:child_process, not execa: execa's import alone costs ~90 ms, paid by every command.
   const out = await new Promise<Result & {missing?: boolean}>((resolve) => {
     const child = spawn(argv[0], argv.slice(1), {env: {...process.env, ...opts.env, PATH: toolPath()}, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe']})

@@ -13,6 +13,7 @@ import {readNetwork, type NetworkRecord} from './records.js'
 const DRIVERS: Partial<Record<NetworkRecord['driver'], () => Promise<NetworkDriver>>> = {
   bridge: async () => bridgeDriver,
   macvlan: async () => (await import('./macvlan.js')).macvlanDriver,
+  cni: async () => (await import('./cni.js')).cniDriver,
 }
 
 async function driverFor(net: NetworkRecord): Promise<NetworkDriver> {
@@ -24,9 +25,20 @@ async function driverFor(net: NetworkRecord): Promise<NetworkDriver> {
 /** The network record, creating the default `bridge` on first use. */
 export async function ensureNetworkReady(name: string): Promise<NetworkRecord> {
   if (name === 'bridge') return ensureDefaultBridge()
-  const net = await readNetwork(name)
+  const net = (await readNetwork(name)) ?? (await fromConfDir(name))
   if (!net) throw new UserError(`network ${name} not found; create it with 'minirun network create ${name}' or use --network bridge`)
   return net
+}
+
+/** A conflist of the CNI configuration directory, used by name: stored as a network on first use. */
+async function fromConfDir(name: string): Promise<NetworkRecord | undefined> {
+  const {confDirNetworks} = await import('./cni.js')
+  const config = (await confDirNetworks()).find((c) => c.name === name)
+  if (!config) return undefined
+  const {networkId, writeNetwork} = await import('./records.js')
+  const rec: NetworkRecord = {id: networkId(name), name, driver: 'cni', cni: config, options: {}, created: new Date().toISOString()}
+  await withLock(() => writeNetwork(rec))
+  return rec
 }
 
 function endpoint(rec: ContainerRecord, net: NetworkRecord, opts: {ifname: string; requestedIp?: string; ports: PortMapping[]; aliases: string[]}): Endpoint {

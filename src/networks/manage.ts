@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises'
 import {UserError} from '../errors.js'
 import {withLock} from '../state/lock.js'
 import {assertBridgeUsable, checkSubnetFree, ensureDefaultBridge, removeBridgeIfUnused, takenSubnets} from './bridge.js'
@@ -33,9 +34,10 @@ export function parseOptions(opts: string[]): Record<string, string> {
 export async function createNetwork(req: CreateRequest): Promise<NetworkRecord> {
   validateName('network', req.name)
   if ((BUILTIN as readonly string[]).includes(req.name)) throw new UserError(`network name "${req.name}" is reserved; choose another name`)
-  if (req.driver !== 'bridge' && req.driver !== 'macvlan') {
-    throw new UserError(`unknown network driver "${req.driver}": use bridge or macvlan`)
+  if (req.driver !== 'bridge' && req.driver !== 'macvlan' && req.driver !== 'cni') {
+    throw new UserError(`unknown network driver "${req.driver}": use bridge, macvlan or cni`)
   }
+  if (req.driver === 'cni') return createCniNetwork(req)
   if (req.driver === 'macvlan') {
     const {prepareMacvlan} = await import('./macvlan-config.js')
     return withLock(async () => {
@@ -72,6 +74,24 @@ export async function createNetwork(req: CreateRequest): Promise<NetworkRecord> 
       await assertBridgeUsable(bridgeName)
     }
     const rec: NetworkRecord = {id, name: req.name, driver: 'bridge', subnet: subnet.text, gateway, bridge, options: req.options, created: new Date().toISOString()}
+    await writeNetwork(rec)
+    return rec
+  })
+}
+
+/** -d cni --opt config=FILE: the list is read and checked now and kept in the record. */
+async function createCniNetwork(req: CreateRequest): Promise<NetworkRecord> {
+  const file = req.options.config
+  if (!file || Object.keys(req.options).some((k) => k !== 'config')) throw new UserError('-d cni takes one option: --opt config=FILE (a .conflist or .conf)')
+  if (req.subnet || req.gateway) throw new UserError('-d cni: the subnet comes from the configuration\'s ipam section, not --subnet/--gateway')
+  const {parseCniConfig} = await import('./cni-config.js')
+  const text = await fs.readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new UserError(`cannot read CNI configuration ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`)
+  })
+  const cni = parseCniConfig(text, file)
+  return withLock(async () => {
+    await assertNameFree(req.name)
+    const rec: NetworkRecord = {id: networkId(req.name), name: req.name, driver: 'cni', cni, options: req.options, created: new Date().toISOString()}
     await writeNetwork(rec)
     return rec
   })

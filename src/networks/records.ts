@@ -8,7 +8,7 @@ import {paths} from '../state/paths.js'
 // Network records: $MINIRUN_ROOT/networks/<name>.json. `host` and `none` are built in and never
 // stored; `bridge` is stored the first time a container uses it (its subnet is chosen then).
 
-export type DriverName = 'bridge' | 'macvlan' | 'host' | 'null'
+export type DriverName = 'bridge' | 'macvlan' | 'host' | 'null' | 'cni'
 
 export interface NetworkRecord {
   id: string
@@ -20,6 +20,8 @@ export interface NetworkRecord {
   bridge?: string
   options: Record<string, string>
   created: string
+  /** cni: the configuration list, as it was when the network was created */
+  cni?: import('./cni-config.js').CniConfigList
   /** the default `bridge` network: no name resolution between containers, as in Docker */
   isDefault?: boolean
 }

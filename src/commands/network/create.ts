@@ -10,10 +10,11 @@ export default class NetworkCreate extends Command {
     '<%= config.bin %> network create my_bridge',
     '<%= config.bin %> network create --subnet 10.10.0.0/24 --gateway 10.10.0.1 -o com.docker.network.bridge.name=br-demo demo',
     '<%= config.bin %> network create -d macvlan --subnet 192.168.50.0/24 --gateway 192.168.50.1 -o parent=lanA pub_net',
+    '<%= config.bin %> network create -d cni --opt config=examples/cni/bridge.conflist cninet',
   ]
 
   static flags = {
-    driver: Flags.string({char: 'd', description: 'bridge or macvlan', default: 'bridge'}),
+    driver: Flags.string({char: 'd', description: 'bridge, macvlan, or cni (CNI plugins: --opt config=FILE)', default: 'bridge'}),
     subnet: Flags.string({description: 'IPv4 subnet in CIDR form'}),
     gateway: Flags.string({description: 'gateway address (default: the first host of the subnet)'}),
     'ip-range': Flags.string({description: 'allocate container addresses from this sub-range (macvlan)'}),

@@ -11,6 +11,9 @@ export default class NetworkLs extends Command {
   async run(): Promise<void> {
     const {flags} = await this.parse(NetworkLs)
     const nets = await listNetworks()
+    // the CNI configuration directory's lists, as networks usable by name (stored on first use)
+    const {confDirNetworks} = await import('../../networks/cni.js')
+    for (const c of await confDirNetworks()) if (!nets.some((n) => n.name === c.name)) nets.push({id: '', name: c.name, driver: 'cni', options: {}, created: ''})
     if (!nets.some((n) => n.name === 'bridge')) nets.unshift({id: '', name: 'bridge', driver: 'bridge', options: {}, created: '', isDefault: true})
     if (flags.format === 'json') {
       printJson(nets.map((n) => ({ID: n.id.slice(0, 12), Name: n.name, Driver: n.driver, Scope: 'local', Subnet: n.subnet ?? '', Gateway: n.gateway ?? ''})))
