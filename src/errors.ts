@@ -16,12 +16,4 @@ export class KernelError extends UserError {
   }
 }
 
-export function fail(message: string, exitCode = 1): never {
-  throw new UserError(message, exitCode)
-}
 
-/** Collapse any error into the one line the CLI prints. */
-export function oneLine(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err)
-  return msg.replace(/\s*\n\s*/g, ' ').trim()
-}

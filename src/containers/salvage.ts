@@ -17,6 +17,7 @@ import {withLock} from '../state/lock.js'
 import {instanceTag, paths, rootDir} from '../state/paths.js'
 import {refreshHosts} from './etc.js'
 import {releaseNamesOf} from './name-index.js'
+import {attachSocket} from './record.js'
 
 // A container whose record cannot be read (truncated by a crash or a full disk) must still be
 // removable: `rm -f` and `system prune` end its processes and release its kernel objects from
@@ -120,7 +121,7 @@ export async function releaseById(id: string, moveDir: boolean): Promise<Salvage
     const plan = planForRemoval(id, tag)
     if (plan.leaves.some((l) => fs.existsSync(l))) (await removeCgroups(plan), out.released.push(`cgroup ${id.slice(0, 12)}`))
     await releaseNamesOf(id)
-    await fsp.rm(paths.run(id), {recursive: true, force: true})
+    await fsp.rm(attachSocket(id), {force: true})
     if (moveDir && fs.existsSync(paths.container(id))) out.movedTo = await moveAside(corruptDir(), paths.container(id), id)
     for (const net of (await listNetworks()).filter((n) => networks.includes(n.name) && n.driver === 'bridge')) await removeBridgeIfUnused(net)
   })

@@ -34,9 +34,6 @@ export function explainTo(out: Sink | undefined): void {
   currentPhase = undefined
 }
 
-export function explaining(): boolean {
-  return sink !== undefined
-}
 
 export function phase(p: Phase, title?: string): void {
   if (!sink || currentPhase === p) return

@@ -10,7 +10,6 @@ export const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/
 export const MAX_NAME = 64
 
 /** Built-in networks: always exist, cannot be created or removed. */
-export const RESERVED_NETWORKS = ['bridge', 'host', 'none'] as const
 
 export function validateName(kind: 'container' | 'network' | 'pod', name: string): string {
   if (!NAME.test(name)) {
@@ -20,14 +19,6 @@ export function validateName(kind: 'container' | 'network' | 'pod', name: string
   return name
 }
 
-/** A name for `network create`: valid, and not one of the built-in networks. */
-export function validateNewNetworkName(name: string): string {
-  validateName('network', name)
-  if ((RESERVED_NETWORKS as readonly string[]).includes(name)) {
-    throw new UserError(`network name "${name}" is reserved (bridge, host and none are built in); choose another name`)
-  }
-  return name
-}
 
 /**
  * One -e value → "KEY=VALUE". The key may hold anything but "=" and NUL (Docker is that lax too).

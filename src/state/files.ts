@@ -107,15 +107,6 @@ export async function listDir(dir: string): Promise<string[]> {
   }
 }
 
-export async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.lstat(p)
-    return true
-  } catch {
-    return false
-  }
-}
-
 /** Where prune moves what it cannot read: ROOT/corrupt/<name>-<timestamp>, kept for a post-mortem. */
 export async function moveAside(corruptDir: string, src: string, name: string): Promise<string> {
   await fs.mkdir(corruptDir, {recursive: true})

@@ -75,6 +75,5 @@ export const paths = {
   tmp: () => path.join(rootDir(), 'tmp'),
   netnsDir: () => path.join(runtimeDir(), 'netns'),
   netns: (id: string) => path.join(runtimeDir(), 'netns', id),
-  run: (id: string) => path.join(runtimeDir(), 'containers', id),
   attachDir: () => path.join(runtimeDir(), 'attach'),
 }

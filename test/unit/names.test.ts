@@ -1,6 +1,6 @@
 import test from 'ava'
 import {UserError} from '../../src/errors.js'
-import {expandEnv, parseVolume, validateEnv, validateName, validateNewNetworkName} from '../../src/networks/names.js'
+import {expandEnv, parseVolume, validateEnv, validateName} from '../../src/networks/names.js'
 
 test('names: Docker\'s [a-zA-Z0-9][a-zA-Z0-9_.-]+', (t) => {
   for (const ok of ['web', 'my_net', 'a1', 'Web-2.prod', '0x', 'x'.repeat(64)]) t.is(validateName('container', ok), ok)
@@ -12,11 +12,6 @@ test('names: Docker\'s [a-zA-Z0-9][a-zA-Z0-9_.-]+', (t) => {
   t.throws(() => validateName('pod', 'p q'), {message: /^invalid pod name "p q"/})
 })
 
-test('network create refuses the built-in names', (t) => {
-  t.is(validateNewNetworkName('my_net'), 'my_net')
-  for (const n of ['bridge', 'host', 'none']) t.throws(() => validateNewNetworkName(n), {message: new RegExp(`network name "${n}" is reserved`)})
-  t.throws(() => validateNewNetworkName('b r'), {message: /invalid network name/})
-})
 
 test('-e KEY=VALUE, and a bare KEY from the caller\'s environment', (t) => {
   const env = {HOME: '/home/me', EMPTY: ''}
