@@ -92,16 +92,22 @@ async function findByIdPrefix(ref: string): Promise<ImageRecord | undefined> {
   return ids.length === 1 ? readRecord(ids[0]) : undefined
 }
 
-/** Find an image by NAME[:TAG] (default tag latest) or by id / unique id prefix; busybox is built on first use. */
-export async function resolveImage(ref: string): Promise<ImageRecord> {
+/** NAME[:TAG] (default tag latest) first, else an id or unique id prefix. */
+async function lookup(ref: string): Promise<{repoTag?: string; rec?: ImageRecord; byId: boolean}> {
   let repoTag: string | undefined
   try {
     repoTag = normalizeRef(ref)
   } catch (error) {
     if (!looksLikeId(ref)) throw error
   }
-  let rec = repoTag ? await findByTag(repoTag) : undefined
-  if (!rec && looksLikeId(ref)) rec = await findByIdPrefix(ref)
+  const rec = repoTag ? await findByTag(repoTag) : undefined
+  if (rec) return {repoTag, rec, byId: false}
+  return {repoTag, rec: looksLikeId(ref) ? await findByIdPrefix(ref) : undefined, byId: true}
+}
+
+/** Find an image by NAME[:TAG] (default tag latest) or by id / unique id prefix; busybox is built on first use. */
+export async function resolveImage(ref: string): Promise<ImageRecord> {
+  const {repoTag, rec} = await lookup(ref)
   if (rec && isVerified(rec)) return rec
   if (repoTag === BUSYBOX_REF) return ensureBusybox()
   if (rec) throw unverified(repoTag ?? ref, rec)
@@ -311,15 +317,7 @@ export async function removeImage(ref: string, opts: RemoveOptions = {}): Promis
   const trash: string[] = []
   try {
     await withLock(async () => {
-      let repoTag: string | undefined
-      try {
-        repoTag = normalizeRef(ref)
-      } catch (error) {
-        if (!looksLikeId(ref)) throw error
-      }
-      let rec = repoTag ? await findByTag(repoTag) : undefined
-      const byId = !rec
-      if (!rec && looksLikeId(ref)) rec = await findByIdPrefix(ref)
+      const {repoTag, rec, byId} = await lookup(ref)
       if (!rec) throw new UserError(`image "${repoTag ?? ref}" not found; see 'minirun image ls'`)
       const untag = byId ? rec.repoTags : [repoTag!]
       const remaining = rec.repoTags.filter((t) => !untag.includes(t))

@@ -184,3 +184,16 @@ function processesIn(holder: number, dir: string): number[] {
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms))
 }
+
+/** Compile test/fixtures/NAME.c statically into a fresh dir of `host` (a probe a container runs from a volume). */
+export async function compileFixtures(host: TestHost, names: string[]): Promise<string> {
+  const {execa: run} = await import('execa')
+  const dir = fs.mkdtempSync(path.join(host.dir, 'tools-'))
+  fs.chmodSync(dir, 0o755)
+  const fixtures = fileURLToPath(new URL('../../../test/fixtures/', import.meta.url))
+  for (const name of names) {
+    const cc = await run('gcc', ['-static', '-O1', '-o', path.join(dir, name), path.join(fixtures, `${name}.c`)], {reject: false})
+    if (cc.exitCode !== 0) throw new Error(`gcc ${name}: ${cc.stderr}`)
+  }
+  return dir
+}

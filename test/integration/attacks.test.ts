@@ -3,9 +3,8 @@ import {execa} from 'execa'
 import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {LAUNCHER} from '../../src/containers/launch.js'
-import {TestHost} from '../helpers/host.js'
+import {compileFixtures, TestHost} from '../helpers/host.js'
 
 // Issue 12, holes 1-4 and the seccomp filter, each written as the attack a hostile image or a
 // process in a default container would make. Every attack is harmless if it succeeds (its
@@ -13,17 +12,12 @@ import {TestHost} from '../helpers/host.js'
 // they already hold, the binary attacked is a copy) and each has its control: the same probe
 // shown to work where the protection is absent, so the test can fail.
 
-const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/', import.meta.url))
 
 let host: TestHost
 let tools: string
 test.before(async () => {
   host = await TestHost.create('attack')
-  tools = fs.mkdtempSync(path.join(host.dir, 'tools-'))
-  for (const name of ['sysprobe', 'exe-watch']) {
-    const cc = await execa('gcc', ['-static', '-O1', '-o', path.join(tools, name), path.join(FIXTURES, `${name}.c`)], {reject: false})
-    if (cc.exitCode !== 0) throw new Error(`gcc ${name}: ${cc.stderr}`)
-  }
+  tools = await compileFixtures(host, ['sysprobe', 'exe-watch'])
 })
 test.afterEach.always(async (t) => {
   if (!t.passed) await host.clear()

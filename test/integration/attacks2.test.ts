@@ -1,27 +1,19 @@
 import test from 'ava'
-import {execa} from 'execa'
 import fs from 'node:fs'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
-import {BIN, TestHost} from '../helpers/host.js'
+import {BIN, compileFixtures, TestHost} from '../helpers/host.js'
 
 // Attacks that got through after issue 12 (attacks.test.ts), written as the attack with its
 // control, as there. Each is harmless if it succeeds: the input pushed into a terminal is a
 // line the test's own shell reads into a variable, the file truncated is the test's own, device
 // nodes are made and removed without ever being opened, the socket is closed at once.
 
-const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/', import.meta.url))
 
 let host: TestHost
 let tools: string
 test.before(async () => {
   host = await TestHost.create('attack2')
-  tools = fs.mkdtempSync(path.join(host.dir, 'tools-'))
-  fs.chmodSync(tools, 0o755)
-  for (const name of ['ttyprobe', 'sysprobe2']) {
-    const cc = await execa('gcc', ['-static', '-O1', '-o', path.join(tools, name), path.join(FIXTURES, `${name}.c`)], {reject: false})
-    if (cc.exitCode !== 0) throw new Error(`gcc ${name}: ${cc.stderr}`)
-  }
+  tools = await compileFixtures(host, ['ttyprobe', 'sysprobe2'])
 })
 test.afterEach.always(async (t) => {
   if (!t.passed) await host.clear()
