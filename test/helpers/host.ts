@@ -99,13 +99,13 @@ export class TestHost {
     return pid
   }
 
-  /** What minirun could have left behind, read from the kernel and the store. Empty when clean. */
+  /**
+   * What minirun could have left behind, read from the kernel and the store. Empty when clean.
+   * The default bridge and minirun's nft table stay after the last container (as docker0 does):
+   * the store is read first, then `system prune` must remove them, and the kernel is read after.
+   */
   async leaks(): Promise<string[]> {
     const out: string[] = []
-    const links = (await this.sh('ip -o link show')).stdout.split('\n').filter((l) => l.trim() && !/^\d+: lo:/.test(l))
-    out.push(...links.filter((l) => !/: (lan|out|tst)[^:]*[:@]/.test(l)).map((l) => `link: ${l.split(':')[1]?.trim()}`))
-    const tables = (await this.sh('nft list tables')).stdout.split('\n').filter((l) => /minirun/.test(l))
-    out.push(...tables.map((t) => `nft: ${t}`))
     const mounts = (await this.sh('cat /proc/self/mounts')).stdout.split('\n').filter((l) => l.includes(this.dir))
     out.push(...mounts.map((m) => `mount: ${m.split(' ')[1]}`))
     const netns = path.join(this.runtime, 'netns')
@@ -114,6 +114,14 @@ export class TestHost {
     if (fs.existsSync(containers)) out.push(...fs.readdirSync(containers).map((c) => `container dir: ${c}`))
     const ipam = path.join(this.root, 'ipam')
     if (fs.existsSync(ipam)) for (const n of fs.readdirSync(ipam)) out.push(...fs.readdirSync(path.join(ipam, n)).map((l) => `ip lease: ${n}/${l}`))
+    const links = async () => (await this.sh('ip -o link show')).stdout.split('\n').filter((l) => l.trim() && !/^\d+: lo:/.test(l) && !/: (lan|out|tst)[^:]*[:@]/.test(l))
+    const tables = async () => (await this.sh('nft list tables')).stdout.split('\n').filter((l) => /minirun/.test(l))
+    if ((await links()).length > 0 || (await tables()).length > 0) {
+      const prune = await this.mr('system', 'prune')
+      if (prune.exitCode !== 0) out.push(`system prune failed: ${prune.stderr.trim()}`)
+    }
+    out.push(...(await links()).map((l) => `link: ${l.split(':')[1]?.trim()}`))
+    out.push(...(await tables()).map((t) => `nft: ${t}`))
     return out
   }
 
