@@ -99,7 +99,11 @@ export async function markOwned(name: string): Promise<void> {
 export async function adoptIfMade<T extends {alias?: string}>(name: string, link: T | undefined): Promise<T | undefined> {
   if (!link || link.alias === ownerMark()) return link
   if (!(await fs.stat(madeRecord(name)).catch(() => undefined))) return link
-  await markOwned(name)
+  // A veth goes when its namespace is freed (asynchronously, after the last umount): gone is not an error.
+  if ((await run(['ip', 'link', 'set', 'dev', name, 'alias', ownerMark()], {allowFail: true, why: "mark it as this minirun root's: only marked links are reused or deleted"})).exitCode !== 0) {
+    if (!(await linkExists(name))) return (await fs.rm(madeRecord(name), {force: true}), undefined)
+    await markOwned(name) // fails again, with ip's own message
+  }
   await fs.rm(madeRecord(name), {force: true})
   return {...link, alias: ownerMark()}
 }
