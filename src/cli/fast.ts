@@ -16,11 +16,20 @@ const FAST: Record<string, {tail?: boolean; handle: Handler}> = {
   kill: {handle: async (p) => (await import('./handlers/end.js')).kill(p.args, p.flags)},
   inspect: {handle: async (p) => (await import('./handlers/show.js')).inspect(p.args)},
   logs: {handle: async (p) => (await import('./handlers/show.js')).logs(p.args[0], p.flags)},
+  // The monitor becomes this when a detached container exits: the exit path is timed too.
+  'container:cleanup': {handle: async (p) => (await import('../containers/lifecycle.js')).cleanupContainer(p.args[0])},
+}
+
+/** The manifest id and the arguments after it: `container cleanup ID` is `container:cleanup`. */
+function commandOf(argv: string[]): [string, string[]] {
+  if (argv[0] === 'container' && argv[1] !== undefined) return [`container:${argv[1]}`, argv.slice(2)]
+  return [argv[0], argv.slice(1)]
 }
 
 /** Run argv on the fast path; false when oclif must handle it. */
 export async function runFast(argv: string[]): Promise<boolean> {
-  const fast = FAST[argv[0]]
+  const [id, rest] = commandOf(argv)
+  const fast = Object.hasOwn(FAST, id) ? FAST[id] : undefined
   if (!fast) return false
   let manifest: {commands: Record<string, ManifestCommand>}
   try {
@@ -28,8 +37,8 @@ export async function runFast(argv: string[]): Promise<boolean> {
   } catch {
     return false // not built with a manifest: oclif finds the commands itself
   }
-  const cmd = manifest.commands[argv[0]]
-  const parsed = cmd && parseManifestArgv(argv.slice(1), cmd, fast.tail ?? false)
+  const cmd = manifest.commands[id]
+  const parsed = cmd && parseManifestArgv(rest, cmd, fast.tail ?? false)
   if (!parsed) return false
   await fast.handle(parsed)
   return true

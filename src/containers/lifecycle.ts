@@ -21,7 +21,7 @@ import {freeze, freezerOf, removeFreezer, thaw} from '../kernel/freezer.js'
 import {parseRestartPolicy, restartDelay, shouldRestart} from './restart-policy.js'
 import {etcFile, refreshHosts} from './etc.js'
 import {findContainer, listContainers} from './find.js'
-import {DEFAULT_PATH, HOST_ENV, launchArgv, type LaunchSpec, type Mount, type ProcessSpec} from './launch.js'
+import {DEFAULT_PATH, HOST_ENV, LAUNCHER, launchArgv, type LaunchSpec, type Mount, type ProcessSpec} from './launch.js'
 import {attachSocket, type ContainerRecord, exitFile, logFile, readRecord, removeStateDir, writeRecord} from './record.js'
 
 // The container lifecycle: create → start → (exit) → cleanup → remove.
@@ -133,14 +133,27 @@ const isLauncher = (pid: number) => {
   }
 }
 
+/** Still the launcher, before or after its re-exec from the memfd (not yet `container cleanup`, not gone). */
+const stillLauncher = (pid: number) => {
+  try {
+    const exe = fsSync.readlinkSync(`/proc/${pid}/exe`)
+    return exe.startsWith('/memfd:minirun-launcher') || exe === fsSync.realpathSync(LAUNCHER)
+  } catch {
+    return false
+  }
+}
+
 /** Record the PIDs once PID 1 exists (or the launcher already finished). */
 async function markRunning(rec: ContainerRecord, launcher: number, supervisor: number): Promise<void> {
   let pid = 0
   // Running means the container's command has replaced the launcher in PID 1: before that, PID 1
   // is still setting up (its root is not pivoted yet) and nothing may enter it.
+  // A detached monitor becomes `container cleanup` (node) when the container exits: its children
+  // are then the cleanup's tools (its lock helper first), never PID 1, and must not be recorded.
   await waitFor(() => {
+    if (!stillLauncher(launcher)) return ((pid = 0), true)
     pid = childrenOf(launcher)[0] ?? 0
-    return (pid > 0 && !isLauncher(pid)) || !isAlive(launcher)
+    return pid > 0 && !isLauncher(pid)
   }, 5000, 2)
   await withLock(async () => {
     const cur = await readRecord(rec.id)

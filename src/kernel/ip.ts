@@ -2,7 +2,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import {parseRoutesForOverlap, type Cidr, type IpRoute} from '../networks/cidr.js'
 import {ownerMark, paths} from '../state/paths.js'
-import {run} from './runner.js'
+import {note, run} from './runner.js'
 
 // Read-only link/route probes and the few link operations shared by drivers.
 
@@ -63,6 +63,33 @@ export async function addOwnedLink(name: string, argv: string[], why?: string): 
   await fs.rm(madeRecord(name), {force: true})
 }
 
+/**
+ * Several `ip` commands in one process (`ip -batch -`), in `netns` when given: each spawn costs
+ * more than the kernel work it asks for. ip stops at the first failing line.
+ */
+export async function ipBatch(lines: string[], opts: {netns?: string; why?: string} = {}): Promise<void> {
+  const argv = ['ip', '-batch', '-']
+  await run(opts.netns ? ['nsenter', `--net=${opts.netns}`, '--', ...argv] : argv, {input: lines.join('\n') + '\n', why: opts.why})
+}
+
+/**
+ * addOwnedLink in one `ip -batch`: `add` is the `link add` line (without `ip`), then the mark,
+ * then `more` (enslave, addresses, up). The record written first covers a crash anywhere in it.
+ */
+export async function addOwnedLinkBatch(name: string, add: string, more: string[], why?: string): Promise<void> {
+  await fs.mkdir(paths.linksMade(), {recursive: true})
+  await fs.writeFile(madeRecord(name), '')
+  try {
+    await ipBatch([add, `link set dev ${name} alias ${ownerMark()}`, ...more], {why})
+  } catch (error) {
+    // The add itself failed (line 1): a link of that name is someone else's, not ours to adopt.
+    // A later line failed: the link is ours, and the record lets the rollback or the next run adopt it.
+    if (/Command failed -:1$/m.test((error as {stderr?: string}).stderr ?? '')) await fs.rm(madeRecord(name), {force: true})
+    throw error
+  }
+  await fs.rm(madeRecord(name), {force: true})
+}
+
 /** Mark a link this run has just made (prefer addOwnedLink, which survives a crash in between). */
 export async function markOwned(name: string): Promise<void> {
   await run(['ip', 'link', 'set', 'dev', name, 'alias', ownerMark()], {why: "mark it as this minirun root's: only marked links are reused or deleted"})
@@ -72,7 +99,11 @@ export async function markOwned(name: string): Promise<void> {
 export async function adoptIfMade<T extends {alias?: string}>(name: string, link: T | undefined): Promise<T | undefined> {
   if (!link || link.alias === ownerMark()) return link
   if (!(await fs.stat(madeRecord(name)).catch(() => undefined))) return link
-  await markOwned(name)
+  // A veth goes when its namespace is freed (asynchronously, after the last umount): gone is not an error.
+  if ((await run(['ip', 'link', 'set', 'dev', name, 'alias', ownerMark()], {allowFail: true, why: "mark it as this minirun root's: only marked links are reused or deleted"})).exitCode !== 0) {
+    if (!(await linkExists(name))) return (await fs.rm(madeRecord(name), {force: true}), undefined)
+    await markOwned(name) // fails again, with ip's own message
+  }
   await fs.rm(madeRecord(name), {force: true})
   return {...link, alias: ownerMark()}
 }
@@ -111,5 +142,7 @@ export async function setSysctl(key: string, value: string, why?: string): Promi
   const file = `/proc/sys/${key.replace(/\./g, '/')}`
   const cur = await fs.readFile(file, 'utf8').catch(() => undefined)
   if (cur?.trim() === value) return
-  await run(['sysctl', '-qw', `${key}=${value}`], {why})
+  // Written by Node, not sysctl(8): /proc/sys/net is the opening process's network namespace.
+  note(`sysctl -qw ${key}=${value}`, why)
+  await fs.writeFile(file, value)
 }

@@ -1,7 +1,7 @@
 import type {NetworkAttachment} from '../containers/record.js'
 import {UserError} from '../errors.js'
-import {addOwnedLink, adoptIfMade, deleteMadeLink, deleteOwnedLink, hostRoutes, linkState, ownsLink, setSysctl} from '../kernel/ip.js'
-import {inNetns} from '../kernel/netns.js'
+import fs from 'node:fs'
+import {addOwnedLinkBatch, adoptIfMade, deleteMadeLink, deleteOwnedLink, hostRoutes, ipBatch, linkState, ownsLink, setSysctl} from '../kernel/ip.js'
 import {applyNft, readTable} from '../kernel/nft.js'
 import type {Rollback} from '../kernel/rollback.js'
 import {phase, run} from '../kernel/runner.js'
@@ -19,7 +19,9 @@ import {listNetworks, networkId, readNetwork, writeNetwork, type NetworkRecord} 
 // The bridge driver: a Linux bridge with the gateway address, one veth pair per container
 // (host end on the bridge, the other end moved into the container as eth0), MASQUERADE for
 // traffic leaving the subnet, and -p published by DNAT from one nft map.
-// The bridge and its rules exist while a container uses the network; the last one out removes them.
+// A user network's bridge and rules exist while a container uses it; the last one out removes
+// them. The default bridge stays, as docker0 does, until `system prune` (or `network rm`) finds
+// it unused: making and removing it cost more than the rest of a bridge run.
 
 export function defaultBridgeName(): string {
   const tag = instanceTag()
@@ -95,7 +97,8 @@ async function ensureBridge(net: NetworkRecord, rb: Rollback): Promise<void> {
   const gateway = `${net.gateway}/${parseCidr(net.subnet!).prefix}`
   const nat = {name: net.name, subnet: net.subnet!, bridge: br}
   const wantRules = networkRulesScript(tag, nat).split('\n').filter((l) => l.startsWith('add rule')).length
-  const [link, table] = [await adoptIfMade(br, await linkState(br)), await readTable(tag, {terse: true})]
+  // Both probes at once: they are independent, and each is a process.
+  const [link, table] = await Promise.all([linkState(br).then((l) => adoptIfMade(br, l)), readTable(tag, {terse: true})])
   const refusal = bridgeRefusal(br, link, ownerMark())
   if (refusal) throw new UserError(refusal)
   const rules = table?.rules
@@ -104,23 +107,28 @@ async function ensureBridge(net: NetworkRecord, rb: Rollback): Promise<void> {
   if (link && state.up && state.addrs.includes(gateway) && rules && haveRules === wantRules) return
 
   phase('driver', `bridge ${br} for network ${net.name}`)
+  const more: string[] = []
+  if (!state.addrs.includes(gateway)) more.push(`addr add ${gateway} dev ${br}`)
+  if (!state.up) more.push(`link set ${br} up`)
+  const why = `the virtual switch of network ${net.name}, with the gateway address containers route through`
   if (!link) {
-    await addOwnedLink(br, ['ip', 'link', 'add', br, 'type', 'bridge'], `the virtual switch of network ${net.name}`)
+    // The rollback deletes only a bridge this run marked or recorded as made (never someone else's).
     rb.push('bridge', async () => {
-      await deleteMadeLink(br)
+      if (await ownsLink(br)) await deleteMadeLink(br)
       await removeBridge(net)
     })
-  }
-  if (!state.addrs.includes(gateway)) await run(['ip', 'addr', 'add', gateway, 'dev', br], {why: 'the gateway address containers route through'})
-  if (!state.up) await run(['ip', 'link', 'set', br, 'up'])
+    await addOwnedLinkBatch(br, `link add ${br} type bridge`, more, why)
+  } else if (more.length > 0) await ipBatch(more, {why})
   await setSysctl('net.ipv4.ip_forward', '1', 'route packets between the bridge and the host')
   // 127.0.0.1 → published port: DNAT to the container needs loopback-sourced packets routable on
   // the bridge. The price is the CVE-2020-8558 hole, closed by the input guard rule of the network.
   await setSysctl(`net.ipv4.conf.${br}.route_localnet`, '1', 'let -p answer on 127.0.0.1 (DNAT from loopback)')
-  if (!rules) await applyNft(baseTableScript(tag, ownerMark()), "minirun's own nftables table: NAT and filter chains, the published-ports maps, its owner")
-  // Rules a crash left behind are replaced, not duplicated.
-  if (haveRules !== wantRules) {
-    await applyNft(networkRulesScript(tag, nat, rules ?? []), `NAT, the 127.0.0.1 guard and isolation from other networks for ${net.subnet} on ${br}`)
+  // One nft transaction for the table and the network's rules; rules a crash left behind are replaced, not duplicated.
+  const scripts: string[] = []
+  if (!rules) scripts.push(baseTableScript(tag, ownerMark()))
+  if (haveRules !== wantRules) scripts.push(networkRulesScript(tag, nat, rules ?? []))
+  if (scripts.length > 0) {
+    await applyNft(scripts.join('\n'), `minirun's nftables table (NAT and filter chains, the published-ports maps, its owner); NAT, the 127.0.0.1 guard and isolation from other networks for ${net.subnet} on ${br}`)
   }
 }
 
@@ -153,19 +161,20 @@ export const bridgeDriver: NetworkDriver = {
     const mac = macFromIp(ip)
     const veth = vethName(ep.containerId, ep.ifname)
 
-    await addOwnedLink(veth, ['ip', 'link', 'add', veth, 'type', 'veth', 'peer', 'name', ep.ifname, 'netns', ep.netns],
-      `a veth pair: ${veth} stays on the host, its peer becomes the container's ${ep.ifname}`)
-    rb.push('veth', () => deleteMadeLink(veth))
-    await run(['ip', 'link', 'set', veth, 'master', net.bridge!], {why: `plug the host end into bridge ${net.bridge}`})
-    // Hairpin: a container reaching its own published port through the host comes back out the same port.
-    await run(['ip', 'link', 'set', veth, 'type', 'bridge_slave', 'hairpin', 'on'])
-    await run(['ip', 'link', 'set', veth, 'up'])
-    await run(inNetns(ep.netns, ['ip', 'link', 'set', ep.ifname, 'address', mac]), {why: 'a MAC derived from the IP, as Docker does'})
-    await run(inNetns(ep.netns, ['ip', 'addr', 'add', `${ip}/${subnet.prefix}`, 'dev', ep.ifname]))
-    await run(inNetns(ep.netns, ['ip', 'link', 'set', ep.ifname, 'up']))
-    if (ep.ifname === 'eth0') {
-      await run(inNetns(ep.netns, ['ip', 'route', 'add', 'default', 'via', net.gateway!]), {why: 'everything else goes through the bridge gateway'})
-    }
+    // Two processes for the whole pair: the host side in one `ip -batch`, the container side in another.
+    rb.push('veth', async () => {
+      if (await ownsLink(veth)) await deleteMadeLink(veth)
+    })
+    await addOwnedLinkBatch(
+      veth,
+      `link add ${veth} type veth peer name ${ep.ifname} address ${mac} netns ${ep.netns}`,
+      // hairpin: a container reaching its own published port through the host comes back out the same port
+      [`link set ${veth} master ${net.bridge!}`, `link set ${veth} type bridge_slave hairpin on`, `link set ${veth} up`],
+      `a veth pair: ${veth} stays on the host, plugged into bridge ${net.bridge}; its peer becomes the container's ${ep.ifname}, with a MAC derived from the IP as Docker does`,
+    )
+    const inside = [`addr add ${ip}/${subnet.prefix} dev ${ep.ifname}`, `link set ${ep.ifname} up`]
+    if (ep.ifname === 'eth0') inside.push(`route add default via ${net.gateway!}`)
+    await ipBatch(inside, {netns: ep.netns, why: 'inside the container: its address, the link up, and (eth0) the default route through the bridge gateway'})
     if (ep.ports.length > 0) {
       phase('ports', 'publish with DNAT')
       await publishPorts(ep.containerId, ip, ep.ports, rb)
@@ -176,11 +185,24 @@ export const bridgeDriver: NetworkDriver = {
   async teardown(ep: Endpoint, att: NetworkAttachment | undefined): Promise<void> {
     const net = ep.network
     phase('teardown', `${ep.containerName} from network ${net.name}`)
-    await unpublishPorts(ep.containerId, ep.ports)
-    await deleteOwnedLink(att?.hostIfname ?? vethName(ep.containerId, ep.ifname), 'remove the host end of the veth pair (its peer goes with it)')
+    if (ep.ports.length > 0) await unpublishPorts(ep.containerId, ep.ports)
+    await deleteVeth(ep, att?.hostIfname ?? vethName(ep.containerId, ep.ifname))
     await release(net.name, ep.containerId)
-    await removeBridgeIfUnused(net, ep.containerId)
+    if (!net.isDefault) await removeBridgeIfUnused(net, ep.containerId)
   },
+}
+
+/**
+ * A veth pair goes with either end. The container's end needs no ownership check (everything in
+ * its namespace is the container's), so it is deleted from inside; the host end, after the
+ * check, only when the namespace is already gone.
+ */
+async function deleteVeth(ep: Endpoint, hostIfname: string): Promise<void> {
+  if (fs.existsSync(ep.netns)) {
+    const r = await run(['nsenter', `--net=${ep.netns}`, '--', 'ip', 'link', 'del', 'dev', ep.ifname], {allowFail: true, why: `remove the veth pair from the container's side (${hostIfname} goes with it)`})
+    if (r.exitCode === 0) return
+  }
+  await deleteOwnedLink(hostIfname, 'remove the host end of the veth pair (its peer goes with it)')
 }
 
 /** The last container out removes the bridge and its rules (and, with the last bridge, the table). */

@@ -174,6 +174,21 @@ test.serial('a subnet overlapping an existing network or a host route is refused
   await host.ok('network', 'rm', 'first')
 })
 
+test.serial('the default bridge stays after its last container (as docker0 does); system prune removes it with the table', async (t) => {
+  await host.ok('run', '--rm', 'busybox', 'true')
+  const br = JSON.parse(await host.ok('network', 'inspect', 'bridge'))[0].Options?.['com.docker.network.bridge.name'] as string | undefined
+  const kept = (await host.sh('ip -o link show type bridge')).stdout
+  t.regex(kept, /: mr\w+0: /, 'the bridge is still up')
+  if (br) t.true(kept.includes(br))
+  t.notRegex((await host.sh('ip -o link show type veth')).stdout, /mr[0-9a-f]{11}0/, 'the veth went with its container')
+  t.regex((await host.sh('nft list tables')).stdout, /minirun/)
+  await host.ok('system', 'prune')
+  t.is((await host.sh('ip -o link show type bridge')).stdout.trim(), '', 'prune removed the bridge')
+  t.notRegex((await host.sh('nft list tables')).stdout, /minirun/, 'and the table')
+  await host.ok('run', '--rm', 'busybox', 'true') // and the next run makes them again
+  t.deepEqual(await host.leaks(), [])
+})
+
 test.serial('after everything: no veth, bridge, nft table, netns, mount or lease of minirun remains', async (t) => {
   t.deepEqual(await host.leaks(), [])
 })

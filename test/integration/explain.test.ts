@@ -23,11 +23,11 @@ test.serial('the commands printed by run --explain, replayed by a shell in a fre
   t.is(r.exitCode, 0, r.stderr)
   const script = r.stderr
   for (const ph of ['image', 'netns', 'driver', 'launch']) t.regex(script, new RegExp(`^# ── ${ph}`, 'm'))
-  t.regex(script, /^ip link add mr[0-9a-f]{11}0 type veth peer name eth0 netns /m)
+  t.regex(script, /^ip -batch - <<'MINIRUN_EOF'\nlink add mr[0-9a-f]{11}0 type veth peer name eth0 address [0-9a-f:]+ netns /m)
   t.regex(script, /^unshare --net=/m)
   t.regex(script, /^mount -t overlay overlay -o lowerdir=/m)
   t.regex(script, /^nft -f - <<'MINIRUN_EOF'/m)
-  const ip = /ip addr add (\d+\.\d+\.\d+\.\d+)\/\d+ dev eth0/.exec(script)?.[1]
+  const ip = /^addr add (\d+\.\d+\.\d+\.\d+)\/\d+ dev eth0$/m.exec(script)?.[1]
   t.truthy(ip)
   await host.ok('rm', '-f', 'ex')
   t.deepEqual(await host.leaks(), [])

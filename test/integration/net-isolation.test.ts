@@ -220,5 +220,7 @@ EOF`)
   const alive = await mr2('exec', 'o1', 'ping', '-c1', '-W2', gw)
   t.is(alive.exitCode, 0, `the other root's container is still wired: ${alive.stderr}`)
   t.is((await mr2('rm', '-f', 'o1')).exitCode, 0)
+  // the other root keeps its default bridge too, until its own prune
+  t.is((await mr2('system', 'prune')).exitCode, 0)
   t.deepEqual(await host.leaks(), [])
 })

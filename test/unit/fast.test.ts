@@ -17,6 +17,13 @@ test('ps runs on the fast path; help, other commands and odd input go to oclif',
   t.false(await runFast(['ps', '--format', 'yaml']))
   t.false(await runFast(['network', 'ls']))
   t.false(await runFast(['run', '--rm']))
+  t.false(await runFast(['container', 'cleanup']), 'a missing id goes to oclif, which says so')
+  t.false(await runFast(['container', 'nosuch', 'x']))
+  t.false(await runFast(['constructor']))
+})
+
+test('container cleanup (the exit path of every detached container) runs on the fast path', async (t) => {
+  t.true(await runFast(['container', 'cleanup', 'f'.repeat(64)]), 'an unknown id is nothing to clean up')
 })
 
 test("a fast command's own errors are the handler's, as on the oclif path", async (t) => {
