@@ -65,6 +65,9 @@ static struct {
   const char *log, *exit_file, *pid_file, *attach, *cleanup[3];
 } o = {.workdir = "/", .seccomp = 1};
 
+/* the launcher's file on the host (argv[0], kept across the sealed re-exec) */
+static const char *launcher_path;
+
 static void fail(int code, const char *fmt, ...) {
   char buf[1024];
   va_list ap;
@@ -874,10 +877,10 @@ static int enter(void) {
   /* the fds are taken: make sure they are the container's, not a recycled PID's, and that its
    * command runs: while PID 1 is still the launcher, its root is not the container's yet */
   if (o.pid_start && start_time(o.pid) != o.pid_start) DIE("container process %d is gone", o.pid);
-  char exe[64];
   snprintf(p, sizeof p, "/proc/%d/exe", o.pid);
-  ssize_t n = readlink(p, exe, sizeof exe - 1);
-  if (n > 0 && (exe[n] = 0, strncmp(exe, "/memfd:minirun-launcher", 23) == 0)) DIE("the container is still starting; try again");
+  struct stat pid1, self;
+  if (stat(p, &pid1) == 0 && stat(launcher_path, &self) == 0 && pid1.st_dev == self.st_dev && pid1.st_ino == self.st_ino)
+    DIE("the container is still starting; try again");
   join_cgroups();
   for (int i = 0; i < 6; i++) {
     if (setns(fds[i], NS[i].type) < 0) DIE("join the container's %s namespace: %s", NS[i].ns, strerror(errno));
@@ -896,7 +899,11 @@ static int enter(void) {
 }
 
 int main(int argc, char **argv) {
-  reexec_sealed(argv);
+  launcher_path = argv[0];
+  /* exec's child shares a PID namespace with the container's processes before it execs: it runs
+   * from a sealed copy. A launch's child is alone in its new PID namespace until it execs, and
+   * the monitor is never in it: they run from the shared file (one copy in memory for all). */
+  if (argc > 1 && strcmp(argv[1], "exec") == 0) reexec_sealed(argv);
   /* Until the container's command replaces us, /proc/PID/exe and /proc/PID/mem stay closed to it. */
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) DIE("set non-dumpable: %s", strerror(errno));
   parse(argc, argv);

@@ -125,16 +125,8 @@ async function startDetached(rec: ContainerRecord, spec: LaunchSpec, rb: Rollbac
   await markRunning(rec, launcher, launcher)
 }
 
-const isLauncher = (pid: number) => {
-  try {
-    return fsSync.readlinkSync(`/proc/${pid}/exe`).startsWith('/memfd:minirun-launcher')
-  } catch {
-    return false
-  }
-}
-
-/** Still the launcher, before or after its re-exec from the memfd (not yet `container cleanup`, not gone). */
-const stillLauncher = (pid: number) => {
+/** `pid` runs the launcher (from its file, or an exec's sealed copy): not the container's command, not `container cleanup`. */
+const runsLauncher = (pid: number) => {
   try {
     const exe = fsSync.readlinkSync(`/proc/${pid}/exe`)
     return exe.startsWith('/memfd:minirun-launcher') || exe === fsSync.realpathSync(LAUNCHER)
@@ -151,9 +143,9 @@ async function markRunning(rec: ContainerRecord, launcher: number, supervisor: n
   // A detached monitor becomes `container cleanup` (node) when the container exits: its children
   // are then the cleanup's tools (its lock helper first), never PID 1, and must not be recorded.
   await waitFor(() => {
-    if (!stillLauncher(launcher)) return ((pid = 0), true)
+    if (!runsLauncher(launcher)) return ((pid = 0), true)
     pid = childrenOf(launcher)[0] ?? 0
-    return pid > 0 && !isLauncher(pid)
+    return pid > 0 && !runsLauncher(pid)
   }, 5000, 2)
   await withLock(async () => {
     const cur = await readRecord(rec.id)
