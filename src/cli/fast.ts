@@ -14,13 +14,17 @@ const FAST: Record<string, {tail?: boolean; handle: Handler}> = {
   rm: {handle: async (p) => (await import('./handlers/end.js')).rm(p.args, p.flags)},
   stop: {handle: async (p) => (await import('./handlers/end.js')).stop(p.args, p.flags)},
   kill: {handle: async (p) => (await import('./handlers/end.js')).kill(p.args, p.flags)},
-  inspect: {handle: async (p) => (await import('./handlers/show.js')).inspect(p.args)},
+  inspect: {handle: async (p) => (await import('./handlers/show.js')).inspect(p.args, p.flags)},
   logs: {handle: async (p) => (await import('./handlers/show.js')).logs(p.args[0], p.flags)},
 }
 
+// `container ls`, `container rm`...: Docker's management-command spellings of the same commands
+const CONTAINER: Record<string, string> = {ls: 'ps', list: 'ps', ps: 'ps', rm: 'rm', remove: 'rm', inspect: 'inspect', logs: 'logs', exec: 'exec', stop: 'stop', kill: 'kill', run: 'run'}
+
 /** Run argv on the fast path; false when oclif must handle it. */
 export async function runFast(argv: string[]): Promise<boolean> {
-  const fast = FAST[argv[0]]
+  if (argv[0] === 'container' && Object.hasOwn(CONTAINER, argv[1] ?? '')) argv = [CONTAINER[argv[1]], ...argv.slice(2)]
+  const fast = Object.hasOwn(FAST, argv[0]) ? FAST[argv[0]] : undefined
   if (!fast) return false
   let manifest: {commands: Record<string, ManifestCommand>}
   try {

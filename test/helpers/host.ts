@@ -119,8 +119,8 @@ export class TestHost {
 
   /** Remove every pod and container: after a failed test, so the next one starts clean. */
   async clear(): Promise<void> {
-    const pods = JSON.parse(await this.ok('pod', 'ls', '--format', 'json').catch(() => '[]')) as Array<{Name: string}>
-    if (pods.length > 0) await this.mr('pod', 'rm', '-f', ...pods.map((p) => p.Name))
+    const pods = (await this.ok('pod', 'ls', '--format', '{{.Name}}').catch(() => '')).split('\n').filter(Boolean)
+    if (pods.length > 0) await this.mr('pod', 'rm', '-f', ...pods)
     const ids = (await this.ok('ps', '-aq').catch(() => '')).split('\n').filter(Boolean)
     if (ids.length > 0) await this.mr('rm', '-f', ...ids)
   }

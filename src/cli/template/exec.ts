@@ -1,7 +1,7 @@
 import {at, TemplateError} from './lex.js'
 import {FUNCS} from './funcs.js'
 import {type Block, type Command, type Node, type Operand, type Pipeline, parse} from './parse.js'
-import {isMap, show, STRUCT, truth, typeName} from './values.js'
+import {GOMAP, isMap, show, STRUCT, truth, typeName} from './values.js'
 
 // Evaluator of a parsed template against JSON-like data, with Go's text/template semantics. Pure.
 
@@ -165,7 +165,7 @@ class Runner {
       const struct = STRUCT in cur
       if (!Object.hasOwn(cur, name)) {
         if (struct) throw this.fail(o.pos, what, `can't evaluate field ${name} in type ${typeName(cur)}`)
-        if (this.opts.missingKey === 'error') throw this.fail(o.pos, what, `map has no entry for key "${name}"`)
+        if (this.opts.missingKey === 'error' && !(GOMAP in cur)) throw this.fail(o.pos, what, `map has no entry for key "${name}"`)
         cur = undefined
       } else cur = cur[name]
       if (typeof cur === 'function') {

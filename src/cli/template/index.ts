@@ -2,4 +2,4 @@
 // evaluator (exec.ts) and the functions (funcs.ts). Loaded only when --format is given.
 export {compile, render, type Options} from './exec.js'
 export {TemplateError} from './lex.js'
-export {STRUCT} from './values.js'
+export {GOMAP, STRUCT} from './values.js'

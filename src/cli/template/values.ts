@@ -4,6 +4,9 @@
 // A function-valued field is a method: {{.Label "com.example"}} calls it.
 
 export const STRUCT = Symbol('go struct type name')
+/** Marks an object that is a Go map in Docker's types (Labels, Networks, Ports...): under
+ * missingkey=error a missing key there is still just <no value>, as Docker's typed inspect does. */
+export const GOMAP = Symbol('go map')
 
 export type GoValue = unknown
 
