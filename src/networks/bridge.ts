@@ -176,7 +176,9 @@ export const bridgeDriver: NetworkDriver = {
   async teardown(ep: Endpoint, att: NetworkAttachment | undefined): Promise<void> {
     const net = ep.network
     phase('teardown', `${ep.containerName} from network ${net.name}`)
-    await unpublishPorts(ep.containerId, ep.ports)
+    // only the network that holds the ports (the first) takes them away: leaving a second
+    // network must not unpublish what the first one serves
+    if (ep.ports.length > 0) await unpublishPorts(ep.containerId, ep.ports)
     await deleteOwnedLink(att?.hostIfname ?? vethName(ep.containerId, ep.ifname), 'remove the host end of the veth pair (its peer goes with it)')
     await release(net.name, ep.containerId)
     await removeBridgeIfUnused(net, ep.containerId)
