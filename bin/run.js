@@ -15,7 +15,7 @@ try {
   const exit = error?.oclif?.exit
   if (error?.code === 'EEXIT' && typeof exit === 'number') process.exit(exit)
   if (process.env.MINIRUN_DEBUG) console.error(error)
-  const {line, exitCode} = errorLine(error)
+  const {line, exitCode} = errorLine(error, process.argv.slice(2))
   process.stderr.write(line + '\n')
   process.exit(exitCode)
 }

@@ -14,7 +14,7 @@ const FAST: Record<string, {tail?: boolean; handle: Handler}> = {
   rm: {handle: async (p) => (await import('./handlers/end.js')).rm(p.args, p.flags)},
   stop: {handle: async (p) => (await import('./handlers/end.js')).stop(p.args, p.flags)},
   kill: {handle: async (p) => (await import('./handlers/end.js')).kill(p.args, p.flags)},
-  inspect: {handle: async (p) => (await import('./handlers/show.js')).inspect(p.args)},
+  inspect: {handle: async (p) => (await import('./handlers/show.js')).inspect(p.args, p.flags)},
   logs: {handle: async (p) => (await import('./handlers/show.js')).logs(p.args[0], p.flags)},
   // The monitor becomes this when a detached container exits: the exit path is timed too.
   'container:cleanup': {handle: async (p) => (await import('../containers/lifecycle.js')).cleanupContainer(p.args[0])},
@@ -26,8 +26,12 @@ function commandOf(argv: string[]): [string, string[]] {
   return [argv[0], argv.slice(1)]
 }
 
+// `container ls`, `container rm`...: Docker's management-command spellings of the same commands
+const CONTAINER: Record<string, string> = {ls: 'ps', list: 'ps', ps: 'ps', rm: 'rm', remove: 'rm', inspect: 'inspect', logs: 'logs', exec: 'exec', stop: 'stop', kill: 'kill', run: 'run'}
+
 /** Run argv on the fast path; false when oclif must handle it. */
 export async function runFast(argv: string[]): Promise<boolean> {
+  if (argv[0] === 'container' && Object.hasOwn(CONTAINER, argv[1] ?? '')) argv = [CONTAINER[argv[1]], ...argv.slice(2)]
   const [id, rest] = commandOf(argv)
   const fast = Object.hasOwn(FAST, id) ? FAST[id] : undefined
   if (!fast) return false

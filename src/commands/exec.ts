@@ -4,6 +4,7 @@ import {exec} from '../cli/handlers/run.js'
 
 export default class Exec extends Command {
   static description = 'Run a command in a running container (same namespaces, capabilities and no_new_privs as its PID 1)'
+  static aliases = ['container:exec']
   static examples = ['<%= config.bin %> exec web wget -qO- 127.0.0.1', '<%= config.bin %> exec -it web sh']
   static flags = {
     interactive: Flags.boolean({char: 'i', description: 'keep stdin open'}),

@@ -3,6 +3,7 @@ import {kill} from '../cli/handlers/end.js'
 
 export default class Kill extends Command {
   static description = "Send a signal to containers' PID 1"
+  static aliases = ['container:kill']
   static strict = false
   static examples = ['<%= config.bin %> kill web', '<%= config.bin %> kill -s HUP web']
   static flags = {signal: Flags.string({char: 's', description: 'signal name or number', default: 'KILL'})}

@@ -3,6 +3,7 @@ import {logs} from '../cli/handlers/show.js'
 
 export default class Logs extends Command {
   static description = "Print a container's output: its stdout to stdout, its stderr to stderr"
+  static aliases = ['container:logs']
   static examples = ['<%= config.bin %> logs web', '<%= config.bin %> logs -f --tail 10 web', '<%= config.bin %> logs -t --since 5m web']
   static flags = {
     follow: Flags.boolean({char: 'f', description: 'keep printing until the container exits'}),

@@ -6,7 +6,12 @@ export default class Rm extends Command {
   static description = 'Remove containers and everything they made (veth, netns, DNAT entries, mounts)'
   static strict = false
   static examples = ['<%= config.bin %> rm web', '<%= config.bin %> rm -f web']
-  static flags = {force: Flags.boolean({char: 'f', description: 'kill a running container first'}), explain: explainFlag}
+  static aliases = ['container:rm', 'container:remove']
+  static flags = {
+    force: Flags.boolean({char: 'f', description: 'kill a running container first; a name that does not exist is not an error'}),
+    volumes: Flags.boolean({char: 'v', description: 'accepted for Docker compatibility (minirun has no anonymous volumes)'}),
+    explain: explainFlag,
+  }
   static args = {container: Args.string({required: true})}
 
   async run(): Promise<void> {

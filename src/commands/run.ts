@@ -5,6 +5,7 @@ import {run} from '../cli/handlers/run.js'
 
 export default class Run extends Command {
   static description = 'Run a command in a new container'
+  static aliases = ['container:run']
   static examples = [
     '<%= config.bin %> run --rm busybox sh -c \'echo $$; hostname\'',
     '<%= config.bin %> run -d --name web -p 18080:80 busybox httpd -f -p 80 -h /www',

@@ -3,6 +3,7 @@ import {stop} from '../cli/handlers/end.js'
 
 export default class Stop extends Command {
   static description = 'Stop containers: SIGTERM to PID 1, then SIGKILL after the timeout'
+  static aliases = ['container:stop']
   static strict = false
   static examples = ['<%= config.bin %> stop web', '<%= config.bin %> stop -t 0 web']
   static flags = {time: Flags.string({char: 't', description: 'seconds to wait before SIGKILL', default: '10'})}

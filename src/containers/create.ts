@@ -126,8 +126,9 @@ export async function createContainer(req: RunRequest, rb: Rollback): Promise<Co
       if (!ports.some((p) => p.containerPort === e.containerPort && p.protocol === e.protocol)) ports.push({hostIp: '0.0.0.0', hostPort: 0, ...e})
     }
   }
-  if (mode.kind === 'host' && ports.length > 0) {
-    req.warn('WARNING: Published ports are discarded when using host network mode')
+  if ((mode.kind === 'host' || mode.kind === 'none') && ports.length > 0) {
+    // Docker ignores them in both modes: there is nothing of the container's own to DNAT to
+    req.warn(`WARNING: Published ports are discarded when using ${mode.kind} network mode`)
     ports = []
   }
   const network = mode.kind === 'network' ? await ensureNetworkReady(mode.name) : undefined
@@ -135,7 +136,7 @@ export async function createContainer(req: RunRequest, rb: Rollback): Promise<Co
     req.warn(`WARNING: Published ports are ignored on macvlan network ${network.name}: the container is directly on the LAN, reach it at its own address`)
     ports = []
   }
-  if ((mode.kind === 'none' || mode.kind === 'container') && ports.length > 0) {
+  if (mode.kind === 'container' && ports.length > 0) {
     throw new UserError(`-p cannot be used with --network ${req.network}: the container has no interface of its own to publish`)
   }
   let networkMode = mode.kind === 'host' ? 'host' : mode.kind === 'none' ? 'none' : network?.name ?? 'none'

@@ -32,7 +32,10 @@ export function inspectView(rec: ContainerRecord) {
     }
   }
   // A container sharing another's namespace has no endpoint of its own (Docker shows "" too).
-  const shared = rec.hostConfig.networkMode.startsWith('container:')
+  const mode = rec.hostConfig.networkMode
+  // host and none have an endpoint entry of their own in Docker, with empty addresses
+  if (mode === 'host' || mode === 'none') networks[mode] = {NetworkID: '', EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, MacAddress: '', Aliases: null}
+  const shared = mode.startsWith('container:')
   const primary = shared ? undefined : Object.values(rec.networks)[0]
   return {
     Id: rec.id,

@@ -185,6 +185,8 @@ export const bridgeDriver: NetworkDriver = {
   async teardown(ep: Endpoint, att: NetworkAttachment | undefined): Promise<void> {
     const net = ep.network
     phase('teardown', `${ep.containerName} from network ${net.name}`)
+    // only the network that holds the ports (the first) takes them away: leaving a second
+    // network must not unpublish what the first one serves
     if (ep.ports.length > 0) await unpublishPorts(ep.containerId, ep.ports)
     await deleteVeth(ep, att?.hostIfname ?? vethName(ep.containerId, ep.ifname))
     await release(net.name, ep.containerId)

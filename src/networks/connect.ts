@@ -6,6 +6,8 @@ import {type ContainerRecord, readRecord, writeRecord} from '../containers/recor
 import {UserError} from '../errors.js'
 import {withLock} from '../state/lock.js'
 import {attachNetwork, detachNetwork, ensureNetworkReady} from './attach.js'
+import {publishPorts} from './publish.js'
+import {readNetwork} from './records.js'
 
 // network connect / disconnect: one more (or one less) interface in a running container.
 
@@ -24,7 +26,10 @@ export async function connect(network: string, ref: string, ip?: string): Promis
   let n = 0
   while (used.has(`eth${n}`)) n++
   await transaction(async (rb) => {
-    const att = await attachNetwork(rec, net, {ifname: `eth${n}`, requestedIp: ip, ports: [], aliases: [rec.name]}, rb)
+    // The first network holds the published ports (attach.ts): a container that has none left
+    // (disconnected from all) gets them back on this one, as Docker restores them.
+    const ports = Object.keys(rec.networks).length === 0 && net.driver === 'bridge' ? rec.hostConfig.ports.map((p) => ({...p})) : []
+    const att = await attachNetwork(rec, net, {ifname: `eth${n}`, requestedIp: ip, ports, aliases: [rec.name]}, rb)
     await withLock(async () => {
       const cur = (await readRecord(rec.id))!
       cur.networks[net.name] = att
@@ -44,5 +49,10 @@ export async function disconnect(network: string, ref: string): Promise<void> {
     delete cur.networks[network]
     await writeRecord(cur)
   })
+  // The ports were on the network just left: the next one (now first) takes them over.
+  const [next] = Object.entries(rec.networks).filter(([name]) => name !== network)
+  if (Object.keys(rec.networks)[0] === network && next && rec.hostConfig.ports.length > 0 && (await readNetwork(next[0]))?.driver === 'bridge') {
+    await transaction((rb) => withLock(() => publishPorts(rec.id, next[1].ip, rec.hostConfig.ports.map((p) => ({...p})), rb)))
+  }
   await refreshHosts([network, ...Object.keys(rec.networks)])
 }

@@ -13,7 +13,7 @@ export class CorruptStateError extends UserError {
     readonly file: string,
     readonly reason: string,
   ) {
-    super(`cannot read ${file}: ${reason}; run minirun system prune to move it aside`)
+    super(`cannot read ${file}: ${reason}; run minirun system prune -f to move it aside`)
     this.name = 'CorruptStateError'
   }
 }
@@ -80,7 +80,7 @@ const warned = new Set<string>()
 export function warnCorrupt(error: CorruptStateError): void {
   if (warned.has(error.file)) return
   warned.add(error.file)
-  process.stderr.write(`WARNING: skipping ${error.file}: ${error.reason}; run minirun system prune to move it aside\n`)
+  process.stderr.write(`WARNING: skipping ${error.file}: ${error.reason}; run minirun system prune -f to move it aside\n`)
 }
 
 /** `read(x)` for every x, skipping (and warning about) the ones that are corrupt. */

@@ -104,7 +104,8 @@ export class TestHost {
   /**
    * What minirun could have left behind, read from the kernel and the store. Empty when clean.
    * The default bridge and minirun's nft table stay after the last container (as docker0 does):
-   * the store is read first, then `system prune` must remove them, and the kernel is read after.
+   * the store is read first, then `container prune -f` must remove them (an orphan it reports is a
+   * leak), and the kernel is read after.
    */
   async leaks(): Promise<string[]> {
     const out: string[] = []
@@ -119,7 +120,7 @@ export class TestHost {
     const links = async () => (await this.sh('ip -o link show')).stdout.split('\n').filter((l) => l.trim() && !/^\d+: lo:/.test(l) && !/: (lan|out|tst)[^:]*[:@]/.test(l))
     const tables = async () => (await this.sh('nft list tables')).stdout.split('\n').filter((l) => /minirun/.test(l))
     if ((await links()).length > 0 || (await tables()).length > 0) {
-      const prune = await this.mr('system', 'prune')
+      const prune = await this.mr('container', 'prune', '-f')
       if (prune.exitCode !== 0) out.push(`system prune failed: ${prune.stderr.trim()}`)
       // what prune had to clean up as an orphan was a leak; the kept bridge and table are not
       out.push(...prune.stdout.split('\n').filter((l) => l.startsWith('  ')).map((l) => `orphan pruned: ${l.trim()}`))
@@ -133,8 +134,8 @@ export class TestHost {
 
   /** Remove every pod and container: after a failed test, so the next one starts clean. */
   async clear(): Promise<void> {
-    const pods = JSON.parse(await this.ok('pod', 'ls', '--format', 'json').catch(() => '[]')) as Array<{Name: string}>
-    if (pods.length > 0) await this.mr('pod', 'rm', '-f', ...pods.map((p) => p.Name))
+    const pods = (await this.ok('pod', 'ls', '--format', '{{.Name}}').catch(() => '')).split('\n').filter(Boolean)
+    if (pods.length > 0) await this.mr('pod', 'rm', '-f', ...pods)
     const ids = (await this.ok('ps', '-aq').catch(() => '')).split('\n').filter(Boolean)
     if (ids.length > 0) await this.mr('rm', '-f', ...ids)
   }

@@ -182,7 +182,7 @@ test.serial('the default bridge stays after its last container (as docker0 does)
   if (br) t.true(kept.includes(br))
   t.notRegex((await host.sh('ip -o link show type veth')).stdout, /mr[0-9a-f]{11}0/, 'the veth went with its container')
   t.regex((await host.sh('nft list tables')).stdout, /minirun/)
-  await host.ok('system', 'prune')
+  await host.ok('system', 'prune', '-f')
   t.is((await host.sh('ip -o link show type bridge')).stdout.trim(), '', 'prune removed the bridge')
   t.notRegex((await host.sh('nft list tables')).stdout, /minirun/, 'and the table')
   await host.ok('run', '--rm', 'busybox', 'true') // and the next run makes them again

@@ -114,7 +114,7 @@ test.serial(`SIGKILL at ${KILLS} random points of run -d -p, then system prune: 
     else unexpected.push(`run #${i}: exit ${r.exitCode}: ${r.stderr.trim()}`)
     killContainers()
     if (i % BATCH === BATCH - 1) {
-      const p = await host.mr('system', 'prune')
+      const p = await host.mr('system', 'prune', '-f')
       if (p.exitCode !== 0) unexpected.push(`prune after run #${i}: ${p.stderr.trim()}`)
       found += p.stdout.split('\n').filter((l) => l.startsWith('  ')).length
     }
@@ -123,7 +123,7 @@ test.serial(`SIGKILL at ${KILLS} random points of run -d -p, then system prune: 
   t.log(`${kills} runs killed, ${finished} finished before their kill; prune removed ${found} orphaned objects`)
   t.true(kills >= KILLS)
   t.deepEqual(unexpected, [], 'no error other than killed runs')
-  const prune = await host.mr('system', 'prune')
+  const prune = await host.mr('system', 'prune', '-f')
   t.is(prune.exitCode, 0, prune.stderr)
   t.is((await host.ok('ps', '-aq')).trim(), '', 'no container records')
   t.deepEqual(await orphans(), [])
@@ -160,6 +160,6 @@ test.serial('50 parallel run -d and 50 parallel rm -f: no duplicate IP, name or 
   t.is((await host.ok('ps', '-aq')).trim(), '')
   await sleep(200)
   t.deepEqual(await orphans(), [])
-  const prune = await host.ok('system', 'prune')
+  const prune = await host.ok('system', 'prune', '-f')
   t.regex(prune, /Nothing to prune/, 'rm -f left nothing for prune to find')
 })

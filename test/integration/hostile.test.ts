@@ -134,7 +134,8 @@ const runs: Array<[string, string[]]> = [
   ['--ip the gateway', run('--ip', '172.17.0.1')],
   ['--ip the broadcast address', run('--ip', '172.17.255.255')],
   ['--ip with --network none', run('--network', 'none', '--ip', '172.17.0.9')],
-  ['-p with --network none', run('--network', 'none', '-p', '18122:80')],
+  // (-p with --network none is accepted with a warning, as Docker ignores it: cli-compat.test.ts)
+  ['-p with --network container:', run('--network', 'container:nosuch', '-p', '18122:80')],
   ['-e =value', run('-e', '=value')],
   ['-v relative source', run('-v', 'relative:/x')],
   ['-v missing source', run('-v', '/nonexistent/dir:/x')],

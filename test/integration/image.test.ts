@@ -129,7 +129,8 @@ function layoutTar(files: Map<string, Buffer>): Buffer {
 async function lsJson(root: Root): Promise<Array<{Repository: string; Tag: string; ID: string; CreatedAt: string; Size: string}>> {
   const r = await cli(root, 'image', 'ls', '--format', 'json')
   if (r.exitCode !== 0) throw new Error(String(r.stderr))
-  return JSON.parse(String(r.stdout))
+  // one JSON object per line, as Docker >= 23
+  return String(r.stdout).split('\n').filter(Boolean).map((l) => JSON.parse(l))
 }
 
 async function record(root: Root, id: string): Promise<ImageRecord> {

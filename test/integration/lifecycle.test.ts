@@ -182,7 +182,7 @@ test.serial('duplicate name is refused; a name comes back with rm, or when its c
   await host.ok('run', '--rm', '--name', 'ghost', '--network', 'none', 'busybox', 'true')
   await host.ok('run', '--name', 'swept', '--network', 'none', 'busybox', 'true')
   fs.rmSync(path.join(host.root, 'containers', fs.readlinkSync(path.join(names, 'swept')).split('/').pop()!), {recursive: true})
-  await host.ok('system', 'prune')
+  await host.ok('system', 'prune', '-f')
   t.deepEqual(fs.readdirSync(names), [], 'prune sweeps the names of containers that are gone')
   t.deepEqual(await host.leaks(), [])
 })

@@ -150,7 +150,7 @@ test.serial('bad manifests: missing image, duplicate container name, unknown vol
     const r = await host.mr('pod', 'play', f)
     t.not(r.exitCode, 0)
     t.regex(r.stderr, msg)
-    t.is(await host.ok('pod', 'ls', '--format', 'json'), '[]')
+    t.is(await host.ok('pod', 'ls', '--format', 'json'), '')
   }
   t.deepEqual(await host.leaks(), [])
 })

@@ -60,10 +60,10 @@ test.serial('a truncated container.json: ps -a lists the rest and warns once, in
   t.regex(ps.stdout, /\bgood\b/, 'the readable container is listed')
   t.is(lines(ps.stderr).length, 1, 'one warning per bad file')
   t.true(ps.stderr.startsWith(`WARNING: skipping ${bad.file}: `), ps.stderr)
-  t.regex(ps.stderr, /; run minirun system prune to move it aside\n$/)
+  t.regex(ps.stderr, /; run minirun system prune -f to move it aside\n$/)
 
   for (const args of [['inspect', 'bad'], ['inspect', bad.id.slice(0, 12)], ['rm', 'bad'], ['stop', 'bad']]) {
-    oneError(t, await host.mr(...args), new RegExp(`^Error: cannot read ${bad.file.replace(/[.]/g, '\\.')}: .+; run minirun system prune to move it aside\\n$`))
+    oneError(t, await host.mr(...args), new RegExp(`^Error: cannot read ${bad.file.replace(/[.]/g, '\\.')}: .+; run minirun system prune -f to move it aside\\n$`))
   }
   t.true(alive(bad.pid), 'control: the refused rm did not end it')
 
@@ -88,7 +88,7 @@ test.serial('a truncated container.json: ps -a lists the rest and warns once, in
 test.serial('system prune: an empty and a wrong-shaped record are moved aside, their containers ended and unwired', async (t) => {
   const a = await corrupted('empty-rec', 18132, (f) => fs.writeFileSync(f, ''))
   const b = await corrupted('null-rec', 18133, (f) => fs.writeFileSync(f, 'null\n'))
-  const prune = await host.mr('system', 'prune')
+  const prune = await host.mr('system', 'prune', '-f')
   t.is(prune.exitCode, 0, prune.stderr)
   t.regex(prune.stdout, new RegExp(`unreadable record ${a.file.replace(/[.]/g, '\\.')} \\(the file is empty\\): moved to `))
   t.regex(prune.stdout, /\(it is not a minirun record\): moved to /)
@@ -116,7 +116,7 @@ test.serial('a corrupt network record: run on other networks works (one warning)
   const ls = await host.mr('network', 'ls')
   t.is(ls.exitCode, 0, ls.stderr)
   t.regex(ls.stdout, /\bbridge\b/)
-  const prune = await host.ok('system', 'prune')
+  const prune = await host.ok('system', 'prune', '-f')
   t.regex(prune, /unreadable record .*broken\.json .*moved to /)
   t.false(fs.existsSync(file))
   t.is((await host.mr('network', 'ls')).stderr, '')
@@ -135,7 +135,7 @@ test.serial('a corrupt pod record: pod ls warns and goes on, pod inspect names t
   t.is(lines(ls.stderr).length, 1)
   t.regex(ls.stderr, /^WARNING: skipping .*badpod\/pod\.json: /)
   oneError(t, await host.mr('pod', 'inspect', 'badpod'), /^Error: cannot read .*badpod\/pod\.json: /)
-  const prune = await host.ok('system', 'prune')
+  const prune = await host.ok('system', 'prune', '-f')
   t.regex(prune, /unreadable record .*badpod\/pod\.json .*moved to /)
   t.is((await host.mr('pod', 'ls')).stderr, '')
   await host.ok('pod', 'rm', '-f', 'okpod')
@@ -149,7 +149,7 @@ test.serial('a full disk: network create, pod create and run fail in one line na
   const env = {MINIRUN_ROOT: tiny, MINIRUN_RUNTIME_DIR: path.join(host.dir, 'tiny-run')}
   const mr = (...a: string[]) => host.exec([process.execPath, BIN, ...a], {env})
   t.teardown(async () => {
-    await host.exec([process.execPath, BIN, 'system', 'prune'], {env})
+    await host.exec([process.execPath, BIN, 'system', 'prune', '-f'], {env})
     await host.sh(`umount ${tiny}`)
   })
   t.is((await host.sh(`mkdir -p ${tiny} && mount -t tmpfs -o size=8m tmpfs ${tiny}`)).exitCode, 0)

@@ -14,7 +14,7 @@ test.after.always(() => fs.rmSync(root, {recursive: true, force: true}))
 test('ps runs on the fast path; help, other commands and odd input go to oclif', async (t) => {
   t.true(await runFast(['ps', '-q']))
   t.false(await runFast(['ps', '--help']))
-  t.false(await runFast(['ps', '--format', 'yaml']))
+  t.false(await runFast(['ps', '--last']))
   t.false(await runFast(['network', 'ls']))
   t.false(await runFast(['run', '--rm']))
   t.false(await runFast(['container', 'cleanup']), 'a missing id goes to oclif, which says so')

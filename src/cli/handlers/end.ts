@@ -8,11 +8,16 @@ import {startExplain} from '../explain.js'
 
 // rm, stop and kill, once their flags are parsed (by oclif or by the fast path, cli/fast.ts).
 
-export async function rm(refs: string[], flags: {force?: boolean; explain?: boolean}): Promise<void> {
+export async function rm(refs: string[], flags: {force?: boolean; volumes?: boolean; explain?: boolean}): Promise<void> {
   startExplain(flags.explain)
   let failed: unknown
   for (const ref of refs) {
     try {
+      // Docker's CLI: rm -f of a name that does not exist says so on stderr and is not a failure
+      if (flags.force && !(await resolveContainerId(ref).catch(() => 'ambiguous'))) {
+        process.stderr.write(`Error: no such container: ${ref.length > 80 ? ref.slice(0, 60) + '...' : ref}\n`)
+        continue
+      }
       await removeContainer(ref, flags.force ?? false).catch((error) => forceUnreadable(ref, flags.force ?? false, error))
       process.stdout.write(ref + '\n')
     } catch (error) {

@@ -1,39 +1,43 @@
 import {listContainers} from '../../containers/find.js'
+import {impliesAll, matches, parseFilters} from '../../containers/filters.js'
 import {liveStatus} from '../../containers/inspect.js'
-import {formatPortsColumn} from '../../networks/ports.js'
-import {ago, printJson, printTable, since} from '../output.js'
+import {UserError} from '../../errors.js'
+import {formatList} from '../format.js'
+import {containerRow, PS_FORMAT} from '../views/container-row.js'
 
-export async function ps(flags: {all?: boolean; quiet?: boolean; format?: string}): Promise<void> {
-  const rows = (await listContainers())
-    .map((c) => ({c, status: liveStatus(c)}))
-    .filter(({status}) => flags.all || status === 'running')
+export interface PsFlags {
+  all?: boolean
+  quiet?: boolean
+  format?: string
+  filter?: string[]
+  last?: string
+  latest?: boolean
+  size?: boolean
+  'no-trunc'?: boolean
+}
+
+export async function ps(flags: PsFlags): Promise<void> {
+  const filters = parseFilters(flags.filter ?? [])
+  const last = flags.latest ? 1 : flags.last === undefined ? -1 : count(flags.last)
+  // newest first; -n/-l take the last created whatever their state, as Docker
+  let rows = (await listContainers()).map((rec) => ({rec, status: liveStatus(rec)}))
+  if (!(flags.all || last >= 0 || impliesAll(filters))) rows = rows.filter((r) => r.status === 'running')
+  if (filters.size > 0) rows = rows.filter((r) => matches(filters, {...r, imageId: r.rec.imageId}))
+  if (last >= 0) rows = rows.slice(0, last)
   if (flags.quiet) {
-    for (const {c} of rows) process.stdout.write(c.id.slice(0, 12) + '\n')
+    process.stdout.write(rows.map((r) => (flags['no-trunc'] ? r.rec.id : r.rec.id.slice(0, 12)) + '\n').join(''))
     return
   }
-  const statusText = (c: (typeof rows)[number]) =>
-    c.status === 'running' ? `Up ${since(c.c.state.startedAt)}${c.c.state.paused ? ' (Paused)' : ''}` : c.status === 'created' ? 'Created' : `Exited (${c.c.state.exitCode}) ${ago(c.c.state.finishedAt || c.c.created)}`
-  if (flags.format === 'json') {
-    printJson(
-      rows.map((r) => ({
-        ID: r.c.id.slice(0, 12),
-        Names: r.c.name,
-        Image: r.c.image,
-        Command: r.c.config.argv.join(' '),
-        CreatedAt: r.c.created,
-        State: r.status,
-        Status: statusText(r),
-        Ports: formatPortsColumn(r.c.hostConfig.ports),
-        Networks: r.c.hostConfig.networkMode,
-      })),
-    )
-    return
-  }
-  printTable(
-    ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'],
-    rows.map((r) => {
-      const cmd = r.c.config.argv.join(' ')
-      return [r.c.id.slice(0, 12), r.c.image, `"${cmd.length > 20 ? cmd.slice(0, 19) + '…' : cmd}"`, ago(r.c.created), statusText(r), formatPortsColumn(r.c.hostConfig.ports), r.c.name]
-    }),
-  )
+  const sizes = flags.size || /\.Size\b/.test(flags.format ?? '') ? await import('../../containers/size.js') : undefined
+  const now = Date.now()
+  const out = []
+  for (const r of rows) out.push(containerRow({...r, now, noTrunc: flags['no-trunc'], size: sizes ? await sizes.containerSize(r.rec) : undefined}))
+  const format = flags.size && !flags.format ? undefined : flags.format
+  const spec = flags.size && (!flags.format || flags.format === 'table') ? {...PS_FORMAT, columns: [...PS_FORMAT.columns, {field: 'Size', header: 'SIZE'}]} : PS_FORMAT
+  process.stdout.write(await formatList(format, out, spec))
+}
+
+function count(v: string): number {
+  if (!/^-?\d+$/.test(v.trim())) throw new UserError(`invalid -n "${v}": use a number of containers, e.g. -n 3`)
+  return Math.max(-1, Number(v))
 }

@@ -81,7 +81,7 @@ function runRequest(image: string, command: string[], flags: RunFlags): RunReque
     privileged: flags.privileged ?? false,
     securityOpt: flags['security-opt'] ?? [],
     init: flags.init ?? false,
-    memory: flags.memory ? parseBytes(flags.memory) : undefined,
+    memory: flags.memory ? parseBytes(flags.memory) || undefined : undefined, // 0: unlimited, as Docker
     pidsLimit: flags['pids-limit'] === undefined ? undefined : parsePidsLimit(flags['pids-limit']),
     cpus: flags.cpus === undefined ? undefined : parseCpus(flags.cpus),
     pod: flags.pod,

@@ -5,10 +5,16 @@ import {printJson} from '../output.js'
 
 // inspect and logs, once their flags are parsed (by oclif or by the fast path, cli/fast.ts).
 
-export async function inspect(refs: string[]): Promise<void> {
+export async function inspect(refs: string[], flags: {format?: string} = {}): Promise<void> {
   const out = []
   for (const ref of refs) out.push(inspectView(await findContainer(ref)))
-  printJson(out)
+  await printInspected(out, flags.format)
+}
+
+/** JSON array, `--format json` the same, or one template output per object (loaded only then). */
+export async function printInspected(objects: unknown[], format: string | undefined): Promise<void> {
+  if (!format || format === 'json') return printJson(objects)
+  process.stdout.write(await (await import('../inspect-format.js')).formatEach(format, objects))
 }
 
 export async function logs(ref: string, flags: {follow?: boolean; tail?: string; timestamps?: boolean; since?: string}): Promise<void> {

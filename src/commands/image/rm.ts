@@ -6,6 +6,7 @@ export default class ImageRm extends Command {
 an id or id prefix removes the image. An image a container uses is kept: remove the container first.`
   static examples = ['<%= config.bin %> image rm myapp:1.0', '<%= config.bin %> image rm 1a2b3c4d', '<%= config.bin %> image rm busybox']
   static strict = false
+  static aliases = ['rmi', 'image:remove']
   static args = {image: Args.string({description: 'NAME[:TAG] or image id (several allowed)', required: true})}
   static flags = {force: Flags.boolean({char: 'f', description: 'untag even the last tag of an image a container uses (the image stays)'})}
 

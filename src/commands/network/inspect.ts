@@ -1,5 +1,5 @@
-import {Args, Command} from '@oclif/core'
-import {printJson} from '../../cli/output.js'
+import {Args, Command, Flags} from '@oclif/core'
+import {printInspected} from '../../cli/handlers/show.js'
 import {networkView} from '../../networks/inspect.js'
 import {ensureDefaultBridge} from '../../networks/bridge.js'
 import {findNetwork} from '../../networks/records.js'
@@ -9,17 +9,18 @@ import {shown} from '../../containers/validate.js'
 export default class NetworkInspect extends Command {
   static description = "Show networks' details as JSON (Docker's shape)"
   static strict = false
-  static examples = ["<%= config.bin %> network inspect bridge | jq '.[0].IPAM.Config[0].Subnet'"]
+  static examples = ["<%= config.bin %> network inspect bridge | jq '.[0].IPAM.Config[0].Subnet'", "<%= config.bin %> network inspect -f '{{(index .IPAM.Config 0).Subnet}}' bridge"]
+  static flags = {format: Flags.string({char: 'f', description: 'a Go template applied to each network, e.g. {{.Name}} {{range .IPAM.Config}}{{.Subnet}}{{end}}'})}
   static args = {name: Args.string({required: true})}
 
   async run(): Promise<void> {
-    const {argv} = await this.parse(NetworkInspect)
+    const {argv, flags} = await this.parse(NetworkInspect)
     const out = []
     for (const ref of argv as string[]) {
       const net = ref === 'bridge' ? await ensureDefaultBridge() : await findNetwork(ref)
       if (!net) throw new UserError(`network ${ref.length > 80 ? shown(ref) : ref} not found (see minirun network ls)`)
       out.push(await networkView(net))
     }
-    printJson(out)
+    await printInspected(out, flags.format)
   }
 }

@@ -1,12 +1,34 @@
 import {Command, Flags} from '@oclif/core'
-import {printJson, printTable} from '../../cli/output.js'
+import {formatList} from '../../cli/format.js'
+import {goTime} from '../../cli/views/container-row.js'
 import {listNetworks} from '../../networks/records.js'
+
+const FORMAT = {
+  typeName: '*formatter.networkContext',
+  columns: [
+    {field: 'ID', header: 'NETWORK ID'},
+    {field: 'Name', header: 'NAME'},
+    {field: 'Driver', header: 'DRIVER'},
+    {field: 'Scope', header: 'SCOPE'},
+    {field: 'Subnet', header: 'SUBNET'},
+  ],
+  extra: [
+    {field: 'Gateway', header: 'GATEWAY'},
+    {field: 'IPv6', header: 'IPV6'},
+    {field: 'Internal', header: 'INTERNAL'},
+    {field: 'Labels', header: 'LABELS'},
+    {field: 'CreatedAt', header: 'CREATED AT'},
+  ],
+}
 
 export default class NetworkLs extends Command {
   static description = 'List networks'
   static aliases = ['network:list']
-  static examples = ['<%= config.bin %> network ls', '<%= config.bin %> network ls --format json']
-  static flags = {format: Flags.string({options: ['table', 'json'], default: 'table'})}
+  static examples = ['<%= config.bin %> network ls', '<%= config.bin %> network ls -q', "<%= config.bin %> network ls --format '{{.Name}} {{.Driver}}'", '<%= config.bin %> network ls --format json']
+  static flags = {
+    quiet: Flags.boolean({char: 'q', description: 'only network ids'}),
+    format: Flags.string({description: 'table, json (one object per line), or a Go template: {{.ID}} {{.Name}} {{.Driver}} {{.Scope}}...'}),
+  }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(NetworkLs)
@@ -15,10 +37,22 @@ export default class NetworkLs extends Command {
     const {confDirNetworks} = await import('../../networks/cni.js')
     for (const c of await confDirNetworks()) if (!nets.some((n) => n.name === c.name)) nets.push({id: '', name: c.name, driver: 'cni', options: {}, created: ''})
     if (!nets.some((n) => n.name === 'bridge')) nets.unshift({id: '', name: 'bridge', driver: 'bridge', options: {}, created: '', isDefault: true})
-    if (flags.format === 'json') {
-      printJson(nets.map((n) => ({ID: n.id.slice(0, 12), Name: n.name, Driver: n.driver, Scope: 'local', Subnet: n.subnet ?? '', Gateway: n.gateway ?? ''})))
+    if (flags.quiet) {
+      process.stdout.write(nets.map((n) => (n.id.slice(0, 12) || n.name) + '\n').join(''))
       return
     }
-    printTable(['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE', 'SUBNET'], nets.map((n) => [n.id.slice(0, 12) || '(on first use)', n.name, n.driver, 'local', n.subnet ?? '']))
+    const rows = nets.map((n) => ({
+      ID: n.id.slice(0, 12) || (flags.format ? '' : '(on first use)'),
+      Name: n.name,
+      Driver: n.driver,
+      Scope: 'local',
+      Subnet: n.subnet ?? '',
+      Gateway: n.gateway ?? '',
+      IPv6: 'false',
+      Internal: 'false',
+      Labels: '',
+      CreatedAt: goTime(n.created),
+    }))
+    process.stdout.write(await formatList(flags.format, rows, FORMAT))
   }
 }
