@@ -232,13 +232,15 @@ async function checkExecutable(rec: ContainerRecord, beforeStart = false): Promi
     const host = bind ? await resolveInRoot(bind.hostPath, c.slice(bind.containerPath.length)) : await resolveInRoot(root, c)
     const st = await fs.stat(host).catch(() => undefined)
     if (st?.isFile()) return
+    // a path to a directory: Docker's "permission denied", 126 as a shell says it
+    if (st?.isDirectory() && cmd.includes('/')) throw new UserError(`exec: "${cmd}": permission denied (it is a directory)`, 126)
   }
   throw new UserError(`exec: "${cmd}": executable file not found in the container's $PATH (${envPath})`, 127)
 }
 
 /**
  * Release what a stopped container holds: its network attachments, namespace and root mount.
- * Idempotent: the supervisor, `stop`, `rm` and `system prune` may all call it.
+ * Idempotent: the monitor's `container cleanup`, `stop`, `rm` and `system prune` may all call it.
  */
 export async function cleanupContainer(id: string, exitCode?: number): Promise<void> {
   let networks: string[] = []
