@@ -31,7 +31,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <grp.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -62,6 +64,12 @@ static struct {
   char **argv;
   /* the monitor (conmon's job): terminal, stdin, logs, attach, exit code */
   int tty, stdin_open, detached;
+  /* --user: numeric ids, resolved from the image's /etc/passwd by minirun */
+  int user_set; uid_t uid; gid_t gid; gid_t groups[64]; int ngroups;
+  int read_only;
+  const char *shm_size;
+  struct { const char *path, *opts; } tmpfs[32]; int ntmpfs;
+  struct { int resource; rlim_t soft, hard; } rlimits[16]; int nrlimits;
   const char *log, *exit_file, *pid_file, *attach, *cleanup[3];
 } o = {.workdir = "/", .seccomp = 1};
 
@@ -135,6 +143,25 @@ static void parse(int argc, char **argv) {
     else if (ARG("--seccomp")) { const char *v = argv[++i]; o.seccomp = strcmp(v, "unconfined") != 0; }
     else if (ARG("--privileged")) { o.privileged = strcmp(argv[++i], "true") == 0; }
     else if (ARG("--tty")) o.tty = strcmp(argv[++i], "true") == 0;
+    else if (ARG("--user")) {
+      unsigned long u, g;
+      if (sscanf(argv[++i], "%lu:%lu", &u, &g) != 2) DIE("launcher: --user takes UID:GID");
+      o.user_set = 1; o.uid = u; o.gid = g;
+    } else if (ARG("--groups")) {
+      for (char *t = strtok(argv[++i], ","); t && o.ngroups < 64; t = strtok(NULL, ",")) o.groups[o.ngroups++] = strtoul(t, NULL, 10);
+    } else if (ARG("--read-only")) o.read_only = strcmp(argv[++i], "true") == 0;
+    else if (ARG("--shm-size")) o.shm_size = argv[++i];
+    else if (ARG("--tmpfs")) {
+      if (i + 2 >= argc || o.ntmpfs >= 32) usage();
+      o.tmpfs[o.ntmpfs].path = argv[i + 1]; o.tmpfs[o.ntmpfs++].opts = argv[i + 2];
+      i += 2;
+    } else if (ARG("--rlimit")) {
+      if (i + 3 >= argc || o.nrlimits >= 16) usage();
+      o.rlimits[o.nrlimits].resource = atoi(argv[i + 1]);
+      o.rlimits[o.nrlimits].soft = strtoull(argv[i + 2], NULL, 10);
+      o.rlimits[o.nrlimits++].hard = strtoull(argv[i + 3], NULL, 10);
+      i += 3;
+    }
     else if (ARG("--stdin")) o.stdin_open = strcmp(argv[++i], "true") == 0;
     else if (ARG("--detached")) o.detached = strcmp(argv[++i], "true") == 0;
     else if (ARG("--log")) o.log = argv[++i];
@@ -264,7 +291,9 @@ static void make_dev(int rootfd) {
   symlinkat("/proc/self/fd/2", dev, "stderr");
   close(dev);
   mount_in_root(rootfd, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620,gid=5", 1);
-  mount_in_root(rootfd, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k", 1);
+  char shm[64];
+  snprintf(shm, sizeof shm, "mode=1777,size=%s", o.shm_size ? o.shm_size : "65536k");
+  mount_in_root(rootfd, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, shm, 1);
   mount_in_root(rootfd, "mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, 1);
 }
 
@@ -319,6 +348,28 @@ static void mask_paths(void) {
   }
 }
 
+/* --tmpfs PATH OPTS: Docker's defaults (noexec, nosuid, nodev) unless the options say otherwise;
+ * flag words become mount flags, the rest (size=, mode=, uid=) the tmpfs's own options. */
+static void mount_tmpfs(int rootfd) {
+  for (int i = 0; i < o.ntmpfs; i++) {
+    unsigned long flags = MS_NOEXEC | MS_NOSUID | MS_NODEV;
+    char opts[512], data[512] = "";
+    snprintf(opts, sizeof opts, "%s", o.tmpfs[i].opts);
+    for (char *t = strtok(opts, ","); t; t = strtok(NULL, ",")) {
+      if (!strcmp(t, "exec")) flags &= ~MS_NOEXEC;
+      else if (!strcmp(t, "noexec")) flags |= MS_NOEXEC;
+      else if (!strcmp(t, "suid")) flags &= ~MS_NOSUID;
+      else if (!strcmp(t, "nosuid")) flags |= MS_NOSUID;
+      else if (!strcmp(t, "dev")) flags &= ~MS_NODEV;
+      else if (!strcmp(t, "nodev")) flags |= MS_NODEV;
+      else if (!strcmp(t, "ro")) flags |= MS_RDONLY;
+      else if (!strcmp(t, "rw")) flags &= ~MS_RDONLY;
+      else snprintf(data + strlen(data), sizeof data - strlen(data), "%s%s", *data ? "," : "", t);
+    }
+    mount_in_root(rootfd, "tmpfs", o.tmpfs[i].path, "tmpfs", flags, data, 1);
+  }
+}
+
 static void setup_root(void) {
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) DIE("make / private: %s", strerror(errno));
   int rootfd = open(o.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -327,6 +378,7 @@ static void setup_root(void) {
   make_dev(rootfd);
   mount_in_root(rootfd, "sysfs", "/sys", "sysfs", (o.privileged ? 0 : MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, 1);
   mount_binds(rootfd);
+  mount_tmpfs(rootfd);
   if (o.init) copy_init(rootfd);
   if (o.hostname && sethostname(o.hostname, strlen(o.hostname)) < 0) DIE("sethostname: %s", strerror(errno));
   /* pivot_root(".", "."), then detach the old root stacked on top: nothing of the host stays
@@ -337,6 +389,8 @@ static void setup_root(void) {
   if (chdir("/") < 0) DIE("chdir /: %s", strerror(errno));
   close(rootfd);
   if (!o.privileged) mask_paths();
+  /* --read-only: the root mount itself; /dev, /proc, volumes, tmpfs and /etc/hosts keep their own */
+  if (o.read_only && mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0) DIE("make the root read-only: %s", strerror(errno));
 }
 
 static void child_pty(void);
@@ -360,8 +414,19 @@ static void enter_workdir(void) {
   if (chdir(o.workdir) < 0) fail(126, "working directory %s: %s", o.workdir, strerror(errno));
 }
 
+/* --user: groups, then gid, then uid (after which setgid would no longer be allowed) */
+static void switch_user(void) {
+  if (!o.user_set) return;
+  if (setgroups(o.ngroups, o.groups) < 0) DIE("setgroups: %s", strerror(errno));
+  if (setresgid(o.gid, o.gid, o.gid) < 0) DIE("setgid %u: %s", o.gid, strerror(errno));
+  if (setresuid(o.uid, o.uid, o.uid) < 0) DIE("setuid %u: %s", o.uid, strerror(errno));
+}
+
 static void drop_caps(void) {
-  if (o.privileged) return;
+  if (o.privileged) {
+    switch_user();
+    return;
+  }
   for (int c = 0; c <= 63; c++) {
     if (has_cap(c)) continue;
     if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) { if (errno == EINVAL) break; DIE("drop capability %d: %s", c, strerror(errno)); }
@@ -375,6 +440,7 @@ static void drop_caps(void) {
   }
   /* inheritable stays empty (CVE-2022-24769): root's caps after execve come from the bounding set */
   if (syscall(SYS_capset, &h, d) < 0) DIE("capset: %s", strerror(errno));
+  switch_user(); /* a non-root uid loses every capability here, as in Docker */
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) DIE("no_new_privs: %s", strerror(errno));
 }
 
@@ -501,6 +567,10 @@ static void exec_command(void) {
     argv[2] = (char *)file;
     for (int i = 1; i < n; i++) argv[i + 2] = o.argv[i];
     file = argv[0];
+  }
+  for (int i = 0; i < o.nrlimits; i++) {
+    struct rlimit r = {o.rlimits[i].soft, o.rlimits[i].hard};
+    if (setrlimit(o.rlimits[i].resource, &r) < 0) DIE("--ulimit: setrlimit %d: %s", o.rlimits[i].resource, strerror(errno));
   }
   drop_caps();
   o.env[o.nenv] = NULL;

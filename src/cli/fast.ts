@@ -17,7 +17,7 @@ const FAST: Record<string, {tail?: boolean; handle: Handler}> = {
   inspect: {handle: async (p) => (await import('./handlers/show.js')).inspect(p.args, p.flags)},
   logs: {handle: async (p) => (await import('./handlers/show.js')).logs(p.args[0], p.flags)},
   // The monitor becomes this when a detached container exits: the exit path is timed too.
-  'container:cleanup': {handle: async (p) => (await import('../containers/lifecycle.js')).cleanupContainer(p.args[0])},
+  'container:cleanup': {handle: async (p) => (await import('../containers/lifecycle.js')).containerExited(p.args[0])},
 }
 
 /** The manifest id and the arguments after it: `container cleanup ID` is `container:cleanup`. */

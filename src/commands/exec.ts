@@ -11,6 +11,9 @@ export default class Exec extends Command {
     tty: Flags.boolean({char: 't', description: "allocate a pseudo-terminal of the container's own (/dev/pts/N inside)"}),
     env: Flags.string({char: 'e', multiple: true, multipleNonGreedy: true, description: 'extra environment variable K=V'}),
     workdir: Flags.string({char: 'w', description: 'working directory inside the container'}),
+    user: Flags.string({char: 'u', description: "run as NAME, UID, NAME:GROUP or UID:GID of the image's /etc/passwd"}),
+    detach: Flags.boolean({char: 'd', description: 'start the command and return (its output is discarded)'}),
+    'env-file': Flags.string({multiple: true, multipleNonGreedy: true, description: 'read KEY=VALUE lines from a file'}),
   }
 
   static args = {container: Args.string({required: true}), command: Args.string({description: 'command and its arguments (everything after the container)'})}

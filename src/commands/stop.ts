@@ -6,7 +6,7 @@ export default class Stop extends Command {
   static aliases = ['container:stop']
   static strict = false
   static examples = ['<%= config.bin %> stop web', '<%= config.bin %> stop -t 0 web']
-  static flags = {time: Flags.string({char: 't', description: 'seconds to wait before SIGKILL', default: '10'})}
+  static flags = {time: Flags.string({char: 't', description: "seconds to wait before SIGKILL (default: the container's --stop-timeout, else 10)"})}
   static args = {container: Args.string({required: true})}
 
   async run(): Promise<void> {

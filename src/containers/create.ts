@@ -53,6 +53,17 @@ export interface RunRequest {
   privileged: boolean
   /** --restart: no | always | unless-stopped | on-failure[:N] */
   restart?: string
+  user?: string
+  labels?: Record<string, string>
+  /** --expose: more ports for -P than the image declares */
+  expose?: string[]
+  readOnly?: boolean
+  tmpfs?: Record<string, string>
+  shmSize?: number
+  ulimits?: Array<{name: string; resource: number; soft: string; hard: string}>
+  extraHosts?: string[]
+  stopSignal?: string
+  stopTimeout?: number
   /** --security-opt: seccomp=unconfined, no-new-privileges[=true] */
   securityOpt?: string[]
   init: boolean
@@ -119,7 +130,7 @@ export async function createContainer(req: RunRequest, rb: Rollback): Promise<Co
   const cmd = req.command.length > 0 ? req.command : req.entrypoint ? [] : image.config.Cmd ?? []
   const argv = [...entrypoint, ...cmd]
   if (argv.length === 0) throw new UserError(`no command given and image ${req.image} has no Cmd; add a command after the image name`)
-  const exposed = parseExposedPorts(Object.keys(image.config.ExposedPorts ?? {}))
+  const exposed = parseExposedPorts([...new Set([...Object.keys(image.config.ExposedPorts ?? {}), ...(req.expose ?? [])])])
   let ports: PortMapping[] = specs.map((s) => ({...s}))
   if (req.publishAll) {
     for (const e of exposed) {
@@ -166,10 +177,20 @@ export async function createContainer(req: RunRequest, rb: Rollback): Promise<Co
       tty: req.tty,
       interactive: req.interactive,
       exposedPorts: exposed.map((e) => `${e.containerPort}/${e.protocol}`),
+      user: req.user ?? (image.config.User || undefined),
+      // an image's labels and stop signal are its own data: kept only when they have the right shape
+      labels: {...imageLabels(image.config.Labels), ...req.labels},
+      stopSignal: req.stopSignal ?? (typeof image.config.StopSignal === 'string' && /^(SIG)?[A-Z0-9]{1,12}$/.test(image.config.StopSignal) ? image.config.StopSignal : undefined),
     },
     hostConfig: {
       networkMode,
       ipAddress: req.ip,
+      readOnly: req.readOnly,
+      tmpfs: req.tmpfs,
+      shmSize: req.shmSize,
+      ulimits: req.ulimits,
+      extraHosts: req.extraHosts,
+      stopTimeout: req.stopTimeout,
       restart: req.restart,
       autoRemove: req.autoRemove,
       binds,
@@ -293,6 +314,11 @@ export function mergeEnv(base: string[], extra: string[]): string[] {
   for (const e of [...base, ...extra]) out.set(e.split('=')[0], e)
   if (![...out.keys()].includes('PATH')) out.set('PATH', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin')
   return [...out.values()]
+}
+
+function imageLabels(labels: unknown): Record<string, string> {
+  if (typeof labels !== 'object' || labels === null) return {}
+  return Object.fromEntries(Object.entries(labels).filter(([k, v]) => typeof v === 'string' && k.length <= 255 && !/[\0\n]/.test(k + v)).slice(0, 256))
 }
 
 /** The --security-opt values minirun honours; anything else is refused rather than ignored. */

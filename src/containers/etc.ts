@@ -43,7 +43,10 @@ function ownIp(rec: ContainerRecord): string | undefined {
 
 async function hostsFor(rec: ContainerRecord, all: ContainerRecord[]): Promise<string> {
   if (rec.hostConfig.networkMode === 'host') return fs.readFile('/etc/hosts', 'utf8').catch(() => hostsFile({hostname: rec.config.hostname, peers: []}))
-  return hostsFile({hostname: rec.config.hostname, ip: ownIp(rec), peers: await peersOf(rec, all)})
+  // --add-host lines come first, as Docker writes them; host-gateway is the primary network's gateway
+  const gateway = Object.values(rec.networks)[0]?.gateway
+  const extra = (rec.hostConfig.extraHosts ?? []).map((h) => h.split(/:(?=[^:]*$)/)).map(([name, ip]) => ({ip: ip === 'host-gateway' ? gateway ?? '127.0.0.1' : ip, names: [name]}))
+  return hostsFile({hostname: rec.config.hostname, ip: ownIp(rec), peers: [...extra, ...(await peersOf(rec, all))]})
 }
 
 export async function writeEtcFiles(rec: ContainerRecord): Promise<void> {

@@ -84,7 +84,7 @@ export function inspectView(rec: ContainerRecord) {
       Tty: rec.config.tty,
       OpenStdin: rec.config.interactive,
       ExposedPorts: Object.fromEntries(rec.config.exposedPorts.map((p) => [p, {}])),
-      Labels: rec.hostConfig.pod ? {'io.minirun.pod': rec.hostConfig.pod} : {},
+      Labels: {...rec.config.labels, ...(rec.hostConfig.pod ? {'io.minirun.pod': rec.hostConfig.pod} : {})},
     },
     NetworkSettings: {
       SandboxKey: rec.netns ?? '',

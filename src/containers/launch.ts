@@ -42,6 +42,10 @@ export interface ProcessSpec {
   tty: boolean
   /** -i: stdin stays open */
   stdin: boolean
+  /** -u, resolved from the image's /etc/passwd */
+  user?: {uid: number; gid: number; groups: number[]}
+  /** --ulimit */
+  rlimits?: Array<{resource: number; soft: string; hard: string}>
 }
 
 /**
@@ -65,6 +69,10 @@ export interface LaunchSpec extends ProcessSpec, MonitorSpec {
   root: string
   binds: Mount[]
   hostname?: string
+  readOnly?: boolean
+  tmpfs?: Array<{path: string; options: string}>
+  /** bytes */
+  shmSize?: number
   /** host path of minit: run the command under a copy of it (--init) */
   init?: string
   /** join this network namespace (bind-mounted nsfs file); none: stay in the caller's */
@@ -79,6 +87,8 @@ function processArgs(s: ProcessSpec): string[] {
   for (const f of s.cgroupProcs ?? []) args.push('--cgroup', f)
   args.push('--workdir', s.workdir, '--caps', s.caps.join(','), '--privileged', String(s.privileged), '--seccomp', s.seccomp ? 'default' : 'unconfined')
   args.push('--tty', String(s.tty), '--stdin', String(s.stdin))
+  if (s.user) args.push('--user', `${s.user.uid}:${s.user.gid}`, '--groups', s.user.groups.join(','))
+  for (const r of s.rlimits ?? []) args.push('--rlimit', String(r.resource), r.soft, r.hard)
   for (const e of s.env) args.push('--env', e)
   return args
 }
@@ -101,6 +111,9 @@ export function launchArgv(s: LaunchSpec): string[] {
   if (s.hostname) argv.push('--hostname', s.hostname)
   for (const b of orderMounts(s.binds)) argv.push('--bind', b.source, b.target, b.readOnly ? 'ro' : 'rw')
   if (s.init) argv.push('--init', s.init)
+  if (s.readOnly) argv.push('--read-only', 'true')
+  for (const t of s.tmpfs ?? []) argv.push('--tmpfs', t.path, t.options)
+  if (s.shmSize) argv.push('--shm-size', String(s.shmSize))
   if (s.detached) argv.push('--detached', 'true')
   if (s.log) argv.push('--log', s.log)
   if (s.exitFile) argv.push('--exit-file', s.exitFile)
@@ -112,6 +125,8 @@ export function launchArgv(s: LaunchSpec): string[] {
 
 export interface ExecSpec extends ProcessSpec {
   pid: number
+  /** exec -d: no caller to relay to */
+  detached?: boolean
   /** the PID's start time: a recycled PID is refused */
   pidStart?: number
 }
@@ -120,5 +135,6 @@ export interface ExecSpec extends ProcessSpec {
 export function execArgv(s: ExecSpec): string[] {
   const argv = [LAUNCHER, 'exec', '--pid', String(s.pid)]
   if (s.pidStart) argv.push('--pid-start', String(s.pidStart))
+  if (s.detached) argv.push('--detached', 'true')
   return [...argv, ...processArgs(s), '--', ...s.argv]
 }

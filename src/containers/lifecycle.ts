@@ -19,6 +19,7 @@ import {createContainer, limitsOf, prepareContainer, type RunRequest} from './cr
 import {liveStatus} from './inspect.js'
 import {freeze, freezerOf, removeFreezer, thaw} from '../kernel/freezer.js'
 import {parseRestartPolicy, restartDelay, shouldRestart} from './restart-policy.js'
+import {type ResolvedUser, resolveUser} from './run-options.js'
 import {etcFile, refreshHosts} from './etc.js'
 import {findContainer, listContainers} from './find.js'
 import {DEFAULT_PATH, HOST_ENV, LAUNCHER, launchArgv, type LaunchSpec, type Mount, type ProcessSpec} from './launch.js'
@@ -165,14 +166,30 @@ async function markRunning(rec: ContainerRecord, launcher: number, supervisor: n
 }
 
 /** The container's environment (KEY=VALUE): the image's and -e, then Docker's defaults. */
-export function containerEnv(rec: ContainerRecord, extra: string[] = []): string[] {
+/** -u NAME|UID[:GROUP]: the ids from the container's own /etc/passwd and /etc/group (its files: size-capped). */
+async function imageUser(rec: ContainerRecord, spec: string): Promise<ResolvedUser> {
+  const read = async (p: string) => {
+    const fh = await fs.open(await resolveInRoot(rec.rootfs.merged, p), 'r').catch(() => undefined)
+    if (!fh) return ''
+    try {
+      const buf = Buffer.alloc(1 << 20)
+      const {bytesRead} = await fh.read(buf, 0, buf.length, 0)
+      return buf.subarray(0, bytesRead).toString()
+    } finally {
+      await fh.close()
+    }
+  }
+  return resolveUser(spec, await read('/etc/passwd'), await read('/etc/group'))
+}
+
+export function containerEnv(rec: ContainerRecord, extra: string[] = [], home?: string): string[] {
   const env = new Map<string, string>()
   for (const e of [...rec.config.env, ...extra]) {
     const i = e.indexOf('=')
     env.set(e.slice(0, i), e.slice(i + 1))
   }
   if (!env.has('HOSTNAME')) env.set('HOSTNAME', rec.config.hostname)
-  if (!env.has('HOME')) env.set('HOME', '/root')
+  if (!env.has('HOME')) env.set('HOME', home || '/root')
   if (rec.config.tty && !env.has('TERM')) env.set('TERM', 'xterm')
   return [...env].map(([k, v]) => `${k}=${v}`)
 }
@@ -191,16 +208,22 @@ async function launchSpec(rec: ContainerRecord): Promise<LaunchSpec> {
     netns: rec.netns ?? undefined,
     uts: podShares ? `/proc/${podShares}/ns/uts` : undefined,
     ipc: podShares ? `/proc/${podShares}/ns/ipc` : undefined,
-    ...processSpec(rec),
+    readOnly: rec.hostConfig.readOnly,
+    tmpfs: Object.entries(rec.hostConfig.tmpfs ?? {}).map(([p, options]) => ({path: p, options})),
+    shmSize: rec.hostConfig.shmSize,
+    ...(await processSpec(rec)),
     argv: rec.config.argv,
   }
 }
 
-/** What the container's processes get, for `run` and for `exec`. */
-export function processSpec(rec: ContainerRecord, extraEnv: string[] = []): Omit<ProcessSpec, 'argv'> {
+/** What the container's processes get, for `run` and for `exec` (which may name another user). */
+export async function processSpec(rec: ContainerRecord, extraEnv: string[] = [], userSpec = rec.config.user): Promise<Omit<ProcessSpec, 'argv'>> {
   const {hostConfig: h} = rec
+  const user = userSpec ? await imageUser(rec, userSpec) : undefined
   return {
-    env: containerEnv(rec, extraEnv),
+    env: containerEnv(rec, extraEnv, user?.home),
+    user,
+    rlimits: h.ulimits,
     workdir: rec.config.workdir,
     caps: effectiveCaps(h.capAdd, h.capDrop, h.privileged),
     privileged: h.privileged,
@@ -295,8 +318,12 @@ async function readExitCode(id: string): Promise<number | undefined> {
 }
 
 /** SIGTERM, then SIGKILL after `timeout` seconds; returns once the container is cleaned up. */
-export async function stopContainer(ref: string, timeout = 10, sig: NodeJS.Signals = 'SIGTERM'): Promise<ContainerRecord> {
+export async function stopContainer(ref: string, time?: number): Promise<ContainerRecord> {
   const rec = await findContainer(ref)
+  // --stop-timeout and --stop-signal of the container, as Docker's stop uses them
+  const timeout = time ?? (rec.hostConfig.stopTimeout === undefined || rec.hostConfig.stopTimeout < 0 ? 10 : rec.hostConfig.stopTimeout)
+  const stopSignal = rec.config.stopSignal ?? 'SIGTERM'
+  const sig = /^\d+$/.test(stopSignal) ? Number(stopSignal) : (stopSignal as NodeJS.Signals)
   await markStoppedByUser(rec.id)
   if (rec.state.status === 'running' && isAlive(rec.state.pid, rec.state.pidStart)) {
     signal(rec.state.pid, sig, rec.state.pidStart)
@@ -337,6 +364,12 @@ export async function pauseContainer(ref: string, pause: boolean): Promise<Conta
   return rec
 }
 
+/** What the monitor runs (as `container cleanup ID`) once the container's process has exited. */
+export async function containerExited(id: string): Promise<void> {
+  await cleanupContainer(id)
+  await applyRestartPolicy(id)
+}
+
 /** On an exit the container's own process made: start it again if its --restart says so. */
 export async function applyRestartPolicy(id: string): Promise<void> {
   const rec = await readRecord(id)
@@ -356,7 +389,7 @@ export async function applyRestartPolicy(id: string): Promise<void> {
 }
 
 /** `restart`: stop (SIGTERM, then SIGKILL after `timeout`), then start, detached. */
-export async function restartContainer(ref: string, timeout = 10): Promise<ContainerRecord> {
+export async function restartContainer(ref: string, timeout?: number): Promise<ContainerRecord> {
   const rec = await stopContainer(ref, timeout)
   return (await startContainer(rec.id, {attach: false, interactive: rec.config.interactive})).rec
 }

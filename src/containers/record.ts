@@ -48,6 +48,11 @@ export interface ContainerRecord {
     tty: boolean
     interactive: boolean
     exposedPorts: string[]
+    /** -u: as given (NAME, UID, NAME:GROUP); resolved from the image's /etc/passwd at each start */
+    user?: string
+    labels?: Record<string, string>
+    /** --stop-signal (default SIGTERM) */
+    stopSignal?: string
   }
   hostConfig: {
     networkMode: string
@@ -57,6 +62,16 @@ export interface ContainerRecord {
     capAdd: string[]
     capDrop: string[]
     privileged: boolean
+    readOnly?: boolean
+    /** --tmpfs PATH -> OPTIONS */
+    tmpfs?: Record<string, string>
+    /** --shm-size, bytes */
+    shmSize?: number
+    ulimits?: Array<{name: string; resource: number; soft: string; hard: string}>
+    /** --add-host NAME:IP */
+    extraHosts?: string[]
+    /** --stop-timeout, seconds */
+    stopTimeout?: number
     /** --ip: the address asked for on the primary network */
     ipAddress?: string
     /** the networks a stopped container was on, with its addresses: `start` asks for them again */

@@ -10,6 +10,8 @@ export interface ImageConfig {
   WorkingDir?: string
   ExposedPorts?: Record<string, object>
   User?: string
+  Labels?: Record<string, string>
+  StopSignal?: string
 }
 
 export interface ImageRecord {

@@ -125,7 +125,7 @@ test.serial('a run killed mid-ADD leaves nothing after system prune: DEL from th
     clearTimeout(timer)
     await host.mr('rm', '-f', ...(await host.ok('ps', '-aq')).split('\n').filter(Boolean))
   }
-  const prune = await host.mr('system', 'prune', '-f')
+  const prune = await host.mr('container', 'prune', '-f')
   t.is(prune.exitCode, 0, prune.stderr)
   t.deepEqual(leasesOf('cnikill'), [])
   t.is((await host.sh('ip -o link show master tstcni2 | wc -l')).stdout.trim(), '0', 'no veth left on the bridge')

@@ -110,7 +110,8 @@ test.serial('a corrupt network record: run on other networks works (one warning)
   const r = await host.mr('run', '--rm', 'busybox', 'echo', 'still-works')
   t.is(r.exitCode, 0, r.stderr)
   t.regex(r.stdout, /still-works/)
-  t.regex(r.stderr, new RegExp(`^WARNING: skipping ${file.replace(/[.]/g, '\\.')}: `))
+  // a run that lists networks warns once about the file; one that need not list them says nothing
+  if (r.stderr) t.regex(r.stderr, new RegExp(`^WARNING: skipping ${file.replace(/[.]/g, '\\.')}: [^\n]*\n$`))
   oneError(t, await host.mr('run', '--rm', '--network', 'broken', 'busybox', 'true'), new RegExp(`^Error: cannot read ${file.replace(/[.]/g, '\\.')}: `))
   oneError(t, await host.mr('network', 'inspect', 'broken'), /^Error: cannot read .*broken\.json: /)
   const ls = await host.mr('network', 'ls')
@@ -166,6 +167,9 @@ test.serial('a full disk: network create, pod create and run fail in one line na
   oneError(t, run, /^Error: .*no space left on device; free some space/)
   t.deepEqual(listing().filter((f) => f.endsWith('.tmp')), [], 'no .tmp files')
   t.deepEqual(listing(), before, 'nothing half-made in the store')
+  // the tiny root's default bridge and table stay (as docker0): its own prune, with room again, removes them
+  fs.rmSync(path.join(tiny, 'fill'), {force: true})
+  t.is((await mr('system', 'prune', '-f')).exitCode, 0)
   t.deepEqual(await host.leaks(), [`mount: ${tiny}`])
 })
 

@@ -28,7 +28,7 @@ export async function rm(refs: string[], flags: {force?: boolean; volumes?: bool
 }
 
 export async function stop(refs: string[], flags: {time?: string | number}): Promise<void> {
-  const time = seconds(flags.time ?? 10)
+  const time = flags.time === undefined ? undefined : seconds(flags.time)
   for (const ref of refs) {
     await stopContainer(ref, time)
     process.stdout.write(ref + '\n')

@@ -1,7 +1,9 @@
 import {createOnly, runContainer} from '../../containers/lifecycle.js'
 import type {RunRequest} from '../../containers/create.js'
 import {execInContainer} from '../../containers/exec.js'
+import fs from 'node:fs/promises'
 import {UserError} from '../../errors.js'
+import {parseAddHost, parseEnvFile, parseLabels, parseSignal, parseTmpfs, parseUlimit} from '../../containers/run-options.js'
 import {startExplain} from '../explain.js'
 
 // run and exec, once their flags are parsed (by oclif or by the fast path, cli/fast.ts): both
@@ -31,6 +33,18 @@ export interface RunFlags {
   privileged?: boolean
   'security-opt'?: string[]
   restart?: string
+  entrypoint?: string
+  user?: string
+  'env-file'?: string[]
+  label?: string[]
+  expose?: string[]
+  'read-only'?: boolean
+  tmpfs?: string[]
+  'shm-size'?: string
+  ulimit?: string[]
+  'add-host'?: string[]
+  'stop-signal'?: string
+  'stop-timeout'?: string
   explain?: boolean
 }
 
@@ -38,11 +52,7 @@ export async function run(image: string, command: string[], flags: RunFlags): Pr
   startExplain(flags.explain)
   if (flags.tty && flags.interactive && !flags.detach) requireTerminal()
   if (flags.detach && flags.rm && flags.interactive) throw new UserError('-d with -i has nothing to read from; drop -i')
-  const {rec, exitCode} = await runContainer(runRequest(image, command, flags)).catch((error) => {
-    // Docker's convention: 125 when the runtime itself failed, 127 when the command is missing.
-    if (error instanceof UserError && error.exitCode === 1) throw new UserError(error.message, 125)
-    throw error
-  })
+  const {rec, exitCode} = await runRequest(image, command, flags).then(runContainer).catch(as125)
   if (flags.detach) process.stdout.write(rec.id + '\n')
   else process.exitCode = exitCode
 }
@@ -50,21 +60,38 @@ export async function run(image: string, command: string[], flags: RunFlags): Pr
 /** `create`: the same request as `run`, made into a record only; prints the id. */
 export async function create(image: string, command: string[], flags: RunFlags): Promise<void> {
   startExplain(flags.explain)
-  const rec = await createOnly(runRequest(image, command, {...flags, detach: true})).catch((error) => {
-    if (error instanceof UserError && error.exitCode === 1) throw new UserError(error.message, 125)
-    throw error
-  })
+  const rec = await runRequest(image, command, {...flags, detach: true}).then(createOnly).catch(as125)
   process.stdout.write(rec.id + '\n')
 }
 
 /** The RunRequest of `run` and `create` flags. */
-function runRequest(image: string, command: string[], flags: RunFlags): RunRequest {
+/** Docker's convention: 125 when the runtime itself failed, 127 when the command is missing. */
+function as125(error: unknown): never {
+  if (error instanceof UserError && error.exitCode === 1) throw new UserError(error.message, 125)
+  throw error
+}
+
+async function runRequest(image: string, command: string[], flags: RunFlags): Promise<RunRequest> {
   if (flags.rm && flags.restart && flags.restart !== 'no') throw new UserError('--restart and --rm conflict: a container removed on exit cannot be restarted; drop one')
+  const stopTimeout = flags['stop-timeout'] === undefined ? undefined : Number(flags['stop-timeout'])
+  if (stopTimeout !== undefined && !(Number.isInteger(stopTimeout) && stopTimeout >= -1)) throw new UserError(`invalid --stop-timeout "${flags['stop-timeout']}": a whole number of seconds`)
   return {
     image,
     command,
     name: flags.name,
-    env: flags.env ?? [],
+    // Docker's --entrypoint is one word (no shell splitting); "" clears the image's
+    entrypoint: flags.entrypoint === undefined ? undefined : flags.entrypoint === '' ? [] : [flags.entrypoint],
+    env: [...(await envFiles(flags['env-file'] ?? [])), ...(flags.env ?? [])],
+    user: flags.user,
+    labels: parseLabels(flags.label ?? []),
+    expose: (flags.expose ?? []).map((e) => (e.includes('/') ? e : `${e}/tcp`)),
+    readOnly: flags['read-only'] ?? false,
+    tmpfs: Object.fromEntries((flags.tmpfs ?? []).map((t) => parseTmpfs(t)).map((t) => [t.path, t.options])),
+    shmSize: flags['shm-size'] === undefined ? undefined : parseBytes(flags['shm-size']),
+    ulimits: (flags.ulimit ?? []).map((u) => parseUlimit(u)),
+    extraHosts: (flags['add-host'] ?? []).map((h) => parseAddHost(h)).map((h) => `${h.name}:${h.ip}`),
+    stopSignal: flags['stop-signal'] === undefined ? undefined : parseSignal(flags['stop-signal']),
+    stopTimeout,
     workdir: flags.workdir,
     hostname: flags.hostname,
     tty: flags.tty ?? false,
@@ -90,10 +117,23 @@ function runRequest(image: string, command: string[], flags: RunFlags): RunReque
   }
 }
 
-export async function exec(ref: string, command: string[], flags: {interactive?: boolean; tty?: boolean; env?: string[]; workdir?: string}): Promise<void> {
+export async function exec(ref: string, command: string[], flags: {interactive?: boolean; tty?: boolean; env?: string[]; workdir?: string; user?: string; detach?: boolean; 'env-file'?: string[]}): Promise<void> {
   if (command.length === 0) throw new UserError('exec needs a command, e.g. minirun exec web sh')
-  if (flags.tty && flags.interactive) requireTerminal()
-  process.exitCode = await execInContainer(ref, command, {env: flags.env ?? [], workdir: flags.workdir, interactive: flags.interactive ?? false, tty: flags.tty ?? false})
+  if (flags.tty && flags.interactive && !flags.detach) requireTerminal()
+  const env = [...(await envFiles(flags['env-file'] ?? [])), ...(flags.env ?? [])]
+  process.exitCode = await execInContainer(ref, command, {env, workdir: flags.workdir, interactive: flags.interactive ?? false, tty: flags.tty ?? false, user: flags.user, detach: flags.detach})
+}
+
+/** --env-file FILE...: their KEY=VALUE lines, in order (later -e flags override them). */
+async function envFiles(files: string[]): Promise<string[]> {
+  const out: string[] = []
+  for (const f of files) {
+    const text = await fs.readFile(f, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      throw new UserError(`cannot read --env-file ${f}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`)
+    })
+    out.push(...parseEnvFile(text, f))
+  }
+  return out
 }
 
 function parseCpus(v: string): number {

@@ -1,5 +1,5 @@
 import {Args, Command} from '@oclif/core'
-import {applyRestartPolicy, cleanupContainer} from '../../containers/lifecycle.js'
+import {containerExited} from '../../containers/lifecycle.js'
 
 export default class ContainerCleanup extends Command {
   static description = "Internal: release an exited container's kernel state (the container's monitor runs it at exit), then apply its restart policy"
@@ -8,7 +8,6 @@ export default class ContainerCleanup extends Command {
 
   async run(): Promise<void> {
     const {args} = await this.parse(ContainerCleanup)
-    await cleanupContainer(args.id)
-    await applyRestartPolicy(args.id)
+    await containerExited(args.id)
   }
 }
