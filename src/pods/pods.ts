@@ -19,6 +19,8 @@ export interface PodCreate {
   network?: string
   /** the pod's hostname (Pod spec.hostname); default: its name, made a valid hostname */
   hostname?: string
+  /** the command line that made it (pod inspect's CreateCommand) */
+  createCommand?: string[]
   warn: (m: string) => void
 }
 
@@ -53,7 +55,7 @@ export async function createPod(req: PodCreate): Promise<PodRecord> {
       infraOf: name,
       warn: req.warn,
     })
-    const pod: PodRecord = {id, name, infraId: rec.id, created: new Date().toISOString(), network: req.network ?? 'bridge', ports: req.publish}
+    const pod: PodRecord = {id, name, infraId: rec.id, created: new Date().toISOString(), network: req.network ?? 'bridge', ports: req.publish, createCommand: req.createCommand}
     await withLock(() => writePod(pod))
     return pod
   } catch (error) {
@@ -84,7 +86,7 @@ export async function removePod(ref: string, force: boolean): Promise<PodRecord>
     throw new UserError(`pod ${pod.name} has running containers (${running.map((m) => m.name).join(', ')}); stop them or use pod rm -f`)
   }
   for (const m of members) await removeContainer(m.id, true)
-  if (pod.infraId) await removeContainer(pod.infraId, true).catch((error) => {
+  if (pod.infraId) await removeContainer(pod.infraId, true, {withPod: true}).catch((error) => {
     if (!String(error.message).includes('no such container')) throw error
   })
   await withLock(() => deletePodDir(pod.name))

@@ -154,3 +154,62 @@ test.serial('bad manifests: missing image, duplicate container name, unknown vol
   }
   t.deepEqual(await host.leaks(), [])
 })
+
+// Issue 16: pods at podman's level.
+
+test.serial('run --pod takes a pod id or a unique id prefix; pod create takes the name as an argument', async (t) => {
+  const id = await host.ok('pod', 'create', 'byarg')
+  t.regex(id, /^[0-9a-f]{64}$/)
+  t.is(JSON.parse(await host.ok('pod', 'inspect', 'byarg')).Id, id)
+  await host.ok('run', '-d', '--pod', id, '--name', 'byid', 'busybox', 'sleep', '600')
+  await host.ok('run', '-d', '--pod', id.slice(0, 8), '--name', 'byprefix', 'busybox', 'sleep', '600')
+  const [m] = JSON.parse(await host.ok('inspect', 'byprefix'))
+  t.is(m.Config.Labels['io.minirun.pod'], 'byarg', 'the record keeps the pod name, whatever named it')
+  t.regex((await host.ok('pod', 'ls')).split('\n').find((l) => l.startsWith('byarg '))!, /2\/2/)
+  const twice = await host.mr('pod', 'create', 'x1', '--name', 'x2')
+  t.regex(twice.stderr, /^Error: two names given/)
+  await host.ok('pod', 'rm', '-f', 'byarg')
+  t.is(await host.ok('ps', '-aq'), '')
+  t.deepEqual(await host.leaks(), [])
+})
+
+test.serial("members share the pod's /dev/shm: written in one, read in the other", async (t) => {
+  await host.ok('pod', 'create', 'shm')
+  await host.ok('run', '-d', '--pod', 'shm', '--name', 'shm-a', 'busybox', 'sleep', '600')
+  await host.ok('run', '-d', '--pod', 'shm', '--name', 'shm-b', 'busybox', 'sleep', '600')
+  await host.ok('exec', 'shm-a', 'sh', '-c', 'echo shared-segment > /dev/shm/seg')
+  t.is(await host.ok('exec', 'shm-b', 'cat', '/dev/shm/seg'), 'shared-segment')
+  // one mount: the same device for both, and a member started later sees it too
+  await host.ok('run', '-d', '--pod', 'shm', '--name', 'shm-c', 'busybox', 'sleep', '600')
+  t.is(await host.ok('exec', 'shm-c', 'cat', '/dev/shm/seg'), 'shared-segment')
+  t.is(await host.ok('exec', 'shm-a', 'stat', '-c', '%d', '/dev/shm'), await host.ok('exec', 'shm-c', 'stat', '-c', '%d', '/dev/shm'))
+  // a container outside the pod has a /dev/shm of its own
+  t.not((await host.mr('run', '--rm', 'busybox', 'cat', '/dev/shm/seg')).exitCode, 0)
+  await host.ok('pod', 'rm', '-f', 'shm')
+  t.deepEqual(await host.leaks(), [])
+})
+
+test.serial('rm -f of the infra container is refused, naming the pod; pod rm -f removes it', async (t) => {
+  await host.ok('pod', 'create', 'keep')
+  const infra = JSON.parse(await host.ok('pod', 'inspect', 'keep')).InfraContainerID as string
+  for (const args of [['rm', '-f', infra.slice(0, 12)], ['rm', '-f', 'keep-infra'], ['rm', 'keep-infra']]) {
+    const r = await host.mr(...args)
+    t.not(r.exitCode, 0)
+    t.regex(r.stderr, /^Error: container keep-infra is the infra container of pod keep and cannot be removed without removing the pod \(minirun pod rm -f keep\)\n$/)
+  }
+  t.regex((await host.ok('pod', 'ls')).split('\n').find((l) => l.startsWith('keep '))!, /Running/)
+  await host.ok('pod', 'rm', '-f', 'keep')
+  t.is(await host.ok('ps', '-aq'), '')
+  t.deepEqual(await host.leaks(), [])
+})
+
+test.serial("a member's /etc/hostname and $HOSTNAME hold the pod's hostname, as `hostname` prints", async (t) => {
+  await host.ok('pod', 'create', 'named')
+  t.is(await host.ok('run', '--rm', '--pod', 'named', 'busybox', 'hostname'), 'named')
+  t.is(await host.ok('run', '--rm', '--pod', 'named', 'busybox', 'cat', '/etc/hostname'), 'named')
+  t.is(await host.ok('run', '--rm', '--pod', 'named', 'busybox', 'sh', '-c', 'echo $HOSTNAME'), 'named')
+  const r = await host.mr('run', '--rm', '--pod', 'named', '--hostname', 'other', 'busybox', 'true')
+  t.regex(r.stderr, /^Error: --hostname cannot be set on a member of pod named/)
+  await host.ok('pod', 'rm', '-f', 'named')
+  t.deepEqual(await host.leaks(), [])
+})
