@@ -1,7 +1,7 @@
 import test from 'ava'
 import fs from 'node:fs'
 import path from 'node:path'
-import {TestHost} from '../helpers/host.js'
+import {BIN, TestHost} from '../helpers/host.js'
 
 // Issue 4: container:<id> mode, pods with a pause container, Pod manifests, unix sockets in volumes.
 
@@ -211,5 +211,74 @@ test.serial("a member's /etc/hostname and $HOSTNAME hold the pod's hostname, as 
   const r = await host.mr('run', '--rm', '--pod', 'named', '--hostname', 'other', 'busybox', 'true')
   t.regex(r.stderr, /^Error: --hostname cannot be set on a member of pod named/)
   await host.ok('pod', 'rm', '-f', 'named')
+  t.deepEqual(await host.leaks(), [])
+})
+
+test.serial('pod play: several Pods from standard input, hostPort-only ports, :Z mounts, --replace, --down', async (t) => {
+  const manifest = `apiVersion: v1
+kind: Pod
+metadata: {name: multi-a}
+spec:
+  volumes: [{name: data, emptyDir: {}}]
+  containers:
+  - name: web
+    image: busybox
+    command: [httpd, -f, -p, "18096", -h, /www]
+    ports: [{hostPort: 18096}]
+    volumeMounts: [{name: data, mountPath: "/data:Z"}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: multi-b}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: idle
+    image: busybox
+    args: [sleep, "600"]
+    ports: [{containerPort: 9000}]
+`
+  const file = path.join(host.dir, 'multi.yaml')
+  fs.writeFileSync(file, manifest)
+  const r = await host.exec([process.execPath, BIN, 'pod', 'play', '-'], {input: manifest})
+  t.is(r.exitCode, 0, r.stderr)
+  t.is(r.stdout.match(/^Pod:$/gm)?.length, 2)
+  t.regex((await host.sh('curl -s --max-time 5 --retry 10 --retry-connrefused --retry-delay 1 http://127.0.0.1:18096/')).stdout, /minirun/i)
+  t.is(await host.ok('exec', 'multi-a-web', 'sh', '-c', 'touch /data/x && echo ok'), 'ok')
+  const again = await host.mr('pod', 'play', file)
+  t.regex(again.stderr, /^Error: pod multi-a already exists; remove it first \(minirun pod rm -f multi-a\) or use pod play --replace\n$/)
+  const before = JSON.parse(await host.ok('pod', 'inspect', 'multi-b')).Id
+  await host.ok('pod', 'play', '--replace', file)
+  t.not(JSON.parse(await host.ok('pod', 'inspect', 'multi-b')).Id, before, '--replace made the pod anew')
+  t.regex((await host.sh('curl -s --max-time 5 --retry 10 --retry-connrefused --retry-delay 1 http://127.0.0.1:18096/')).stdout, /minirun/i)
+  const down = await host.ok('pod', 'play', '--down', file)
+  t.regex(down, /^Pods removed:/)
+  t.is(await host.ok('pod', 'ls', '--format', 'json'), '[]')
+  t.is(await host.ok('ps', '-aq'), '')
+  t.deepEqual(await host.leaks(), [])
+})
+
+test.serial('pod play: a ConfigMap reference is one line naming the field, and nothing is made', async (t) => {
+  const manifest = `apiVersion: v1
+kind: Pod
+metadata: {name: first}
+spec:
+  containers: [{name: a, image: busybox, args: [sleep, "600"]}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: cm}
+spec:
+  containers:
+  - name: a
+    image: busybox
+    env:
+    - name: MODE
+      valueFrom: {configMapKeyRef: {name: settings, key: mode}}
+`
+  const r = await host.exec([process.execPath, BIN, 'pod', 'play', '-'], {input: manifest})
+  t.not(r.exitCode, 0)
+  t.regex(r.stderr, /^Error: invalid Pod manifest \(document 2\): spec\.containers\[0\]\.env\[0\]\.valueFrom\.configMapKeyRef: ConfigMaps are not supported by minirun; [^\n]+\n$/)
+  t.is(await host.ok('pod', 'ls', '--format', 'json'), '[]')
   t.deepEqual(await host.leaks(), [])
 })
