@@ -94,3 +94,35 @@ export async function removePod(ref: string, force: boolean): Promise<PodRecord>
 }
 
 export {listPods}
+
+/** The namespaces a member joins (launch.ts: --netns, --uts, --ipc and the /dev/shm of --ipc). */
+export const SHARED_NAMESPACES = ['ipc', 'net', 'uts']
+
+/** `pod inspect`: podman's field names where they exist. */
+export function podInspect(s: Awaited<ReturnType<typeof podSummary>>) {
+  const {pod, infra} = s
+  const portBindings: Record<string, Array<{HostIp: string; HostPort: string}>> = {}
+  for (const p of infra?.hostConfig.ports ?? []) (portBindings[`${p.containerPort}/${p.protocol}`] ??= []).push({HostIp: p.hostIp, HostPort: String(p.hostPort)})
+  return {
+    Id: pod.id,
+    Name: pod.name,
+    Created: pod.created,
+    CreateCommand: pod.createCommand ?? [],
+    State: s.status,
+    Hostname: infra?.config.hostname ?? pod.name,
+    InfraContainerID: pod.infraId,
+    InfraConfig: {
+      InfraContainerID: pod.infraId,
+      PortBindings: portBindings,
+      Networks: [pod.network],
+      HostNetwork: pod.network === 'host',
+      PauseCommand: infra?.config.argv ?? [],
+    },
+    SharedNamespaces: SHARED_NAMESPACES,
+    IPAddress: s.ip,
+    Network: pod.network,
+    Ports: pod.ports,
+    NumContainers: s.members.length + (infra ? 1 : 0),
+    Containers: [...(infra ? [infra] : []), ...[...s.members].sort((a, b) => a.created.localeCompare(b.created))].map((c) => ({Id: c.id, Name: c.name, State: liveStatus(c)})),
+  }
+}

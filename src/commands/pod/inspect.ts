@@ -1,29 +1,19 @@
 import {Args, Command} from '@oclif/core'
 import {printJson} from '../../cli/output.js'
-import {liveStatus} from '../../containers/inspect.js'
-import {podSummary} from '../../pods/pods.js'
+import {podInspect, podSummary} from '../../pods/pods.js'
 import {findPod} from '../../pods/records.js'
 
 export default class PodInspect extends Command {
-  static description = 'Show a pod as JSON'
+  static description = "Show pods as JSON, podman's shape: InfraConfig, SharedNamespaces, Containers with their states, CreateCommand"
+  static strict = false
   static examples = ['<%= config.bin %> pod inspect demo']
-  static args = {name: Args.string({required: true})}
+  static args = {name: Args.string({required: true, description: 'pod name, id or unique id prefix'})}
 
   async run(): Promise<void> {
-    const {args} = await this.parse(PodInspect)
-    const s = await podSummary(await findPod(args.name))
-    printJson({
-      Id: s.pod.id,
-      Name: s.pod.name,
-      Created: s.pod.created,
-      State: s.status,
-      InfraContainerID: s.pod.infraId,
-      Hostname: s.pod.name,
-      IPAddress: s.ip,
-      Network: s.pod.network,
-      Ports: s.pod.ports,
-      NumContainers: s.members.length,
-      Containers: s.members.map((m) => ({Id: m.id, Name: m.name, State: liveStatus(m)})),
-    })
+    const {argv} = await this.parse(PodInspect)
+    const out = []
+    for (const ref of argv as string[]) out.push(podInspect(await podSummary(await findPod(ref))))
+    // one pod: an object, as before (and as podman prints one pod); several: an array
+    printJson(out.length === 1 ? out[0] : out)
   }
 }
