@@ -43,7 +43,9 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <linux/magic.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -54,7 +56,8 @@ struct bind { const char *src, *dst; int ro; };
 
 static struct {
   int exec_mode;
-  const char *root, *netns, *uts, *ipc, *hostname, *workdir, *init, *name;
+  const char *root, *netns, *uts, *ipc, *shm_from, *hostname, *workdir, *init, *name;
+  int shm_fd; /* a detached copy of the pod's /dev/shm mount (--shm-from), or -1 */
   const char *cgroups[16]; int ncgroups;
   struct bind binds[MAXN]; int nbinds;
   int caps[64]; int ncaps;
@@ -71,7 +74,7 @@ static struct {
   struct { const char *path, *opts; } tmpfs[32]; int ntmpfs;
   struct { int resource; rlim_t soft, hard; } rlimits[16]; int nrlimits;
   const char *log, *exit_file, *pid_file, *attach, *cleanup[3];
-} o = {.workdir = "/", .seccomp = 1};
+} o = {.workdir = "/", .seccomp = 1, .shm_fd = -1};
 
 /* the launcher's file on the host (argv[0], kept across the sealed re-exec) */
 static const char *launcher_path;
@@ -132,6 +135,7 @@ static void parse(int argc, char **argv) {
     else if (ARG("--netns")) o.netns = argv[++i];
     else if (ARG("--uts")) o.uts = argv[++i];
     else if (ARG("--ipc")) o.ipc = argv[++i];
+    else if (ARG("--shm-from")) o.shm_from = argv[++i];
     else if (ARG("--hostname")) o.hostname = argv[++i];
     else if (ARG("--workdir")) o.workdir = argv[++i];
     else if (ARG("--init")) o.init = argv[++i];
@@ -291,9 +295,16 @@ static void make_dev(int rootfd) {
   symlinkat("/proc/self/fd/2", dev, "stderr");
   close(dev);
   mount_in_root(rootfd, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620,gid=5", 1);
-  char shm[64];
-  snprintf(shm, sizeof shm, "mode=1777,size=%s", o.shm_size ? o.shm_size : "65536k");
-  mount_in_root(rootfd, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, shm, 1);
+  if (o.shm_fd >= 0) {
+    int at = mkpath_in_root(rootfd, "/dev/shm", 1);
+    if (at < 0 || syscall(SYS_move_mount, o.shm_fd, "", at, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+      DIE("mount the pod's /dev/shm: %s", strerror(errno));
+    close(at); close(o.shm_fd);
+  } else {
+    char shm[64];
+    snprintf(shm, sizeof shm, "mode=1777,size=%s", o.shm_size ? o.shm_size : "65536k");
+    mount_in_root(rootfd, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, shm, 1);
+  }
   mount_in_root(rootfd, "mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, 1);
 }
 
@@ -882,6 +893,28 @@ static void join(const char *file, int type) {
   close(fd);
 }
 
+/*
+ * --shm-from MNT_NS: a pod's members share its IPC namespace, so POSIX shared memory (files on
+ * /dev/shm) must be one mount for all of them, the pause container's. A mount of another mount
+ * namespace cannot be bind-mounted (EINVAL), so: enter the pause container's mount namespace
+ * just long enough to clone its /dev/shm as a detached mount (open_tree), and come back. Inside
+ * that namespace "/" is the pause container's own root, so the path cannot lead anywhere else;
+ * it must also be a tmpfs reached without symlinks, or nothing is shared.
+ */
+static void take_pod_shm(void) {
+  int self = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC), pod = open(o.shm_from, O_RDONLY | O_CLOEXEC);
+  if (self < 0 || pod < 0 || setns(pod, CLONE_NEWNS) < 0) DIE("join the pod's mount namespace %s: %s", o.shm_from, strerror(errno));
+  int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+  int shm = root < 0 ? -1 : syscall(SYS_openat2, root, "dev/shm", &how, sizeof how);
+  struct statfs sf;
+  if (shm < 0 || fstatfs(shm, &sf) < 0 || sf.f_type != TMPFS_MAGIC) DIE("the pod's /dev/shm is not a tmpfs of its own");
+  o.shm_fd = syscall(SYS_open_tree, shm, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+  if (o.shm_fd < 0) DIE("clone the pod's /dev/shm: %s", strerror(errno));
+  if (setns(self, CLONE_NEWNS) < 0) DIE("return to the launcher's mount namespace: %s", strerror(errno));
+  close(shm); close(root); close(pod); close(self);
+}
+
 static void join_cgroups(void) {
   for (int i = 0; i < o.ncgroups; i++) write_file(o.cgroups[i], "0");
 }
@@ -901,6 +934,7 @@ static int launch(void) {
     if (o.netns) join(o.netns, CLONE_NEWNET);
     if (o.uts) join(o.uts, CLONE_NEWUTS);
     if (o.ipc) join(o.ipc, CLONE_NEWIPC);
+    if (o.shm_from) take_pod_shm();
     join_cgroups();
     int flags = CLONE_NEWNS | CLONE_NEWCGROUP | (o.uts ? 0 : CLONE_NEWUTS) | (o.ipc ? 0 : CLONE_NEWIPC);
     if (unshare(flags) < 0) DIE("unshare: %s", strerror(errno));

@@ -14,7 +14,7 @@ import {parseNetworkMode} from '../networks/mode.js'
 import {expandEnv, parseVolume, validateName} from '../networks/names.js'
 import {checkDuplicates, parseExposedPorts, parsePublish, type PortMapping} from '../networks/ports.js'
 import {parseIp} from '../networks/cidr.js'
-import {readPod} from '../pods/records.js'
+import {findPod} from '../pods/records.js'
 import {withLock} from '../state/lock.js'
 import {cgroupPlan, createCgroups, removeCgroups, validateLimits, type Limits} from '../kernel/cgroups.js'
 import {instanceTag, paths} from '../state/paths.js'
@@ -110,11 +110,17 @@ export async function createContainer(req: RunRequest, rb: Rollback): Promise<Co
   const valid = validate(req)
   const {env, binds, specs} = valid
   let mode = valid.mode
+  // --pod takes a name, an id or a unique id prefix, as podman's; the record keeps the name
+  let podName = req.infraOf
   if (req.pod !== undefined) {
-    const pod = await readPod(req.pod)
-    if (!pod || !pod.infraId) throw new UserError(`no such pod: ${req.pod} (create it with minirun pod create --name ${req.pod})`)
-    if (specs.length > 0) throw new UserError(`publish ports on the pod, not its members (minirun pod create -p ... --name ${req.pod})`)
+    const pod = await findPod(req.pod).catch((error) => {
+      throw error instanceof UserError ? new UserError(`${error.message.replace(/ \(see minirun pod ls\)$/, '')} (create it with minirun pod create ${req.pod}, see minirun pod ls)`) : error
+    })
+    if (!pod.infraId) throw new UserError(`pod ${pod.name} is still being created; try again`)
+    if (specs.length > 0) throw new UserError(`publish ports on the pod, not its members (minirun pod create -p ... ${pod.name})`)
+    if (req.hostname !== undefined) throw new UserError(`--hostname cannot be set on a member of pod ${pod.name}: members share the pod's hostname`)
     mode = {kind: 'container', ref: pod.infraId}
+    podName = pod.name
   }
   for (const b of binds) {
     const st = await fs.stat(b.hostPath).catch(() => undefined)
@@ -151,12 +157,15 @@ export async function createContainer(req: RunRequest, rb: Rollback): Promise<Co
     throw new UserError(`-p cannot be used with --network ${req.network}: the container has no interface of its own to publish`)
   }
   let networkMode = mode.kind === 'host' ? 'host' : mode.kind === 'none' ? 'none' : network?.name ?? 'none'
+  let hostname = req.hostname ?? (mode.kind === 'host' ? os.hostname() : id.slice(0, 12))
   if (mode.kind === 'container') {
     const ref = mode.ref
     const target = await findContainer(ref).catch(() => {
       throw new UserError(`cannot join the network of container ${ref}: no such container`)
     })
     networkMode = `container:${target.netnsOwner ?? target.id}`
+    // a pod member is in the pod's UTS namespace: its /etc/hostname says what `hostname` says
+    if (req.pod !== undefined) hostname = target.config.hostname
   }
 
   const dir = paths.container(id)
@@ -173,7 +182,7 @@ export async function createContainer(req: RunRequest, rb: Rollback): Promise<Co
       cmd,
       env: mergeEnv(image.config.Env ?? [], env),
       workdir: req.workdir ?? (image.config.WorkingDir || '/'),
-      hostname: req.hostname ?? (mode.kind === 'host' ? os.hostname() : id.slice(0, 12)),
+      hostname,
       tty: req.tty,
       interactive: req.interactive,
       exposedPorts: exposed.map((e) => `${e.containerPort}/${e.protocol}`),
@@ -203,7 +212,7 @@ export async function createContainer(req: RunRequest, rb: Rollback): Promise<Co
       memory: req.memory,
       pidsLimit: req.pidsLimit,
       cpus: req.cpus,
-      pod: req.pod ?? req.infraOf,
+      pod: podName,
       detached: req.detach,
     },
     state: {

@@ -80,6 +80,8 @@ export interface LaunchSpec extends ProcessSpec, MonitorSpec {
   /** join these namespaces instead of making new ones (pods share UTS and IPC) */
   uts?: string
   ipc?: string
+  /** a pod's mount namespace (/proc/PID/ns/mnt of its pause container): share its /dev/shm */
+  shmFrom?: string
 }
 
 function processArgs(s: ProcessSpec): string[] {
@@ -108,6 +110,7 @@ export function launchArgv(s: LaunchSpec): string[] {
   if (s.netns) argv.push('--netns', s.netns)
   if (s.uts) argv.push('--uts', s.uts)
   if (s.ipc) argv.push('--ipc', s.ipc)
+  if (s.shmFrom) argv.push('--shm-from', s.shmFrom)
   if (s.hostname) argv.push('--hostname', s.hostname)
   for (const b of orderMounts(s.binds)) argv.push('--bind', b.source, b.target, b.readOnly ? 'ro' : 'rw')
   if (s.init) argv.push('--init', s.init)

@@ -10,6 +10,7 @@ import {type Rollback, transaction} from '../kernel/rollback.js'
 import {type Attached, note, phase, shellQuote, spawnAttached, spawnDetached} from '../kernel/runner.js'
 import {detachNetwork} from '../networks/attach.js'
 import {readJson} from '../state/files.js'
+import {readPod} from '../pods/records.js'
 import {withLock} from '../state/lock.js'
 import {cgroupPlan, oomKilled, procsFiles, removeCgroups} from '../kernel/cgroups.js'
 import {instanceTag, paths} from '../state/paths.js'
@@ -211,6 +212,8 @@ async function launchSpec(rec: ContainerRecord): Promise<LaunchSpec> {
     readOnly: rec.hostConfig.readOnly,
     tmpfs: Object.entries(rec.hostConfig.tmpfs ?? {}).map(([p, options]) => ({path: p, options})),
     shmSize: rec.hostConfig.shmSize,
+    // one IPC namespace, one /dev/shm: POSIX shared memory is files there
+    shmFrom: podShares ? `/proc/${podShares}/ns/mnt` : undefined,
     ...(await processSpec(rec)),
     argv: rec.config.argv,
   }
@@ -448,8 +451,13 @@ export async function dependents(rec: ContainerRecord): Promise<ContainerRecord[
   return (await listContainers()).filter((c) => c.netnsOwner === rec.id && c.id !== rec.id && c.state.status === 'running')
 }
 
-export async function removeContainer(ref: string, force: boolean): Promise<ContainerRecord> {
+export async function removeContainer(ref: string, force: boolean, opts: {withPod?: boolean} = {}): Promise<ContainerRecord> {
   const rec = await findContainer(ref)
+  // As podman: the pause container holds the pod's namespaces; it goes only with its pod.
+  const pod = rec.hostConfig.pod && !opts.withPod ? await readPod(rec.hostConfig.pod).catch(() => undefined) : undefined
+  if (pod?.infraId === rec.id) {
+    throw new UserError(`container ${rec.name} is the infra container of pod ${pod.name} and cannot be removed without removing the pod (minirun pod rm -f ${pod.name})`)
+  }
   const running = rec.state.status === 'running' && isAlive(rec.state.pid, rec.state.pidStart)
   if (running && !force) {
     throw new UserError(`container ${rec.name} is running: stop it first (minirun stop ${rec.name}) or use rm -f`)

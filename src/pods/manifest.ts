@@ -1,4 +1,4 @@
-import {parse as parseYaml} from 'yaml'
+import {parseAllDocuments} from 'yaml'
 import {z} from 'zod'
 import {UserError} from '../errors.js'
 import {envNameProblem, hostnameProblem, mountDestinationProblem} from '../containers/validate.js'
@@ -29,7 +29,8 @@ const ContainerSchema = z
       .array(
         z
           .object({
-            containerPort: port,
+            // podman: a port with only hostPort publishes it on the same container port
+            containerPort: port.optional(),
             hostPort: port.optional(),
             hostIP: z.string().optional(),
             protocol: z.enum(['TCP', 'UDP']).optional(),
@@ -38,7 +39,8 @@ const ContainerSchema = z
           .passthrough(),
       )
       .optional(),
-    volumeMounts: z.array(z.object({name: z.string(), mountPath: z.string().superRefine(problem(mountDestinationProblem)), readOnly: z.boolean().optional()}).passthrough()).optional(),
+    // podman's SELinux relabel suffixes (:z, :Z) mean nothing here: accepted and dropped
+    volumeMounts: z.array(z.object({name: z.string(), mountPath: z.string().transform((v) => v.replace(/:[zZ]$/, '')).pipe(z.string().superRefine(problem(mountDestinationProblem))), readOnly: z.boolean().optional()}).passthrough()).optional(),
   })
   .passthrough()
 
@@ -76,6 +78,8 @@ export interface PlannedContainer {
   env: string[]
   workdir?: string
   volumes: Array<{volume: string; mountPath: string; readOnly: boolean}>
+  /** spec.restartPolicy as a --restart policy */
+  restart?: string
 }
 
 export interface PodPlan {
@@ -107,44 +111,87 @@ function unknownFields(schema: z.ZodTypeAny, value: unknown, at: Array<string | 
   }
 }
 
-export function planPod(text: string): PodPlan {
-  let doc: unknown
+const RESTART: Record<string, string> = {Always: 'always', OnFailure: 'on-failure', Never: 'no'}
+
+/** ConfigMaps and Secrets are other API objects minirun does not keep: where is one referenced? */
+function objectReference(value: unknown, at: Array<string | number>): {path: string; kind: string} | undefined {
+  if (!value || typeof value !== 'object') return undefined
+  for (const [k, v] of Array.isArray(value) ? value.entries() : Object.entries(value)) {
+    if (typeof k === 'string' && /^(configMap|configMapRef|configMapKeyRef)$/.test(k)) return {path: pathText([...at, k]), kind: 'ConfigMap'}
+    if (typeof k === 'string' && /^(secret|secretRef|secretKeyRef)$/.test(k)) return {path: pathText([...at, k]), kind: 'Secret'}
+    const hit = objectReference(v, [...at, k])
+    if (hit) return hit
+  }
+  return undefined
+}
+
+/** Every Pod of a (multi-document) manifest; all are checked before any is run. */
+export function planPods(text: string): PodPlan[] {
+  let docs: unknown[]
   try {
-    doc = parseYaml(text)
+    const parsed = parseAllDocuments(text)
+    if (!Array.isArray(parsed)) throw new Error('not a YAML stream')
+    for (const d of parsed) if (d.errors.length > 0) throw d.errors[0]
+    docs = parsed.map((d) => d.toJS({maxAliasCount: 100})).filter((d) => d !== null && d !== undefined)
   } catch (error) {
     throw new UserError(`the manifest is not valid YAML: ${(error as Error).message.split('\n')[0]}`)
   }
+  if (docs.length === 0) throw new UserError('the manifest is empty: it needs a document with kind: Pod')
+  const plans = docs.map((d, i) => planOne(d, docs.length > 1 ? ` (document ${i + 1})` : ''))
+  const names = new Set<string>()
+  for (const p of plans) {
+    if (names.has(p.name)) throw new UserError(`invalid Pod manifest: two Pods are named "${p.name}"`)
+    names.add(p.name)
+  }
+  return plans
+}
+
+/** A manifest of exactly one Pod. */
+export function planPod(text: string): PodPlan {
+  const plans = planPods(text)
+  if (plans.length !== 1) throw new UserError(`the manifest has ${plans.length} Pods; one was expected`)
+  return plans[0]
+}
+
+function planOne(doc: unknown, where: string): PodPlan {
+  const invalid = (at: string, why: string) => new UserError(`invalid Pod manifest${where}: ${at}: ${why}`)
+  const kind = (doc as {kind?: unknown})?.kind
+  if (typeof kind === 'string' && kind !== 'Pod') throw invalid('kind', `${JSON.stringify(kind.slice(0, 60))} is not supported: minirun plays kind: Pod only`)
+  const ref = objectReference((doc as {spec?: unknown})?.spec, ['spec'])
+  if (ref) throw invalid(ref.path, `${ref.kind}s are not supported by minirun; put the values in the Pod itself (env[].value, a hostPath volume)`)
   const res = PodSchema.safeParse(doc)
   if (!res.success) {
     const issue = res.error.issues[0]
-    throw new UserError(`invalid Pod manifest: ${pathText(issue.path) || '(top level)'}: ${issue.message}`)
+    throw invalid(pathText(issue.path) || '(top level)', issue.message)
   }
   const m = res.data
   const warnings: string[] = []
   const unknown: string[] = []
   unknownFields(PodSchema, doc, [], unknown)
   for (const f of unknown) if (!/^metadata\.(annotations|uid|creationTimestamp)$/.test(f)) warnings.push(`field ${f} is not supported by minirun and is ignored`)
-  if (m.spec.restartPolicy && m.spec.restartPolicy !== 'Never') warnings.push(`field spec.restartPolicy=${m.spec.restartPolicy} is not supported by minirun (containers are not restarted)`)
+  const restart = m.spec.restartPolicy === undefined ? undefined : RESTART[m.spec.restartPolicy]
+  if (m.spec.restartPolicy !== undefined && !restart) throw invalid('spec.restartPolicy', `${JSON.stringify(m.spec.restartPolicy.slice(0, 60))}: use Always, OnFailure or Never`)
 
   const volumes = (m.spec.volumes ?? []).map((v, i) => {
-    if (!v.hostPath && v.emptyDir === undefined) throw new UserError(`invalid Pod manifest: spec.volumes[${i}]: needs hostPath or emptyDir (the only volume types minirun supports)`)
+    if (!v.hostPath && v.emptyDir === undefined) throw invalid(`spec.volumes[${i}]`, 'needs hostPath or emptyDir (the only volume types minirun supports)')
     return {name: v.name, hostPath: v.hostPath?.path, emptyDir: !v.hostPath}
   })
   const seenVolumes = new Set<string>()
   volumes.forEach((v, i) => {
-    if (seenVolumes.has(v.name)) throw new UserError(`invalid Pod manifest: spec.volumes[${i}].name: duplicate volume name "${v.name}"`)
+    if (seenVolumes.has(v.name)) throw invalid(`spec.volumes[${i}].name`, `duplicate volume name "${v.name}"`)
     seenVolumes.add(v.name)
   })
   const seen = new Set<string>()
   const publish: string[] = []
   const containers = m.spec.containers.map((c, i) => {
-    if (seen.has(c.name)) throw new UserError(`invalid Pod manifest: spec.containers[${i}].name: duplicate container name "${c.name}"`)
+    if (seen.has(c.name)) throw invalid(`spec.containers[${i}].name`, `duplicate container name "${c.name}"`)
     seen.add(c.name)
-    for (const p of c.ports ?? []) {
-      if (p.hostPort !== undefined) publish.push(`${p.hostIP ? `${p.hostIP}:` : ''}${p.hostPort}:${p.containerPort}/${(p.protocol ?? 'TCP').toLowerCase()}`)
+    for (const [j, p] of (c.ports ?? []).entries()) {
+      if (p.containerPort === undefined && p.hostPort === undefined) throw invalid(`spec.containers[${i}].ports[${j}]`, 'needs containerPort or hostPort')
+      if (p.hostPort !== undefined) publish.push(`${p.hostIP ? `${p.hostIP}:` : ''}${p.hostPort}:${p.containerPort ?? p.hostPort}/${(p.protocol ?? 'TCP').toLowerCase()}`)
     }
     const mounts = (c.volumeMounts ?? []).map((vm, j) => {
-      if (!seenVolumes.has(vm.name)) throw new UserError(`invalid Pod manifest: spec.containers[${i}].volumeMounts[${j}].name: no volume named "${vm.name}" in spec.volumes`)
+      if (!seenVolumes.has(vm.name)) throw invalid(`spec.containers[${i}].volumeMounts[${j}].name`, `no volume named "${vm.name}" in spec.volumes`)
       return {volume: vm.name, mountPath: vm.mountPath, readOnly: vm.readOnly ?? false}
     })
     return {
@@ -156,6 +203,7 @@ export function planPod(text: string): PodPlan {
       env: (c.env ?? []).map((e) => `${e.name}=${e.value ?? ''}`),
       workdir: c.workingDir,
       volumes: mounts,
+      restart,
     }
   })
   return {name: m.metadata.name, hostname: m.spec.hostname, publish, containers, volumes, warnings}

@@ -3,26 +3,80 @@ import path from 'node:path'
 import {runContainer} from '../containers/lifecycle.js'
 import {resolveImage} from '../images/store.js'
 import {UserError} from '../errors.js'
-import {planPod} from './manifest.js'
+import {planPods, type PodPlan} from './manifest.js'
 import {createPod, removePod} from './pods.js'
 import {podDir, readPod, type PodRecord} from './records.js'
 
-// `pod play FILE.yaml`: a Kubernetes Pod manifest, run unchanged on one machine.
-export async function playPod(file: string, warn: (m: string) => void): Promise<{pod: PodRecord; containers: string[]}> {
-  const text = await fs.readFile(file, 'utf8').catch(() => {
+// `pod play FILE.yaml|-`: the Pods of a Kubernetes manifest, run unchanged on one machine.
+// Every Pod is checked (names, volumes, images) before the first is made, and a failure
+// removes every Pod this call made: nothing half-made is left.
+
+/** A manifest is small; anything bigger is refused before it is parsed. */
+const MAX_MANIFEST = 4 * 1024 * 1024
+
+export async function readManifest(file: string, stdin: NodeJS.ReadableStream = process.stdin): Promise<string> {
+  if (file === '-') {
+    const chunks: Buffer[] = []
+    let size = 0
+    for await (const c of stdin) {
+      size += (c as Buffer).length
+      if (size > MAX_MANIFEST) throw new UserError(`the manifest on standard input is larger than ${MAX_MANIFEST} bytes; refusing it`)
+      chunks.push(c as Buffer)
+    }
+    return Buffer.concat(chunks).toString('utf8')
+  }
+  const st = await fs.stat(file).catch(() => undefined)
+  if (!st?.isFile()) throw new UserError(`cannot read manifest ${file}: no such file (give a path, or - for standard input)`)
+  if (st.size > MAX_MANIFEST) throw new UserError(`manifest ${file} is larger than ${MAX_MANIFEST} bytes; refusing it`)
+  return fs.readFile(file, 'utf8').catch(() => {
     throw new UserError(`cannot read manifest ${file}`)
   })
-  const plan = planPod(text)
-  for (const w of plan.warnings) warn(`WARNING: ${w}`)
-  if (await readPod(plan.name)) throw new UserError(`pod ${plan.name} already exists; remove it first (minirun pod rm -f ${plan.name})`)
-  for (const v of plan.volumes) {
-    if (v.hostPath && !(await fs.stat(v.hostPath).catch(() => undefined))) {
-      throw new UserError(`volume ${v.name}: hostPath ${v.hostPath} does not exist; create it first`)
+}
+
+export interface Played {
+  pod: PodRecord
+  containers: string[]
+}
+
+export async function playPods(text: string, opts: {replace: boolean; warn: (m: string) => void}): Promise<Played[]> {
+  const plans = planPods(text)
+  for (const plan of plans) for (const w of plan.warnings) opts.warn(`WARNING: ${plans.length > 1 ? `pod ${plan.name}: ` : ''}${w}`)
+  for (const plan of plans) {
+    if (!opts.replace && (await readPod(plan.name))) throw new UserError(`pod ${plan.name} already exists; remove it first (minirun pod rm -f ${plan.name}) or use pod play --replace`)
+    for (const v of plan.volumes) {
+      if (v.hostPath && !(await fs.stat(v.hostPath).catch(() => undefined))) {
+        throw new UserError(`pod ${plan.name}: volume ${v.name}: hostPath ${v.hostPath} does not exist; create it first`)
+      }
     }
+    // Every image must resolve before anything is made.
+    for (const c of plan.containers) await resolveImage(c.image)
   }
-  // Every image must resolve before anything is made.
-  for (const c of plan.containers) await resolveImage(c.image)
-  const pod = await createPod({name: plan.name, hostname: plan.hostname, publish: plan.publish, warn})
+  if (opts.replace) for (const plan of plans) if (await readPod(plan.name)) await removePod(plan.name, true)
+  const done: Played[] = []
+  try {
+    for (const plan of plans) done.push(await playOne(plan, opts.warn))
+  } catch (error) {
+    for (const p of done) await removePod(p.pod.name, true).catch(() => {})
+    throw error
+  }
+  return done
+}
+
+/** `pod play --down`: remove the Pods the manifest names (those that exist). */
+export async function downPods(text: string, warn: (m: string) => void): Promise<PodRecord[]> {
+  const out: PodRecord[] = []
+  for (const plan of planPods(text)) {
+    if (!(await readPod(plan.name))) {
+      warn(`WARNING: pod ${plan.name} does not exist; nothing to remove`)
+      continue
+    }
+    out.push(await removePod(plan.name, true))
+  }
+  return out
+}
+
+async function playOne(plan: PodPlan, warn: (m: string) => void): Promise<Played> {
+  const pod = await createPod({name: plan.name, hostname: plan.hostname, publish: plan.publish, createCommand: ['minirun', ...process.argv.slice(2)], warn})
   const ids: string[] = []
   try {
     const sources = new Map<string, string>()
@@ -49,6 +103,7 @@ export async function playPod(file: string, warn: (m: string) => void): Promise<
         capAdd: [],
         capDrop: [],
         privileged: false,
+        restart: c.restart,
         init: false,
         pod: pod.name,
         warn,

@@ -19,6 +19,8 @@ export interface PodCreate {
   network?: string
   /** the pod's hostname (Pod spec.hostname); default: its name, made a valid hostname */
   hostname?: string
+  /** the command line that made it (pod inspect's CreateCommand) */
+  createCommand?: string[]
   warn: (m: string) => void
 }
 
@@ -53,7 +55,7 @@ export async function createPod(req: PodCreate): Promise<PodRecord> {
       infraOf: name,
       warn: req.warn,
     })
-    const pod: PodRecord = {id, name, infraId: rec.id, created: new Date().toISOString(), network: req.network ?? 'bridge', ports: req.publish}
+    const pod: PodRecord = {id, name, infraId: rec.id, created: new Date().toISOString(), network: req.network ?? 'bridge', ports: req.publish, createCommand: req.createCommand}
     await withLock(() => writePod(pod))
     return pod
   } catch (error) {
@@ -84,7 +86,7 @@ export async function removePod(ref: string, force: boolean): Promise<PodRecord>
     throw new UserError(`pod ${pod.name} has running containers (${running.map((m) => m.name).join(', ')}); stop them or use pod rm -f`)
   }
   for (const m of members) await removeContainer(m.id, true)
-  if (pod.infraId) await removeContainer(pod.infraId, true).catch((error) => {
+  if (pod.infraId) await removeContainer(pod.infraId, true, {withPod: true}).catch((error) => {
     if (!String(error.message).includes('no such container')) throw error
   })
   await withLock(() => deletePodDir(pod.name))
@@ -92,3 +94,35 @@ export async function removePod(ref: string, force: boolean): Promise<PodRecord>
 }
 
 export {listPods}
+
+/** The namespaces a member joins (launch.ts: --netns, --uts, --ipc and the /dev/shm of --ipc). */
+export const SHARED_NAMESPACES = ['ipc', 'net', 'uts']
+
+/** `pod inspect`: podman's field names where they exist. */
+export function podInspect(s: Awaited<ReturnType<typeof podSummary>>) {
+  const {pod, infra} = s
+  const portBindings: Record<string, Array<{HostIp: string; HostPort: string}>> = {}
+  for (const p of infra?.hostConfig.ports ?? []) (portBindings[`${p.containerPort}/${p.protocol}`] ??= []).push({HostIp: p.hostIp, HostPort: String(p.hostPort)})
+  return {
+    Id: pod.id,
+    Name: pod.name,
+    Created: pod.created,
+    CreateCommand: pod.createCommand ?? [],
+    State: s.status,
+    Hostname: infra?.config.hostname ?? pod.name,
+    InfraContainerID: pod.infraId,
+    InfraConfig: {
+      InfraContainerID: pod.infraId,
+      PortBindings: portBindings,
+      Networks: [pod.network],
+      HostNetwork: pod.network === 'host',
+      PauseCommand: infra?.config.argv ?? [],
+    },
+    SharedNamespaces: SHARED_NAMESPACES,
+    IPAddress: s.ip,
+    Network: pod.network,
+    Ports: pod.ports,
+    NumContainers: s.members.length + (infra ? 1 : 0),
+    Containers: [...(infra ? [infra] : []), ...[...s.members].sort((a, b) => a.created.localeCompare(b.created))].map((c) => ({Id: c.id, Name: c.name, State: liveStatus(c)})),
+  }
+}

@@ -13,6 +13,8 @@ export interface PodRecord {
   created: string
   network: string
   ports: string[]
+  /** the command line that made it, as podman's CreateCommand */
+  createCommand?: string[]
 }
 
 export const podDir = (name: string) => path.join(paths.pods(), name)
@@ -41,7 +43,10 @@ export async function findPod(ref: string): Promise<PodRecord> {
   const named = await readPod(ref) // a corrupt record of that name is an error naming its file
   if (named) return named
   const all = await listPods()
-  const hit = all.find((p) => p.name === ref) ?? all.filter((p) => p.id.startsWith(ref)).at(0)
-  if (!hit) throw new UserError(`no such pod: ${ref} (see minirun pod ls)`)
-  return hit
+  const byName = all.find((p) => p.name === ref)
+  if (byName) return byName
+  const byId = ref.length > 0 && /^[0-9a-f]+$/.test(ref) ? all.filter((p) => p.id.startsWith(ref)) : []
+  if (byId.length > 1) throw new UserError(`pod id prefix ${ref} is ambiguous (${byId.map((p) => p.name).join(', ')}); give more of the id or the name`)
+  if (byId.length === 0) throw new UserError(`no such pod: ${ref} (see minirun pod ls)`)
+  return byId[0]
 }

@@ -1,7 +1,7 @@
 import test from 'ava'
 import fs from 'node:fs'
 import path from 'node:path'
-import {TestHost} from '../helpers/host.js'
+import {BIN, TestHost} from '../helpers/host.js'
 
 // Issue 4: container:<id> mode, pods with a pause container, Pod manifests, unix sockets in volumes.
 
@@ -152,5 +152,209 @@ test.serial('bad manifests: missing image, duplicate container name, unknown vol
     t.regex(r.stderr, msg)
     t.is(await host.ok('pod', 'ls', '--format', 'json'), '')
   }
+  t.deepEqual(await host.leaks(), [])
+})
+
+// Issue 16: pods at podman's level.
+
+test.serial('run --pod takes a pod id or a unique id prefix; pod create takes the name as an argument', async (t) => {
+  const id = await host.ok('pod', 'create', 'byarg')
+  t.regex(id, /^[0-9a-f]{64}$/)
+  t.is(JSON.parse(await host.ok('pod', 'inspect', 'byarg')).Id, id)
+  await host.ok('run', '-d', '--pod', id, '--name', 'byid', 'busybox', 'sleep', '600')
+  await host.ok('run', '-d', '--pod', id.slice(0, 8), '--name', 'byprefix', 'busybox', 'sleep', '600')
+  const [m] = JSON.parse(await host.ok('inspect', 'byprefix'))
+  t.is(m.Config.Labels['io.minirun.pod'], 'byarg', 'the record keeps the pod name, whatever named it')
+  t.regex((await host.ok('pod', 'ls')).split('\n').find((l) => l.startsWith('byarg '))!, /2\/2/)
+  const twice = await host.mr('pod', 'create', 'x1', '--name', 'x2')
+  t.regex(twice.stderr, /^Error: two names given/)
+  await host.ok('pod', 'rm', '-f', 'byarg')
+  t.is(await host.ok('ps', '-aq'), '')
+  t.deepEqual(await host.leaks(), [])
+})
+
+test.serial("members share the pod's /dev/shm: written in one, read in the other", async (t) => {
+  await host.ok('pod', 'create', 'shm')
+  await host.ok('run', '-d', '--pod', 'shm', '--name', 'shm-a', 'busybox', 'sleep', '600')
+  await host.ok('run', '-d', '--pod', 'shm', '--name', 'shm-b', 'busybox', 'sleep', '600')
+  await host.ok('exec', 'shm-a', 'sh', '-c', 'echo shared-segment > /dev/shm/seg')
+  t.is(await host.ok('exec', 'shm-b', 'cat', '/dev/shm/seg'), 'shared-segment')
+  // one mount: the same device for both, and a member started later sees it too
+  await host.ok('run', '-d', '--pod', 'shm', '--name', 'shm-c', 'busybox', 'sleep', '600')
+  t.is(await host.ok('exec', 'shm-c', 'cat', '/dev/shm/seg'), 'shared-segment')
+  t.is(await host.ok('exec', 'shm-a', 'stat', '-c', '%d', '/dev/shm'), await host.ok('exec', 'shm-c', 'stat', '-c', '%d', '/dev/shm'))
+  // a container outside the pod has a /dev/shm of its own
+  t.not((await host.mr('run', '--rm', 'busybox', 'cat', '/dev/shm/seg')).exitCode, 0)
+  await host.ok('pod', 'rm', '-f', 'shm')
+  t.deepEqual(await host.leaks(), [])
+})
+
+test.serial('rm -f of the infra container is refused, naming the pod; pod rm -f removes it', async (t) => {
+  await host.ok('pod', 'create', 'keep')
+  const infra = JSON.parse(await host.ok('pod', 'inspect', 'keep')).InfraContainerID as string
+  for (const args of [['rm', '-f', infra.slice(0, 12)], ['rm', '-f', 'keep-infra'], ['rm', 'keep-infra']]) {
+    const r = await host.mr(...args)
+    t.not(r.exitCode, 0)
+    t.regex(r.stderr, /^Error: container keep-infra is the infra container of pod keep and cannot be removed without removing the pod \(minirun pod rm -f keep\)\n$/)
+  }
+  t.regex((await host.ok('pod', 'ls')).split('\n').find((l) => l.startsWith('keep '))!, /Running/)
+  await host.ok('pod', 'rm', '-f', 'keep')
+  t.is(await host.ok('ps', '-aq'), '')
+  t.deepEqual(await host.leaks(), [])
+})
+
+test.serial("a member's /etc/hostname and $HOSTNAME hold the pod's hostname, as `hostname` prints", async (t) => {
+  await host.ok('pod', 'create', 'named')
+  t.is(await host.ok('run', '--rm', '--pod', 'named', 'busybox', 'hostname'), 'named')
+  t.is(await host.ok('run', '--rm', '--pod', 'named', 'busybox', 'cat', '/etc/hostname'), 'named')
+  t.is(await host.ok('run', '--rm', '--pod', 'named', 'busybox', 'sh', '-c', 'echo $HOSTNAME'), 'named')
+  const r = await host.mr('run', '--rm', '--pod', 'named', '--hostname', 'other', 'busybox', 'true')
+  t.regex(r.stderr, /^Error: --hostname cannot be set on a member of pod named/)
+  await host.ok('pod', 'rm', '-f', 'named')
+  t.deepEqual(await host.leaks(), [])
+})
+
+test.serial('pod play: several Pods from standard input, hostPort-only ports, :Z mounts, --replace, --down', async (t) => {
+  const manifest = `apiVersion: v1
+kind: Pod
+metadata: {name: multi-a}
+spec:
+  volumes: [{name: data, emptyDir: {}}]
+  containers:
+  - name: web
+    image: busybox
+    command: [httpd, -f, -p, "18096", -h, /www]
+    ports: [{hostPort: 18096}]
+    volumeMounts: [{name: data, mountPath: "/data:Z"}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: multi-b}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: idle
+    image: busybox
+    args: [sleep, "600"]
+    ports: [{containerPort: 9000}]
+`
+  const file = path.join(host.dir, 'multi.yaml')
+  fs.writeFileSync(file, manifest)
+  const r = await host.exec([process.execPath, BIN, 'pod', 'play', '-'], {input: manifest})
+  t.is(r.exitCode, 0, r.stderr)
+  t.is(r.stdout.match(/^Pod:$/gm)?.length, 2)
+  t.regex((await host.sh('curl -s --max-time 5 --retry 10 --retry-connrefused --retry-delay 1 http://127.0.0.1:18096/')).stdout, /minirun/i)
+  t.is(await host.ok('exec', 'multi-a-web', 'sh', '-c', 'touch /data/x && echo ok'), 'ok')
+  const again = await host.mr('pod', 'play', file)
+  t.regex(again.stderr, /^Error: pod multi-a already exists; remove it first \(minirun pod rm -f multi-a\) or use pod play --replace\n$/)
+  const before = JSON.parse(await host.ok('pod', 'inspect', 'multi-b')).Id
+  await host.ok('pod', 'play', '--replace', file)
+  t.not(JSON.parse(await host.ok('pod', 'inspect', 'multi-b')).Id, before, '--replace made the pod anew')
+  t.regex((await host.sh('curl -s --max-time 5 --retry 10 --retry-connrefused --retry-delay 1 http://127.0.0.1:18096/')).stdout, /minirun/i)
+  const down = await host.ok('pod', 'play', '--down', file)
+  t.regex(down, /^Pods removed:/)
+  t.is(await host.ok('pod', 'ls', '--format', 'json'), '[]')
+  t.is(await host.ok('ps', '-aq'), '')
+  t.deepEqual(await host.leaks(), [])
+})
+
+test.serial('pod play: a ConfigMap reference is one line naming the field, and nothing is made', async (t) => {
+  const manifest = `apiVersion: v1
+kind: Pod
+metadata: {name: first}
+spec:
+  containers: [{name: a, image: busybox, args: [sleep, "600"]}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: cm}
+spec:
+  containers:
+  - name: a
+    image: busybox
+    env:
+    - name: MODE
+      valueFrom: {configMapKeyRef: {name: settings, key: mode}}
+`
+  const r = await host.exec([process.execPath, BIN, 'pod', 'play', '-'], {input: manifest})
+  t.not(r.exitCode, 0)
+  t.regex(r.stderr, /^Error: invalid Pod manifest \(document 2\): spec\.containers\[0\]\.env\[0\]\.valueFrom\.configMapKeyRef: ConfigMaps are not supported by minirun; [^\n]+\n$/)
+  t.is(await host.ok('pod', 'ls', '--format', 'json'), '[]')
+  t.deepEqual(await host.leaks(), [])
+})
+
+test.serial('round trip: pod create + members, pod generate kube, pod rm -f, pod play: same containers, commands, ports; a valid v1 Pod', async (t) => {
+  const site = fs.mkdtempSync(path.join(host.dir, 'rt-'))
+  fs.writeFileSync(path.join(site, 'index.html'), 'round trip\n')
+  await host.ok('pod', 'create', 'rt', '-p', '18097:80', '-p', '127.0.0.1:18098:8080')
+  await host.ok('run', '-d', '--pod', 'rt', '--name', 'rt-web', '--restart', 'always', '-v', `${site}:/site:ro`, 'busybox', 'httpd', '-f', '-p', '80', '-h', '/site')
+  await host.ok('run', '-d', '--pod', 'rt', '--name', 'rt-api', '-e', 'GREETING=hello there', '--restart', 'always', 'busybox', 'sh', '-c', 'echo "$GREETING" > /tmp/index.html; exec httpd -f -p 8080 -h /tmp')
+  const shape = async () => {
+    const pod = JSON.parse(await host.ok('pod', 'inspect', 'rt'))
+    const members = []
+    for (const c of pod.Containers.filter((c: {Id: string}) => c.Id !== pod.InfraContainerID)) {
+      const [m] = JSON.parse(await host.ok('inspect', c.Id))
+      members.push({name: m.Name, image: m.Config.Image, cmd: m.Config.Cmd, entrypoint: m.Config.Entrypoint, env: m.Config.Env, mounts: m.HostConfig.Binds, restart: m.HostConfig.RestartPolicy})
+    }
+    return {ports: pod.InfraConfig.PortBindings, members: members.sort((a, b) => a.name.localeCompare(b.name))}
+  }
+  const before = await shape()
+  const yaml = await host.ok('pod', 'generate', 'kube', 'rt')
+  const {parse} = await import('yaml')
+  const manifest = parse(yaml)
+  // The published Kubernetes v1 Pod schema (kubernetes-models ships it, generated from the API's OpenAPI)
+  const {Pod} = await import('kubernetes-models/v1/Pod')
+  t.notThrows(() => new Pod(manifest).validate())
+  t.is(manifest.spec.restartPolicy, 'Always')
+  t.deepEqual(manifest.spec.containers.map((c: {name: string}) => c.name).sort(), ['api', 'web'])
+  await host.ok('pod', 'rm', '-f', 'rt')
+  t.is(await host.ok('ps', '-aq'), '')
+  const file = path.join(host.dir, 'rt.yaml')
+  fs.writeFileSync(file, yaml)
+  await host.ok('pod', 'play', file)
+  t.deepEqual(await shape(), before)
+  t.regex((await host.sh('curl -s --max-time 5 --retry 10 --retry-connrefused --retry-delay 1 http://127.0.0.1:18097/')).stdout, /round trip/)
+  t.regex((await host.sh('curl -s --max-time 5 --retry 10 --retry-connrefused --retry-delay 1 http://127.0.0.1:18098/')).stdout, /hello there/)
+  // and what it generates now is what it generated then
+  t.is(await host.ok('pod', 'generate', 'kube', 'rt'), yaml)
+  await host.ok('pod', 'rm', '-f', 'rt')
+  t.deepEqual(await host.leaks(), [])
+})
+
+test.serial('pod inspect (InfraConfig, SharedNamespaces, Containers, CreateCommand), pod ps, start/stop/restart/kill/logs/top/stats', async (t) => {
+  await host.ok('pod', 'create', '--name', 'ops', '-p', '18099:80')
+  await host.ok('run', '-d', '--pod', 'ops', '--name', 'ops-a', 'busybox', 'sh', '-c', 'echo from-a; exec httpd -f -p 80 -h /www')
+  await host.ok('run', '-d', '--pod', 'ops', '--name', 'ops-b', '--memory', '64m', 'busybox', 'sh', '-c', 'echo from-b >&2; exec sleep 600')
+  const pod = JSON.parse(await host.ok('pod', 'inspect', 'ops'))
+  t.deepEqual(pod.CreateCommand, ['minirun', 'pod', 'create', '--name', 'ops', '-p', '18099:80'])
+  t.deepEqual(pod.SharedNamespaces, ['ipc', 'net', 'uts'])
+  t.deepEqual(pod.InfraConfig.PortBindings, {'80/tcp': [{HostIp: '0.0.0.0', HostPort: '18099'}]})
+  t.is(pod.InfraConfig.InfraContainerID, pod.InfraContainerID)
+  t.deepEqual(pod.Containers.map((c: {Name: string; State: string}) => `${c.Name}:${c.State}`), ['ops-infra:running', 'ops-a:running', 'ops-b:running'])
+  t.regex((await host.ok('pod', 'ps')).split('\n').find((l) => l.startsWith('ops '))!, /Running\s+2\/2/)
+  const logs = await host.mr('pod', 'logs', 'ops')
+  t.regex(logs.stdout, /^ops-a from-a$/m)
+  t.regex(logs.stderr, /^ops-b from-b$/m)
+  const top = await host.ok('pod', 'top', 'ops')
+  t.regex(top, /^ops-a\s+\d+\s+httpd -f -p 80 -h \/www$/m)
+  t.regex(top, /^ops-b\s+\d+\s+sleep 600$/m)
+  const stats = JSON.parse(await host.ok('pod', 'stats', 'ops', '--format', 'json'))
+  t.is(stats.length, 2)
+  t.true(stats.every((s: {PIDs: number}) => s.PIDs === 1))
+  t.true(stats.find((s: {Name: string}) => s.Name === 'ops-b').MemUsage > 0, 'a member with a cgroup has counters')
+
+  await host.ok('pod', 'stop', '-t', '1', 'ops')
+  t.deepEqual(JSON.parse(await host.ok('pod', 'inspect', 'ops')).Containers.map((c: {State: string}) => c.State), ['exited', 'exited', 'exited'])
+  await host.ok('pod', 'start', 'ops')
+  t.regex((await host.sh('curl -s --max-time 5 --retry 10 --retry-connrefused --retry-delay 1 http://127.0.0.1:18099/')).stdout, /minirun/i)
+  t.regex(await host.ok('exec', 'ops-b', 'wget', '-qO-', 'http://127.0.0.1/'), /minirun/i)
+  await host.ok('pod', 'restart', '-t', '1', 'ops')
+  t.is(await host.ok('exec', 'ops-b', 'hostname'), 'ops')
+  t.regex((await host.sh('curl -s --max-time 5 --retry 10 --retry-connrefused --retry-delay 1 http://127.0.0.1:18099/')).stdout, /minirun/i)
+  await host.ok('pod', 'kill', 'ops')
+  for (let i = 0; i < 100 && JSON.parse(await host.ok('pod', 'inspect', 'ops')).State !== 'Exited'; i++) await new Promise((r) => setTimeout(r, 100))
+  t.is(JSON.parse(await host.ok('pod', 'inspect', 'ops')).State, 'Exited')
+  await host.ok('pod', 'rm', '-f', 'ops')
+  t.is(await host.ok('ps', '-aq'), '')
   t.deepEqual(await host.leaks(), [])
 })

@@ -1,5 +1,5 @@
 import test from 'ava'
-import {planPod} from '../../src/pods/manifest.js'
+import {planPod, planPods} from '../../src/pods/manifest.js'
 
 const good = `
 apiVersion: v1
@@ -43,7 +43,8 @@ test('a two-container Pod becomes a plan; unsupported fields are warnings naming
     {name: 'site', hostPath: '/srv/site', emptyDir: false},
   ])
   t.true(p.warnings.some((w) => w.includes('spec.containers[0].resources')))
-  t.true(p.warnings.some((w) => w.includes('spec.restartPolicy')))
+  t.is(p.containers[0].restart, 'always', 'restartPolicy becomes the --restart policy')
+  t.false(p.warnings.some((w) => w.includes('spec.restartPolicy')))
   t.false(p.warnings.some((w) => w.includes('annotations')))
 })
 
@@ -62,3 +63,33 @@ for (const [title, text, msg] of bad) {
     t.throws(() => planPod(text), {message: msg})
   })
 }
+
+const one = (containers: string, extra = '') => `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n${extra}  containers:\n${containers}`
+
+test('ports: only hostPort publishes the same container port; only containerPort publishes nothing', (t) => {
+  t.deepEqual(planPod(one('  - {name: a, image: busybox, ports: [{hostPort: 18090}]}\n')).publish, ['18090:18090/tcp'])
+  t.deepEqual(planPod(one('  - {name: a, image: busybox, ports: [{containerPort: 80}]}\n')).publish, [])
+  t.throws(() => planPod(one('  - {name: a, image: busybox, ports: [{protocol: TCP}]}\n')), {message: /spec\.containers\[0\]\.ports\[0\]: needs containerPort or hostPort/})
+})
+
+test('mountPath with :z or :Z (SELinux relabel) is accepted and the suffix dropped', (t) => {
+  const p = planPod(one('  - {name: a, image: busybox, volumeMounts: [{name: v, mountPath: "/data:Z"}, {name: w, mountPath: "/w:z"}]}\n', '  volumes: [{name: v, emptyDir: {}}, {name: w, emptyDir: {}}]\n'))
+  t.deepEqual(p.containers[0].volumes.map((v) => v.mountPath), ['/data', '/w'])
+})
+
+test('several Pods in one multi-document manifest; the document is named in errors', (t) => {
+  const two = `${one('  - {name: a, image: busybox}\n')}\n---\n${one('  - {name: b, image: busybox}\n').replace('name: p}', 'name: q}')}`
+  t.deepEqual(planPods(two).map((p) => p.name), ['p', 'q'])
+  t.throws(() => planPods(`${two}\n---\n${one('  - {name: c}\n')}`), {message: /^invalid Pod manifest \(document 3\): spec\.containers\[0\]\.image: Required/})
+  t.throws(() => planPods(`${one('  - {name: a, image: busybox}\n')}\n---\n${one('  - {name: a, image: busybox}\n')}`), {message: /two Pods are named "p"/})
+  t.throws(() => planPods(`${one('  - {name: a, image: busybox}\n')}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\n`), {message: /document 2\): kind: "Service" is not supported/})
+})
+
+test('ConfigMap and Secret references are refused naming the field', (t) => {
+  t.throws(() => planPod(one('  - name: a\n    image: busybox\n    env: [{name: X, valueFrom: {configMapKeyRef: {name: cm, key: k}}}]\n')), {
+    message: /^invalid Pod manifest: spec\.containers\[0\]\.env\[0\]\.valueFrom\.configMapKeyRef: ConfigMaps are not supported by minirun; put the values in the Pod itself/,
+  })
+  t.throws(() => planPod(one('  - {name: a, image: busybox, envFrom: [{configMapRef: {name: cm}}]}\n')), {message: /spec\.containers\[0\]\.envFrom\[0\]\.configMapRef: ConfigMaps/})
+  t.throws(() => planPod(one('  - {name: a, image: busybox}\n', '  volumes: [{name: v, configMap: {name: cm}}]\n')), {message: /spec\.volumes\[0\]\.configMap: ConfigMaps/})
+  t.throws(() => planPod(one('  - {name: a, image: busybox}\n', '  volumes: [{name: v, secret: {secretName: s}}]\n')), {message: /spec\.volumes\[0\]\.secret: Secrets/})
+})

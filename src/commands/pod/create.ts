@@ -1,11 +1,13 @@
-import {Command, Flags} from '@oclif/core'
+import {Args, Command, Flags} from '@oclif/core'
+import {UserError} from '../../errors.js'
 import {explainFlag} from '../../cli/flags.js'
 import {startExplain} from '../../cli/explain.js'
 import {createPod} from '../../pods/pods.js'
 
 export default class PodCreate extends Command {
   static description = 'Create a pod: a pause container holding a network (and UTS, IPC) namespace that members join'
-  static examples = ['<%= config.bin %> pod create --name demo -p 18081:80', '<%= config.bin %> run -d --pod demo busybox httpd -f -p 80 -h /www']
+  static examples = ['<%= config.bin %> pod create --name demo -p 18081:80', '<%= config.bin %> pod create demo', '<%= config.bin %> run -d --pod demo busybox httpd -f -p 80 -h /www']
+  static args = {name: Args.string({description: 'pod name (or --name)'})}
   static flags = {
     name: Flags.string({description: 'pod name'}),
     publish: Flags.string({char: 'p', multiple: true, multipleNonGreedy: true, description: 'publish a port of the pod: [IP:]HOSTPORT:CTRPORT[/proto]'}),
@@ -14,9 +16,13 @@ export default class PodCreate extends Command {
   }
 
   async run(): Promise<void> {
-    const {flags} = await this.parse(PodCreate)
+    const {args, flags} = await this.parse(PodCreate)
     startExplain(flags.explain)
-    const pod = await createPod({name: flags.name, publish: flags.publish ?? [], network: flags.network, warn: (m) => process.stderr.write(m + '\n')})
+    if (args.name !== undefined && flags.name !== undefined && args.name !== flags.name) {
+      throw new UserError(`two names given (${args.name} and --name ${flags.name}); give one`)
+    }
+    const createCommand = ['minirun', ...process.argv.slice(2)]
+    const pod = await createPod({name: args.name ?? flags.name, publish: flags.publish ?? [], network: flags.network, createCommand, warn: (m) => process.stderr.write(m + '\n')})
     this.log(pod.id)
   }
 }

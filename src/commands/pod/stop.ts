@@ -1,0 +1,19 @@
+import {Args, Command, Flags} from '@oclif/core'
+import {explainFlag} from '../../cli/flags.js'
+import {startExplain} from '../../cli/explain.js'
+import {seconds} from '../../cli/handlers/end.js'
+import {stopPod} from '../../pods/ops.js'
+
+export default class PodStop extends Command {
+  static description = 'Stop a pod: its members (SIGTERM, then SIGKILL after -t), then its pause container'
+  static strict = false
+  static examples = ['<%= config.bin %> pod stop demo']
+  static flags = {time: Flags.string({char: 't', default: '10', description: 'seconds to wait before SIGKILL'}), explain: explainFlag}
+  static args = {pod: Args.string({required: true, description: 'pod name, id or unique id prefix'})}
+
+  async run(): Promise<void> {
+    const {argv, flags} = await this.parse(PodStop)
+    startExplain(flags.explain)
+    for (const ref of argv as string[]) this.log((await stopPod(ref, seconds(flags.time))).id)
+  }
+}
