@@ -2,7 +2,8 @@ import {createOnly, runContainer} from '../../containers/lifecycle.js'
 import type {RunRequest} from '../../containers/create.js'
 import {execInContainer} from '../../containers/exec.js'
 import {UserError} from '../../errors.js'
-import {startExplain} from '../explain.js'
+import {keepTranscript, startExplain} from '../explain.js'
+import {paths} from '../../state/paths.js'
 
 // run and exec, once their flags are parsed (by oclif or by the fast path, cli/fast.ts): both
 // take the words after the image / container as the command, untouched.
@@ -43,6 +44,7 @@ export async function run(image: string, command: string[], flags: RunFlags): Pr
     if (error instanceof UserError && error.exitCode === 1) throw new UserError(error.message, 125)
     throw error
   })
+  if (flags.explain) keepTranscript(paths.container(rec.id))
   if (flags.detach) process.stdout.write(rec.id + '\n')
   else process.exitCode = exitCode
 }
