@@ -3,12 +3,13 @@
 // dist/src/fast/ by the build: no oclif to load); the rest, and help, go through oclif, which
 // reads the generated manifest so only the command being run is loaded. Every error becomes one
 // line `Error: ...` on stderr and a non-zero exit (stack with MINIRUN_DEBUG=1).
-import {errorLine, runFast} from '../dist/src/fast/fast.js'
+import {errorLine, explainFileArgv, runFast} from '../dist/src/fast/fast.js'
 
 try {
-  if (!(await runFast(process.argv.slice(2)))) {
+  const argv = explainFileArgv(process.argv.slice(2))
+  if (!(await runFast(argv))) {
     const {flush, run} = await import('@oclif/core')
-    await run(process.argv.slice(2), import.meta.url)
+    await run(argv, import.meta.url)
     await flush()
   }
 } catch (error) {

@@ -123,3 +123,18 @@ export function parseManifestArgv(argv: string[], cmd: ManifestCommand, tail: bo
   for (const [name, f] of Object.entries(cmd.flags)) if (flags[name] === undefined && f.default !== undefined) flags[name] = f.default as string | boolean
   return {flags, args, rest}
 }
+
+/**
+ * Find `--explain=FILE` among a command's own flags (before `--`, and for run/exec/create before
+ * the image or container) and turn it into `--explain`. Pure: returns the new argv and FILE.
+ */
+export function takeExplainFile(argv: string[], flags: Record<string, FlagDef>, tail: boolean): {argv: string[]; file?: string} {
+  const end = tail ? splitAtPositional(argv, flags).own.length : argv.includes('--') ? argv.indexOf('--') : argv.length
+  let file: string | undefined
+  const out = argv.map((a, i) => {
+    if (i >= end || !a.startsWith('--explain=')) return a
+    file = a.slice('--explain='.length)
+    return '--explain'
+  })
+  return file ? {argv: out, file} : {argv}
+}

@@ -1,5 +1,6 @@
 import fs from 'node:fs'
-import {type ManifestCommand, type Parsed, parseManifestArgv} from './argv.js'
+import path from 'node:path'
+import {type ManifestCommand, type Parsed, parseManifestArgv, takeExplainFile} from './argv.js'
 
 // The everyday commands skip oclif: loading @oclif/core alone costs more than Node's own start
 // (ARCHITECTURE.md, docs/BENCHMARKS.md). Their flags still come from the oclif definitions, read
@@ -29,18 +30,40 @@ function commandOf(argv: string[]): [string, string[]] {
 // `container ls`, `container rm`...: Docker's management-command spellings of the same commands
 const CONTAINER: Record<string, string> = {ls: 'ps', list: 'ps', ps: 'ps', rm: 'rm', remove: 'rm', inspect: 'inspect', logs: 'logs', exec: 'exec', stop: 'stop', kill: 'kill', run: 'run'}
 
+function readManifest(): {commands: Record<string, ManifestCommand>} | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(new URL('../../../oclif.manifest.json', import.meta.url), 'utf8'))
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * `--explain=FILE` → `--explain`, with FILE left in MINIRUN_EXPLAIN_FILE for startExplain: the
+ * flag stays a boolean (plain `--explain` and the fast path unchanged) and only minirun's own
+ * flags are looked at (`run busybox echo --explain=x` is the container's).
+ */
+export function explainFileArgv(argv: string[]): string[] {
+  if (!argv.some((a) => a.startsWith('--explain='))) return argv
+  const manifest = readManifest()
+  const two = `${argv[0]}:${argv[1]}`
+  const [id, skip] = manifest?.commands[two] ? [two, 2] : [argv[0], 1]
+  const cmd = manifest?.commands[id]
+  if (!cmd?.flags.explain) return argv
+  const taken = takeExplainFile(argv.slice(skip), cmd.flags, id === 'run' || id === 'create' || id === 'exec')
+  if (taken.file === undefined) return argv
+  process.env.MINIRUN_EXPLAIN_FILE = path.resolve(taken.file)
+  return [...argv.slice(0, skip), ...taken.argv]
+}
+
 /** Run argv on the fast path; false when oclif must handle it. */
 export async function runFast(argv: string[]): Promise<boolean> {
   if (argv[0] === 'container' && Object.hasOwn(CONTAINER, argv[1] ?? '')) argv = [CONTAINER[argv[1]], ...argv.slice(2)]
   const [id, rest] = commandOf(argv)
   const fast = Object.hasOwn(FAST, id) ? FAST[id] : undefined
   if (!fast) return false
-  let manifest: {commands: Record<string, ManifestCommand>}
-  try {
-    manifest = JSON.parse(fs.readFileSync(new URL('../../../oclif.manifest.json', import.meta.url), 'utf8'))
-  } catch {
-    return false // not built with a manifest: oclif finds the commands itself
-  }
+  const manifest = readManifest()
+  if (!manifest) return false // not built with a manifest: oclif finds the commands itself
   const cmd = manifest.commands[id]
   const parsed = cmd && parseManifestArgv(rest, cmd, fast.tail ?? false)
   if (!parsed) return false

@@ -8,7 +8,7 @@ import {createNetns, deleteNetns} from '../kernel/netns.js'
 import {mountOverlay, unmount} from '../kernel/mount.js'
 import {isAlive, pidStartTime} from '../kernel/proc.js'
 import type {Rollback} from '../kernel/rollback.js'
-import {phase} from '../kernel/runner.js'
+import {comment, phase} from '../kernel/runner.js'
 import {attachNetwork, ensureNetworkReady} from '../networks/attach.js'
 import {parseNetworkMode} from '../networks/mode.js'
 import {expandEnv, parseVolume, validateName} from '../networks/names.js'
@@ -275,6 +275,10 @@ export async function prepareContainer(rec: ContainerRecord, rb: Rollback): Prom
   rec.networks = {}
   rec.netns = null
   rec.netnsOwner = undefined
+  if (mode === 'host') {
+    phase('netns', "the host's own")
+    comment("--network host: no network namespace of its own; it uses the host's interfaces and ports")
+  }
   if (mode.startsWith('container:')) {
     const target = await findContainer(mode.slice('container:'.length)).catch(() => {
       throw new UserError(`cannot join the network of container ${mode.slice(10, 22)}: it no longer exists`)
@@ -282,6 +286,10 @@ export async function prepareContainer(rec: ContainerRecord, rb: Rollback): Prom
     if (target.state.status !== 'running' || !isAlive(target.state.pid, target.state.pidStart)) {
       throw new UserError(`cannot join the network of container ${target.name}: it is not running (start it first)`)
     }
+    phase('netns', rec.hostConfig.pod ? `the network namespace of pod ${rec.hostConfig.pod}` : `shared with container ${target.name}`)
+    const owner = target.netnsOwner ? await findContainer(target.netnsOwner).then((o) => o.name, () => target.netnsOwner!) : target.name
+    comment(`no network namespace of its own: it joins ${owner}'s (${rec.hostConfig.pod ? `the pause container of pod ${rec.hostConfig.pod}` : 'container: mode'}),`)
+    comment(`so it has ${owner}'s interfaces and IP, and reaches its other members on 127.0.0.1; nothing is wired`)
     rec.netns = target.netns
     rec.netnsOwner = target.netnsOwner ?? target.id
     rec.networks = target.networks
@@ -293,6 +301,7 @@ export async function prepareContainer(rec: ContainerRecord, rb: Rollback): Prom
     rec.netns = netns
     // the primary network first (it carries the published ports), then those connected later
     const endpoints = rec.hostConfig.endpoints ?? (mode === 'none' ? [] : [{network: mode, ifname: 'eth0', ip: rec.hostConfig.ipAddress, aliases: [rec.name]}])
+    if (endpoints.length === 0) comment('--network none: nothing is wired in; loopback is its only interface')
     for (const ep of endpoints) {
       const net = await ensureNetworkReady(ep.network)
       const opts = {ifname: ep.ifname, ports: ep.network === mode ? rec.hostConfig.ports : [], aliases: ep.aliases}

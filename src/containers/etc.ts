@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import {note} from '../kernel/runner.js'
+import {note, phase} from '../kernel/runner.js'
 import {hostsFile, resolvConf} from '../networks/etc-files.js'
 import {readNetwork} from '../networks/records.js'
 import {paths} from '../state/paths.js'
@@ -70,7 +70,11 @@ export async function refreshHosts(networks: string[]): Promise<void> {
   for (const rec of all) {
     if (rec.state.status === 'exited' || !Object.keys(rec.networks).some((n) => named.includes(n))) continue
     const file = etcFile(rec.id, 'hosts')
+    const text = await hostsFor(rec, all)
+    if ((await fs.readFile(file, 'utf8').catch(() => undefined)) === text) continue
+    phase('names', `name resolution on ${named.join(', ')}: the other members' /etc/hosts`)
+    note(`cat > ${file} <<'EOF'\n${text.replace(/\n$/, '')}\nEOF`, `${rec.name}'s /etc/hosts, rewritten in place (same inode: it is bind-mounted): the names on ${named.join(', ')} now`)
     // Truncate and rewrite the same inode: a rename would leave the bind mount on the old file.
-    await fs.writeFile(file, await hostsFor(rec, all)).catch(() => {})
+    await fs.writeFile(file, text).catch(() => {})
   }
 }

@@ -7,6 +7,7 @@ import {deleteNetns} from '../kernel/netns.js'
 import {unmount} from '../kernel/mount.js'
 import {childrenOf, isAlive, pidStartTime, signal, sleep, waitFor} from '../kernel/proc.js'
 import {type Rollback, transaction} from '../kernel/rollback.js'
+const PAUSE_LINE = 'sleep 2147483647' // pods.ts PAUSE_COMMAND, spelled out: importing pods here would be circular
 import {type Attached, note, phase, shellQuote, spawnAttached, spawnDetached} from '../kernel/runner.js'
 import {detachNetwork} from '../networks/attach.js'
 import {readJson} from '../state/files.js'
@@ -201,6 +202,10 @@ async function launchSpec(rec: ContainerRecord): Promise<LaunchSpec> {
   for (const b of rec.hostConfig.binds) binds.push({source: b.hostPath, target: b.containerPath, readOnly: b.readOnly})
   const owner = rec.netnsOwner ? await readRecord(rec.netnsOwner) : undefined
   const podShares = rec.hostConfig.pod && owner?.state.pid ? owner.state.pid : 0
+  if (podShares && rec.netns) {
+    // The transcript finds the pause process again by its network namespace, so a replay (other PIDs) joins the right one.
+    note(`PAUSE=$(for p in $(pgrep -xf ${shellQuote(PAUSE_LINE)}); do [ "$(readlink /proc/$p/ns/net)" = "net:[$(stat -L -c %i ${rec.netns})]" ] && echo $p; done | head -n1)  # ${podShares}`, `the pod's pause process (PID ${podShares}): its UTS and IPC namespaces are joined through /proc/$PAUSE/ns`)
+  }
   return {
     root: rec.rootfs.merged,
     binds,

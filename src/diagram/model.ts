@@ -12,8 +12,12 @@ export interface BridgeNode {
 export interface ContainerNode {
   id: string
   name: string
+  /** the first network's address (ips has one per network) */
   ip: string
+  ips?: Record<string, string>
   ports: string[]
+  /** -p mappings, for the DNAT arrows */
+  publish?: Array<{hostIp: string; hostPort: number; containerPort: number; protocol: string}>
   mode: string
   pod?: string
   /** containers sharing this one's network namespace (container: mode, pod members) */

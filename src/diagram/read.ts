@@ -3,6 +3,7 @@ import {listContainers} from '../containers/find.js'
 import {liveStatus} from '../containers/inspect.js'
 import {links as readLinks} from '../kernel/ip.js'
 import {run} from '../kernel/runner.js'
+import {UserError} from '../errors.js'
 import {formatPortsColumn} from '../networks/ports.js'
 import {listNetworks} from '../networks/records.js'
 import type {Link, Topology} from './model.js'
@@ -18,6 +19,7 @@ async function addressOf(dev: string): Promise<string> {
 
 export async function readTopology(only?: string): Promise<Topology> {
   const nets = (await listNetworks()).filter((n) => !only || n.name === only)
+  if (only && nets.length === 0 && only !== 'host' && only !== 'none') throw new UserError(`network ${only} not found (see minirun network ls)`)
   const hostLinks = await readLinks()
   const byIndex = new Map(hostLinks.map((l) => [l.ifindex, l]))
   const topo: Topology = {hostname: os.hostname(), bridges: [], parents: [], containers: [], links: []}
@@ -36,12 +38,14 @@ export async function readTopology(only?: string): Promise<Topology> {
   for (const c of all) {
     if (c.netnsOwner) continue
     const onNets = Object.keys(c.networks).filter((n) => wanted.has(n))
-    if (only && onNets.length === 0) continue
+    if (only && onNets.length === 0 && c.hostConfig.networkMode !== only) continue
     const sharedBy = all.filter((o) => o.netnsOwner === c.id).map((o) => o.name)
     topo.containers.push({
       id: c.id,
       name: c.name,
       ip: Object.values(c.networks)[0]?.ip ?? '',
+      ips: Object.fromEntries(Object.entries(c.networks).map(([n, a]) => [n, a.ip])),
+      publish: c.hostConfig.ports.map((p) => ({hostIp: p.hostIp, hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.protocol})),
       ports: c.hostConfig.ports.length > 0 ? formatPortsColumn(c.hostConfig.ports).split(', ') : [],
       mode: c.hostConfig.networkMode,
       pod: c.hostConfig.pod,

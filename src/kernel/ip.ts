@@ -2,7 +2,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import {parseRoutesForOverlap, type Cidr, type IpRoute} from '../networks/cidr.js'
 import {ownerMark, paths} from '../state/paths.js'
-import {note, run} from './runner.js'
+import {already, note, run} from './runner.js'
 
 // Read-only link/route probes and the few link operations shared by drivers.
 
@@ -141,7 +141,7 @@ export async function hostRoutes(ownDevs: Set<string>): Promise<Cidr[]> {
 export async function setSysctl(key: string, value: string, why?: string): Promise<void> {
   const file = `/proc/sys/${key.replace(/\./g, '/')}`
   const cur = await fs.readFile(file, 'utf8').catch(() => undefined)
-  if (cur?.trim() === value) return
+  if (cur?.trim() === value) return already(`sysctl -qw ${key}=${value}`, why)
   // Written by Node, not sysctl(8): /proc/sys/net is the opening process's network namespace.
   note(`sysctl -qw ${key}=${value}`, why)
   await fs.writeFile(file, value)

@@ -5,7 +5,7 @@ import {KernelError} from '../errors.js'
 // The ONLY place minirun spawns system tools. Every call can be recorded (for --explain) and a
 // failing tool becomes a KernelError naming the command and its stderr.
 
-export type Phase = 'image' | 'netns' | 'driver' | 'ports' | 'launch' | 'teardown' | 'state'
+export type Phase = 'image' | 'netns' | 'driver' | 'ports' | 'names' | 'pod' | 'launch' | 'teardown' | 'state' | 'network'
 
 export interface RunOptions {
   /** One line: why this step is needed (printed by --explain). */
@@ -46,6 +46,16 @@ export function note(shellLine: string, why?: string): void {
   if (!sink) return
   if (why) sink(`# ${why}`)
   sink(shellLine)
+}
+
+/** A line of prose in the transcript (what happens without a kernel call, e.g. joining a namespace). */
+export function comment(text: string): void {
+  if (sink) sink(`# ${text}`)
+}
+
+/** A step that is skipped because it is already in place: shown, commented out, so the lesson stays complete. */
+export function already(shellLine: string, why?: string): void {
+  if (sink) sink(`# already set: ${shellLine}${why ? `  (${why})` : ''}`)
 }
 
 export function shellQuote(arg: string): string {

@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import {addOwnedLinkBatch, adoptIfMade, deleteMadeLink, deleteOwnedLink, hostRoutes, ipBatch, linkState, ownsLink, setSysctl} from '../kernel/ip.js'
 import {applyNft, readTable} from '../kernel/nft.js'
 import type {Rollback} from '../kernel/rollback.js'
-import {phase, run} from '../kernel/runner.js'
+import {already, phase, run} from '../kernel/runner.js'
 import {listContainers} from '../containers/find.js'
 import {instanceTag, ownerMark} from '../state/paths.js'
 import {DEFAULT_POOL, findOverlap, firstHost, parseCidr, pickFreeSubnet, type Cidr} from './cidr.js'
@@ -19,9 +19,9 @@ import {listNetworks, networkId, readNetwork, writeNetwork, type NetworkRecord} 
 // The bridge driver: a Linux bridge with the gateway address, one veth pair per container
 // (host end on the bridge, the other end moved into the container as eth0), MASQUERADE for
 // traffic leaving the subnet, and -p published by DNAT from one nft map.
-// A user network's bridge and rules exist while a container uses it; the last one out removes
-// them. The default bridge stays, as docker0 does, until `system prune` (or `network rm`) finds
-// it unused: making and removing it cost more than the rest of a bridge run.
+// As in Docker, a user network's bridge and rules are made at `network create` and stay until
+// `network rm` (or `system prune` finds them unused; the next container remakes them). The
+// default bridge stays too, as docker0 does: making and removing it cost more than the rest of a run.
 
 export function defaultBridgeName(): string {
   const tag = instanceTag()
@@ -104,7 +104,10 @@ async function ensureBridge(net: NetworkRecord, rb: Rollback): Promise<void> {
   const rules = table?.rules
   const haveRules = rules?.filter((r) => r.comment === networkComment(net.name)).length ?? 0
   const state = link ?? {up: false, addrs: [] as string[]}
-  if (link && state.up && state.addrs.includes(gateway) && rules && haveRules === wantRules) return
+  if (link && state.up && state.addrs.includes(gateway) && rules && haveRules === wantRules) {
+    phase('driver', `network ${net.name}`)
+    return already(`bridge ${br} up with ${gateway}, forwarding, and the nft rules of ${net.subnet}`, 'made by an earlier command; kept until network rm')
+  }
 
   phase('driver', `bridge ${br} for network ${net.name}`)
   const more: string[] = []
@@ -130,6 +133,13 @@ async function ensureBridge(net: NetworkRecord, rb: Rollback): Promise<void> {
   if (scripts.length > 0) {
     await applyNft(scripts.join('\n'), `minirun's nftables table (NAT and filter chains, the published-ports maps, its owner); NAT, the 127.0.0.1 guard and isolation from other networks for ${net.subnet} on ${br}`)
   }
+}
+
+/** `network create`: the bridge, its address and rules now, as Docker makes them (undone if a step fails). */
+export async function makeBridgeNow(net: NetworkRecord): Promise<void> {
+  const {transaction} = await import('../kernel/rollback.js')
+  phase('network', `create ${net.name}: bridge ${net.bridge}, gateway ${net.gateway}, subnet ${net.subnet}`)
+  await transaction((rb) => ensureBridge(net, rb))
 }
 
 /** The network's rules, its bridge (only if this root made it) and, with the last bridge, the table. */
@@ -190,7 +200,6 @@ export const bridgeDriver: NetworkDriver = {
     if (ep.ports.length > 0) await unpublishPorts(ep.containerId, ep.ports)
     await deleteVeth(ep, att?.hostIfname ?? vethName(ep.containerId, ep.ifname))
     await release(net.name, ep.containerId)
-    if (!net.isDefault) await removeBridgeIfUnused(net, ep.containerId)
   },
 }
 

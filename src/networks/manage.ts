@@ -1,15 +1,16 @@
 import fs from 'node:fs/promises'
 import {UserError} from '../errors.js'
 import {withLock} from '../state/lock.js'
-import {assertBridgeUsable, checkSubnetFree, ensureDefaultBridge, removeBridgeIfUnused, takenSubnets} from './bridge.js'
+import {assertBridgeUsable, checkSubnetFree, ensureDefaultBridge, makeBridgeNow, removeBridgeIfUnused, takenSubnets} from './bridge.js'
+import {phase} from '../kernel/runner.js'
 import {contains, DEFAULT_POOL, firstHost, parseCidr, parseIp, pickFreeSubnet} from './cidr.js'
 import {releaseAll} from './ipam.js'
 import {validateName} from './names.js'
 import {listContainers} from '../containers/find.js'
 import {BUILTIN, findNetwork, listNetworks, networkId, readNetwork, writeNetwork, deleteNetworkRecord, type NetworkRecord} from './records.js'
 
-// network create / rm: records and validation. The kernel objects of a bridge network are made
-// when its first container arrives and removed when its last one leaves (bridge.ts).
+// network create / rm: records and validation. A bridge network's kernel objects are made at
+// create (as Docker does) and removed at rm (bridge.ts).
 
 export interface CreateRequest {
   name: string
@@ -75,6 +76,12 @@ export async function createNetwork(req: CreateRequest): Promise<NetworkRecord> 
     }
     const rec: NetworkRecord = {id, name: req.name, driver: 'bridge', subnet: subnet.text, gateway, bridge, options: req.options, created: new Date().toISOString()}
     await writeNetwork(rec)
+    try {
+      await makeBridgeNow(rec)
+    } catch (error) {
+      await deleteNetworkRecord(rec.name)
+      throw error
+    }
     return rec
   })
 }
@@ -106,6 +113,7 @@ export async function removeNetwork(ref: string): Promise<NetworkRecord> {
   if (!net) throw new UserError(`network ${ref} not found (see minirun network ls)`)
   if ((BUILTIN as readonly string[]).includes(net.name)) throw new UserError(`${net.name} is a pre-defined network and cannot be removed`)
   return withLock(async () => {
+    phase('network', `remove ${net.name}`)
     const users = (await listContainers()).filter((c) => c.networks[net.name] && !c.netnsOwner)
     if (users.length > 0) {
       throw new UserError(`network ${net.name} has active endpoints (${users.map((u) => u.name).join(', ')}); remove or disconnect them first`)

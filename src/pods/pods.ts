@@ -7,6 +7,7 @@ import {UserError} from '../errors.js'
 import {validateName} from '../networks/names.js'
 import {hostnameFor, validateHostname, validateRefLength} from '../containers/validate.js'
 import {withLock} from '../state/lock.js'
+import {comment, phase} from '../kernel/runner.js'
 import {deletePodDir, findPod, listPods, readPod, writePod, type PodRecord} from './records.js'
 
 // The pause container does nothing but hold the pod's namespaces: busybox `sleep` as PID 1,
@@ -33,6 +34,9 @@ export async function createPod(req: PodCreate): Promise<PodRecord> {
     if (await readPod(name)) throw new UserError(`pod ${name} already exists; remove it first (minirun pod rm -f ${name})`)
     await writePod({id, name, infraId: '', created: new Date().toISOString(), network: req.network ?? 'bridge', ports: req.publish})
   })
+  phase('pod', `${name}: a pause container holds the namespaces its members share`)
+  comment(`pod ${name}: its pause container ${name}-infra (busybox ${PAUSE_COMMAND.join(' ')}) owns the pod's network,`)
+  comment(`UTS and IPC namespaces; each member (run --pod ${name}) joins them: one IP, one localhost`)
   try {
     const {rec} = await runContainer({
       image: 'busybox',

@@ -155,9 +155,10 @@ test.serial('7: interfaces minirun did not create are refused, never taken over 
     t.notRegex(await host.ok('network', 'ls'), /take-/, 'no record left')
   }
 
-  // the name was free at create, a host interface took it before the first container: refused at use
+  // the name was free at create (which made the bridge, as Docker does); it was deleted and a host
+  // interface took the name before the first container: refused at use
   await host.ok('network', 'create', '-o', 'com.docker.network.bridge.name=tstLate', 'late')
-  await host.sh(`ip link add tstLate type veth peer name tstLate2 && ip addr add ${keep.tstLate} dev tstLate`)
+  await host.sh(`ip link del tstLate && ip link add tstLate type veth peer name tstLate2 && ip addr add ${keep.tstLate} dev tstLate`)
   const use = await host.mr('run', '-d', '--name', 'late1', '--network', 'late', 'busybox', 'sleep', '600')
   t.regex(use.stderr, /^Error: interface tstLate already exists \(a veth/)
   t.notRegex(await host.ok('ps', '-a'), /late1/, 'nothing half-made')

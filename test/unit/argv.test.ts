@@ -1,6 +1,6 @@
 import test from 'ava'
 import fs from 'node:fs'
-import {type ManifestCommand, parseManifestArgv} from '../../src/cli/argv.js'
+import {type ManifestCommand, parseManifestArgv, takeExplainFile} from '../../src/cli/argv.js'
 
 // The fast path's parser reads the flags from the real, generated oclif manifest, so these tests
 // also fail when a command's flags change shape under it.
@@ -58,4 +58,15 @@ test('run: 20,000 -e flags all arrive, in order (the parser appends, it does not
   t.is(env[0], 'V0=0')
   t.is(env.at(-1), 'V19999=19999')
   t.deepEqual(p?.rest, ['true'])
+})
+
+test('takeExplainFile: --explain=FILE among minirun\'s own flags only', (t) => {
+  const flags = {name: {type: 'option' as const}, explain: {type: 'boolean' as const}, detach: {type: 'boolean' as const, char: 'd'}}
+  t.deepEqual(takeExplainFile(['--explain=/tmp/x.sh', '-d', '--name', 'web', 'busybox', 'echo', '--explain=no'], flags, true), {
+    argv: ['--explain', '-d', '--name', 'web', 'busybox', 'echo', '--explain=no'],
+    file: '/tmp/x.sh',
+  })
+  t.deepEqual(takeExplainFile(['busybox', 'echo', '--explain=no'], flags, true), {argv: ['busybox', 'echo', '--explain=no']})
+  t.deepEqual(takeExplainFile(['my_net', '--explain=n.sh'], flags, false), {argv: ['my_net', '--explain'], file: 'n.sh'})
+  t.deepEqual(takeExplainFile(['--explain'], flags, false), {argv: ['--explain']})
 })

@@ -4,7 +4,8 @@ import {execInContainer} from '../../containers/exec.js'
 import fs from 'node:fs/promises'
 import {UserError} from '../../errors.js'
 import {parseAddHost, parseEnvFile, parseLabels, parseSignal, parseTmpfs, parseUlimit} from '../../containers/run-options.js'
-import {startExplain} from '../explain.js'
+import {keepTranscript, startExplain} from '../explain.js'
+import {paths} from '../../state/paths.js'
 
 // run and exec, once their flags are parsed (by oclif or by the fast path, cli/fast.ts): both
 // take the words after the image / container as the command, untouched.
@@ -53,6 +54,7 @@ export async function run(image: string, command: string[], flags: RunFlags): Pr
   if (flags.tty && flags.interactive && !flags.detach) requireTerminal()
   if (flags.detach && flags.rm && flags.interactive) throw new UserError('-d with -i has nothing to read from; drop -i')
   const {rec, exitCode} = await runRequest(image, command, flags).then(runContainer).catch(as125)
+  if (flags.explain) keepTranscript(paths.container(rec.id))
   if (flags.detach) process.stdout.write(rec.id + '\n')
   else process.exitCode = exitCode
 }
