@@ -8,7 +8,7 @@ import {mountsUnder, unmount} from '../kernel/mount.js'
 import {isAlive} from '../kernel/proc.js'
 import {liveStatus} from './inspect.js'
 import {phase} from '../kernel/runner.js'
-import {removeBridgeIfUnused} from '../networks/bridge.js'
+import {removeBridgeIfUnused, removeOrphanBridges} from '../networks/bridge.js'
 import {pruneCni} from '../networks/cni.js'
 import {leases, release} from '../networks/ipam.js'
 import {deleteElementsScript} from '../networks/nft-script.js'
@@ -149,6 +149,7 @@ export async function prune(): Promise<PruneReport> {
       }
       if (net.driver === 'bridge') await removeBridgeIfUnused(net)
     }
+    report.orphans.push(...(await removeOrphanBridges()))
   })
   return report
 }

@@ -1,7 +1,7 @@
 import type {NetworkAttachment} from '../containers/record.js'
 import {UserError} from '../errors.js'
 import fs from 'node:fs'
-import {addOwnedLinkBatch, adoptIfMade, deleteMadeLink, deleteOwnedLink, hostRoutes, ipBatch, linkState, ownsLink, setSysctl} from '../kernel/ip.js'
+import {addOwnedLinkBatch, adoptIfMade, deleteMadeLink, deleteOwnedLink, hostRoutes, ipBatch, links, linkState, ownsLink, setSysctl} from '../kernel/ip.js'
 import {applyNft, readTable} from '../kernel/nft.js'
 import type {Rollback} from '../kernel/rollback.js'
 import {already, phase, run} from '../kernel/runner.js'
@@ -151,6 +151,22 @@ async function removeBridge(net: NetworkRecord): Promise<void> {
   await dropTableIfUnused()
 }
 
+/**
+ * Bridges this root made whose network record is gone (moved aside by prune as unreadable):
+ * nothing else can name them any more. Returns what was removed, for prune's report.
+ */
+export async function removeOrphanBridges(): Promise<string[]> {
+  const known = new Set((await listNetworks()).map((n) => n.bridge))
+  const out: string[] = []
+  for (const l of await links()) {
+    if (!l.ifname.startsWith('mrb-') || known.has(l.ifname) || !(await ownsLink(l.ifname))) continue
+    await deleteOwnedLink(l.ifname, 'orphaned bridge: its network record is gone')
+    out.push(`bridge ${l.ifname}`)
+  }
+  if (out.length > 0) await dropTableIfUnused()
+  return out
+}
+
 /** When no bridge of this root is left, minirun's nft table goes too. */
 async function dropTableIfUnused(): Promise<void> {
   for (const n of await listNetworks()) {
@@ -182,7 +198,7 @@ export const bridgeDriver: NetworkDriver = {
       [`link set ${veth} master ${net.bridge!}`, `link set ${veth} type bridge_slave hairpin on`, `link set ${veth} up`],
       `a veth pair: ${veth} stays on the host, plugged into bridge ${net.bridge}; its peer becomes the container's ${ep.ifname}, with a MAC derived from the IP as Docker does`,
     )
-    const inside = [`addr add ${ip}/${subnet.prefix} dev ${ep.ifname}`, `link set ${ep.ifname} up`]
+    const inside = [`addr add ${ip}/${subnet.prefix} dev ${ep.ifname} brd +`, `link set ${ep.ifname} up`]
     if (ep.ifname === 'eth0') inside.push(`route add default via ${net.gateway!}`)
     await ipBatch(inside, {netns: ep.netns, why: 'inside the container: its address, the link up, and (eth0) the default route through the bridge gateway'})
     if (ep.ports.length > 0) {

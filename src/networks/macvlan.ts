@@ -29,7 +29,7 @@ export const macvlanDriver: NetworkDriver = {
     await run(['ip', 'link', 'set', tmp, 'netns', ep.netns], {why: 'move it into the container'})
     await run(inNetns(ep.netns, ['ip', 'link', 'set', tmp, 'name', ep.ifname]))
     await run(inNetns(ep.netns, ['ip', 'link', 'set', ep.ifname, 'address', mac]))
-    await run(inNetns(ep.netns, ['ip', 'addr', 'add', `${ip}/${subnet.prefix}`, 'dev', ep.ifname]))
+    await run(inNetns(ep.netns, ['ip', 'addr', 'add', `${ip}/${subnet.prefix}`, 'dev', ep.ifname, 'brd', '+']))
     await run(inNetns(ep.netns, ['ip', 'link', 'set', ep.ifname, 'up']))
     if (ep.ifname === 'eth0') await run(inNetns(ep.netns, ['ip', 'route', 'add', 'default', 'via', net.gateway!]), {why: "the LAN's gateway"})
     return {networkId: net.id, networkName: net.name, ifname: ep.ifname, ip, prefixLen: subnet.prefix, gateway: net.gateway!, mac, hostIfname: undefined, aliases: ep.aliases}

@@ -180,7 +180,8 @@ test.serial('stop: SIGTERM, then SIGKILL after -t, even when PID 1 ignores SIGTE
 test.serial('--init reaps the zombies of orphans; without it they stay', async (t) => {
   // PID 1 starts children that fork a grandchild and exit: the grandchildren re-parent to PID 1
   // and become zombies when they end, unless PID 1 reaps them.
-  const script = "for i in 1 2 3 4 5; do sh -c 'sleep 0.1 &'; done; exec sleep 600"
+  // (the grandchildren outlive the loop by far: if one ended while sh still ran, sh would reap it)
+  const script = "for i in 1 2 3 4 5; do sh -c 'sleep 1 &'; done; exec sleep 600"
   const zombies = async (name: string) => {
     const pid = (await inspect(name)).State.Pid as number
     return pidsInNamespaceOf(pid).filter((p) => {
@@ -195,7 +196,7 @@ test.serial('--init reaps the zombies of orphans; without it they stay', async (
   t.teardown(() => host.mr('rm', '-f', 'plain', 'inited'))
   await host.ok('run', '-d', '--name', 'plain', '--network', 'none', 'busybox', 'sh', '-c', script)
   await host.ok('run', '-d', '--name', 'inited', '--init', '--network', 'none', 'busybox', 'sh', '-c', script)
-  await sleep(1500)
+  await sleep(3000)
   t.true((await zombies('plain')) >= 5, 'without --init the orphans stay zombies')
   t.is(await zombies('inited'), 0, 'with --init they are reaped')
   await host.ok('rm', '-f', 'plain', 'inited')

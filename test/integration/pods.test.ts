@@ -253,7 +253,7 @@ spec:
   t.regex((await host.sh('curl -s --max-time 5 --retry 10 --retry-connrefused --retry-delay 1 http://127.0.0.1:18096/')).stdout, /minirun/i)
   const down = await host.ok('pod', 'play', '--down', file)
   t.regex(down, /^Pods removed:/)
-  t.is(await host.ok('pod', 'ls', '--format', 'json'), '[]')
+  t.is(await host.ok('pod', 'ls', '--format', 'json'), '', 'no pods: no JSON lines')
   t.is(await host.ok('ps', '-aq'), '')
   t.deepEqual(await host.leaks(), [])
 })
@@ -279,7 +279,7 @@ spec:
   const r = await host.exec([process.execPath, BIN, 'pod', 'play', '-'], {input: manifest})
   t.not(r.exitCode, 0)
   t.regex(r.stderr, /^Error: invalid Pod manifest \(document 2\): spec\.containers\[0\]\.env\[0\]\.valueFrom\.configMapKeyRef: ConfigMaps are not supported by minirun; [^\n]+\n$/)
-  t.is(await host.ok('pod', 'ls', '--format', 'json'), '[]')
+  t.is(await host.ok('pod', 'ls', '--format', 'json'), '', 'no pods: no JSON lines')
   t.deepEqual(await host.leaks(), [])
 })
 

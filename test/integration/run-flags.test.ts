@@ -83,3 +83,9 @@ test.serial('exec -u, -d and --env-file', async (t) => {
   await host.ok('rm', '-f', 'ex')
   t.deepEqual(await host.leaks(), [])
 })
+
+test.serial("eth0 has its subnet's broadcast address, as Docker sets it", async (t) => {
+  const r = await host.mr('run', '--rm', 'busybox', 'ip', '-o', '-4', 'addr', 'show', 'eth0')
+  t.regex(r.stdout, /inet 172\.17\.\d+\.\d+\/16 brd 172\.17\.255\.255 /, r.stdout + r.stderr)
+  t.deepEqual(await host.leaks(), [])
+})
