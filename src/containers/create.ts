@@ -21,6 +21,7 @@ import {instanceTag, paths} from '../state/paths.js'
 import {effectiveCaps} from './capabilities.js'
 import {parseRestartPolicy} from './restart-policy.js'
 import {writeEtcFiles} from './etc.js'
+import {ensureBindSource} from '../volumes/host-dir.js'
 import {validateEnvEntry, validateHostname, validateMountDestination, validateRefLength} from './validate.js'
 import {findContainer} from './find.js'
 import {claimName, nameOwner} from './name-index.js'
@@ -105,14 +106,11 @@ export async function createContainer(req: RunRequest, rb: Rollback): Promise<Co
     if (specs.length > 0) throw new UserError(`publish ports on the pod, not its members (minirun pod create -p ... --name ${req.pod})`)
     mode = {kind: 'container', ref: pod.infraId}
   }
-  for (const b of binds) {
-    const st = await fs.stat(b.hostPath).catch(() => undefined)
-    // Docker creates a missing source directory; minirun refuses, so a typo never makes directories on the host.
-    if (!st) throw new UserError(`volume source ${b.hostPath} does not exist (minirun does not create it, unlike Docker); create it first (mkdir -p ${b.hostPath})`)
-  }
 
   phase('image', req.image)
   const image = await resolveImage(req.image)
+  // as Docker: a missing bind source becomes a directory (removed again if this run fails)
+  for (const b of binds) await ensureBindSource(b.hostPath, rb)
   const id = randomBytes(32).toString('hex')
   const entrypoint = req.entrypoint ?? image.config.Entrypoint ?? []
   // As Docker: a new entrypoint drops the image's Cmd; a given command replaces it.
