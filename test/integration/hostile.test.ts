@@ -137,14 +137,19 @@ const runs: Array<[string, string[]]> = [
   // (-p with --network none is accepted with a warning, as Docker ignores it: cli-compat.test.ts)
   ['-p with --network container:', run('--network', 'container:nosuch', '-p', '18122:80')],
   ['-e =value', run('-e', '=value')],
-  ['-v relative source', run('-v', 'relative:/x')],
+  // (relative:/x is a named volume, /x an anonymous one, as in Docker: volumes.test.ts)
+  ['-v relative source', run('-v', './relative:/x')],
   // (a missing absolute source is created, as Docker does: volumes.test.ts)
   ['-v source with a newline', run('-v', '/nonexistent/a\nb:/x')],
   ['-v relative target', run('-v', '/tmp:relative')],
   ['-v bogus mode', run('-v', '/tmp:/x:bogus')],
   ['-v onto /', run('-v', '/tmp:/')],
   ['-v empty', run('-v', '')],
-  ['-v source only', run('-v', '/tmp')],
+  ['-v relative target only', run('-v', 'tmp')],
+  ['-v bad volume name', run('-v', 'a*b:/x')],
+  ['--mount type=tmpfs (not supported yet)', run('--mount', 'type=tmpfs,dst=/x')],
+  ['--mount unknown key', run('--mount', 'type=volume,dst=/x,bogus=1')],
+  ['--mount bind without a source', run('--mount', 'type=bind,dst=/x')],
   ['-v empty source', run('-v', ':/x')],
   ['-v target escaping with ..', run('-v', '/tmp:/../../../etc')],
   ['--name with a space', run('--name', 'bad name')],

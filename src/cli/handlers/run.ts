@@ -21,6 +21,7 @@ export interface RunFlags {
   network?: string
   ip?: string
   volume?: string[]
+  mount?: string[]
   pod?: string
   init?: boolean
   memory?: string
@@ -76,6 +77,7 @@ function runRequest(image: string, command: string[], flags: RunFlags): RunReque
     publish: flags.publish ?? [],
     publishAll: flags['publish-all'] ?? false,
     volumes: flags.volume ?? [],
+    mounts: flags.mount ?? [],
     capAdd: flags['cap-add'] ?? [],
     capDrop: flags['cap-drop'] ?? [],
     privileged: flags.privileged ?? false,
