@@ -20,15 +20,20 @@ export async function copyUp(imageRoot: string, inside: string, dest: string): P
   await fs.chmod(dest, st.mode & 0o7777)
 }
 
-/** Copy the entries of directory src into the (existing, empty) directory dest, without following links. */
-export async function copyTree(src: string, dest: string): Promise<void> {
+/**
+ * Copy the entries of directory src into the directory dest, without following links in src.
+ * `merge` (cp): an existing directory in dest is kept and filled, anything else there replaced.
+ */
+export async function copyTree(src: string, dest: string, merge = false): Promise<void> {
   for (const name of await fs.readdir(src)) {
     const from = path.join(src, name)
     const to = path.join(dest, name)
     const st = await fs.lstat(from)
+    const there = merge ? await fs.lstat(to).catch(() => undefined) : undefined
+    if (there && !(st.isDirectory() && there.isDirectory())) await fs.rm(to, {recursive: true, force: true})
     if (st.isDirectory()) {
-      await fs.mkdir(to, {mode: 0o700})
-      await copyTree(from, to)
+      if (!there?.isDirectory()) await fs.mkdir(to, {mode: 0o700})
+      await copyTree(from, to, merge)
       await fs.lchown(to, st.uid, st.gid)
       await fs.chmod(to, st.mode & 0o7777) // `to` is the directory just made: no link to follow
       await fs.utimes(to, st.atime, st.mtime)
@@ -42,7 +47,7 @@ export async function copyTree(src: string, dest: string): Promise<void> {
   }
 }
 
-async function copyFile(from: string, to: string, st: Awaited<ReturnType<typeof fs.lstat>>): Promise<void> {
+export async function copyFile(from: string, to: string, st: Awaited<ReturnType<typeof fs.lstat>>): Promise<void> {
   const input = await fs.open(from, C.O_RDONLY | C.O_NOFOLLOW)
   try {
     const output = await fs.open(to, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o600)
