@@ -9,7 +9,7 @@ export default class Rm extends Command {
   static aliases = ['container:rm', 'container:remove']
   static flags = {
     force: Flags.boolean({char: 'f', description: 'kill a running container first; a name that does not exist is not an error'}),
-    volumes: Flags.boolean({char: 'v', description: 'accepted for Docker compatibility (minirun has no anonymous volumes)'}),
+    volumes: Flags.boolean({char: 'v', description: 'also remove the anonymous volumes of the container (made by -v /path)'}),
     explain: explainFlag,
   }
   static args = {container: Args.string({required: true})}

@@ -11,7 +11,7 @@ import type {Rollback} from '../kernel/rollback.js'
 import {comment, phase} from '../kernel/runner.js'
 import {attachNetwork, ensureNetworkReady} from '../networks/attach.js'
 import {parseNetworkMode} from '../networks/mode.js'
-import {expandEnv, parseVolume, validateName} from '../networks/names.js'
+import {expandEnv, validateName} from '../networks/names.js'
 import {checkDuplicates, parseExposedPorts, parsePublish, type PortMapping} from '../networks/ports.js'
 import {parseIp} from '../networks/cidr.js'
 import {findPod} from '../pods/records.js'
@@ -21,7 +21,9 @@ import {instanceTag, paths} from '../state/paths.js'
 import {effectiveCaps} from './capabilities.js'
 import {parseRestartPolicy} from './restart-policy.js'
 import {writeEtcFiles} from './etc.js'
-import {validateEnvEntry, validateHostname, validateMountDestination, validateRefLength} from './validate.js'
+import {mountSources} from '../volumes/sources.js'
+import {parseMountFlag, parseVolumeFlag} from '../volumes/spec.js'
+import {validateEnvEntry, validateHostname, validateRefLength} from './validate.js'
 import {findContainer} from './find.js'
 import {claimName, nameOwner} from './name-index.js'
 import {randomName} from './names.js'
@@ -48,6 +50,8 @@ export interface RunRequest {
   publish: string[]
   publishAll: boolean
   volumes: string[]
+  /** --mount type=bind|volume,src=...,dst=...[,readonly] */
+  mounts?: string[]
   capAdd: string[]
   capDrop: string[]
   privileged: boolean
@@ -86,11 +90,7 @@ function validate(req: RunRequest) {
   if (req.network !== undefined) validateRefLength('--network', req.network, 80)
   // Docker: a bare -e KEY copies KEY from here, and is dropped if unset.
   const env = expandEnv(req.env).map(validateEnvEntry)
-  const binds: Bind[] = req.volumes.map((v) => {
-    const b = parseVolume(v)
-    validateMountDestination(v, b.containerPath)
-    return b
-  })
+  const mounts = [...req.volumes.map(parseVolumeFlag), ...(req.mounts ?? []).map(parseMountFlag)]
   const mode = parseNetworkMode(req.network)
   const specs = req.publish.flatMap((p) => parsePublish(p))
   checkDuplicates(specs)
@@ -103,12 +103,12 @@ function validate(req: RunRequest) {
   if (req.ip !== undefined) parseIp(req.ip)
   for (const o of req.securityOpt ?? []) validateSecurityOpt(o)
   parseRestartPolicy(req.restart)
-  return {env, binds, mode, specs}
+  return {env, mounts, mode, specs}
 }
 
 export async function createContainer(req: RunRequest, rb: Rollback): Promise<ContainerRecord> {
   const valid = validate(req)
-  const {env, binds, specs} = valid
+  const {env, mounts, specs} = valid
   let mode = valid.mode
   // --pod takes a name, an id or a unique id prefix, as podman's; the record keeps the name
   let podName = req.infraOf
@@ -122,14 +122,10 @@ export async function createContainer(req: RunRequest, rb: Rollback): Promise<Co
     mode = {kind: 'container', ref: pod.infraId}
     podName = pod.name
   }
-  for (const b of binds) {
-    const st = await fs.stat(b.hostPath).catch(() => undefined)
-    // Docker creates a missing source directory; minirun refuses, so a typo never makes directories on the host.
-    if (!st) throw new UserError(`volume source ${b.hostPath} does not exist (minirun does not create it, unlike Docker); create it first (mkdir -p ${b.hostPath})`)
-  }
 
   phase('image', req.image)
   const image = await resolveImage(req.image)
+  const binds = await mountSources(mounts, image.rootfs, rb)
   const id = randomBytes(32).toString('hex')
   const entrypoint = req.entrypoint ?? image.config.Entrypoint ?? []
   // As Docker: a new entrypoint drops the image's Cmd; a given command replaces it.

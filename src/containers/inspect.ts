@@ -62,7 +62,8 @@ export function inspectView(rec: ContainerRecord) {
       NetworkMode: rec.hostConfig.networkMode,
       AutoRemove: rec.hostConfig.autoRemove,
       RestartPolicy: (({name, maxRetries}) => ({Name: name, MaximumRetryCount: maxRetries}))(parseRestartPolicy(rec.hostConfig.restart)),
-      Binds: rec.hostConfig.binds.map((b) => `${b.hostPath}:${b.containerPath}${b.readOnly ? ':ro' : ''}`),
+      // Docker lists -v binds and named volumes here, not anonymous volumes
+      Binds: rec.hostConfig.binds.filter((b) => !b.anonymous).map((b) => `${b.volume ?? b.hostPath}:${b.containerPath}${b.readOnly ? ':ro' : ''}`),
       PortBindings: portBindings(rec),
       CapAdd: rec.hostConfig.capAdd,
       CapDrop: rec.hostConfig.capDrop,
@@ -73,7 +74,11 @@ export function inspectView(rec: ContainerRecord) {
       NanoCpus: Math.round((rec.hostConfig.cpus ?? 0) * 1e9),
     },
     GraphDriver: {Name: 'overlay', Data: {LowerDir: rec.rootfs.lower, UpperDir: rec.rootfs.upper, WorkDir: rec.rootfs.work, MergedDir: rec.rootfs.merged}},
-    Mounts: rec.hostConfig.binds.map((b) => ({Type: 'bind', Source: b.hostPath, Destination: b.containerPath, RW: !b.readOnly})),
+    Mounts: rec.hostConfig.binds.map((b) =>
+      b.volume
+        ? {Type: 'volume', Name: b.volume, Source: b.hostPath, Destination: b.containerPath, Driver: 'local', Mode: '', RW: !b.readOnly, Propagation: ''}
+        : {Type: 'bind', Source: b.hostPath, Destination: b.containerPath, Mode: '', RW: !b.readOnly, Propagation: 'rprivate'},
+    ),
     Config: {
       Hostname: rec.config.hostname,
       Env: rec.config.env,

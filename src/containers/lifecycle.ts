@@ -16,6 +16,7 @@ import {withLock} from '../state/lock.js'
 import {cgroupPlan, oomKilled, procsFiles, removeCgroups} from '../kernel/cgroups.js'
 import {instanceTag, paths} from '../state/paths.js'
 import {resolveInRoot} from '../util/scoped-path.js'
+import {removeAnonymousVolumes} from '../volumes/store.js'
 import {effectiveCaps} from './capabilities.js'
 import {createContainer, limitsOf, prepareContainer, type RunRequest} from './create.js'
 import {liveStatus} from './inspect.js'
@@ -293,8 +294,11 @@ export async function cleanupContainer(id: string, exitCode?: number): Promise<v
       rec.state = {...rec.state, status: 'exited', exitCode: code, finishedAt: new Date().toISOString(), pid: 0}
     }
     autoRemove = rec.hostConfig.autoRemove
-    if (autoRemove) await removeStateDir(rec)
-    else await writeRecord(rec)
+    if (autoRemove) {
+      await removeStateDir(rec)
+      // as Docker's --rm: its anonymous volumes go with it
+      await removeAnonymousVolumes(rec, (m) => process.stderr.write(m + '\n'))
+    } else await writeRecord(rec)
   })
   if (networks.length > 0) await refreshHosts(networks)
 }

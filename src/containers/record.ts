@@ -23,9 +23,14 @@ export interface NetworkAttachment {
 }
 
 export interface Bind {
+  /** a bind's source, or the volume's _data directory */
   hostPath: string
   containerPath: string
   readOnly: boolean
+  /** set for a volume (named or anonymous): its name in the volume store */
+  volume?: string
+  /** made for `-v /path`: removed with the container by rm -v and run --rm */
+  anonymous?: boolean
 }
 
 export type Status = 'created' | 'running' | 'exited'

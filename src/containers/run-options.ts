@@ -57,6 +57,24 @@ export function parseTmpfs(spec: string): {path: string; options: string} {
   return {path, options}
 }
 
+export const isTmpfsMount = (spec: string) => /(^|,)type=tmpfs(,|$)/.test(spec)
+
+/** --mount type=tmpfs,dst=PATH[,tmpfs-size=BYTES][,tmpfs-mode=OCTAL][,readonly] as a --tmpfs */
+export function parseTmpfsMount(spec: string): {path: string; options: string} {
+  let path = ''
+  const options: string[] = []
+  for (const field of spec.split(',').filter(Boolean)) {
+    const [key, value] = [field.split('=')[0], field.slice(field.indexOf('=') + 1)]
+    if (key === 'type') continue
+    else if (key === 'dst' || key === 'target' || key === 'destination') path = value
+    else if (key === 'tmpfs-size' && /^\d+[kmg]?$/i.test(value)) options.push(`size=${value}`)
+    else if (key === 'tmpfs-mode' && /^[0-7]{3,4}$/.test(value)) options.push(`mode=${value}`)
+    else if (key === 'readonly' || key === 'ro') options.push('ro')
+    else throw new UserError(`invalid --mount ${shown(spec)}: a tmpfs takes dst, tmpfs-size, tmpfs-mode and readonly`)
+  }
+  return parseTmpfs(`${path}:${options.join(',')}`)
+}
+
 // Linux's RLIMIT_* numbers (asm-generic/resource.h)
 const RLIMITS: Record<string, number> = {cpu: 0, fsize: 1, data: 2, stack: 3, core: 4, rss: 5, nproc: 6, nofile: 7, memlock: 8, as: 9, locks: 10, sigpending: 11, msgqueue: 12, nice: 13, rtprio: 14, rttime: 15}
 const INFINITY = '18446744073709551615'

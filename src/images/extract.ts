@@ -37,6 +37,8 @@ export interface ExtractOptions {
   budget?: SizeBudget
   /** Called with the number of (compressed) bytes read from the file so far. */
   onProgress?: (bytesRead: number) => void
+  /** Rename entries (and hard link targets) before they are checked: `cp` giving a copy a new name. */
+  mapName?: (name: string) => string
 }
 
 export interface ExtractStats {
@@ -206,6 +208,10 @@ class TreeWriter {
   }
 
   async apply(entry: ReadEntry): Promise<void> {
+    if (this.opts.mapName) {
+      entry.path = this.opts.mapName(entry.path)
+      if (entry.type === 'Link' && entry.linkpath) entry.linkpath = this.opts.mapName(entry.linkpath)
+    }
     const name = entry.path
     const comps = entryComponents(name, this.label)
     this.stats.entries++

@@ -147,7 +147,7 @@ test.serial('env, workdir, hostname, --rm -d cleans up on exit', async (t) => {
 const badInput: Array<[string, string[], RegExp]> = [
   ['unknown image', ['run', '--rm', 'nosuchimage'], /image "nosuchimage:latest" not found/],
   ['unknown container', ['stop', 'nosuch'], /no such container: nosuch/],
-  ['bad -v', ['run', '--rm', '-v', 'relative:/x', 'busybox', 'true'], /volume/],
+  ['bad -v', ['run', '--rm', '-v', './relative:/x', 'busybox', 'true'], /volume/],
   ['bad -e', ['run', '--rm', '-e', '=v', 'busybox', 'true'], /environment|variable|env/i],
   ['unknown network mode', ['run', '--rm', '--network', 'nosuchnet', 'busybox', 'true'], /network nosuchnet not found/],
   ['missing command', ['run', '--rm', '--network', 'none', 'busybox', 'nosuchcmd'], /executable file not found/],

@@ -38,6 +38,8 @@ test.serial('--read-only, --tmpfs, --shm-size, --ulimit', async (t) => {
   t.regex(ro.stdout, /Read-only file system/)
   t.regex(ro.stdout, /RUN-OK/)
   t.regex(ro.stdout, /\s1024\s/, 'a 1 MiB tmpfs')
+  const viaMount = await run('--mount', 'type=tmpfs,dst=/cache,tmpfs-size=2097152', 'busybox', 'df', '-k', '/cache')
+  t.regex(viaMount.stdout, /\s2048\s/, viaMount.stderr)
   const noexec = await run('--tmpfs', '/scratch', 'busybox', 'sh', '-c', 'cp /bin/busybox /scratch/b && /scratch/b true; echo $?')
   t.is(noexec.stdout.trim().split('\n').at(-1), '126', "Docker's tmpfs default is noexec")
   t.regex((await run('--shm-size', '2m', 'busybox', 'df', '-k', '/dev/shm')).stdout, /\s2048\s/)

@@ -5,6 +5,7 @@ import {recordFile} from '../../containers/record.js'
 import {salvageContainer} from '../../containers/salvage.js'
 import {CorruptStateError} from '../../state/files.js'
 import {startExplain} from '../explain.js'
+import {removeAnonymousVolumes} from '../../volumes/store.js'
 
 // rm, stop and kill, once their flags are parsed (by oclif or by the fast path, cli/fast.ts).
 
@@ -18,7 +19,8 @@ export async function rm(refs: string[], flags: {force?: boolean; volumes?: bool
         process.stderr.write(`Error: no such container: ${ref.length > 80 ? ref.slice(0, 60) + '...' : ref}\n`)
         continue
       }
-      await removeContainer(ref, flags.force ?? false).catch((error) => forceUnreadable(ref, flags.force ?? false, error))
+      const rec = await removeContainer(ref, flags.force ?? false).catch((error) => forceUnreadable(ref, flags.force ?? false, error))
+      if (flags.volumes && rec) await removeAnonymousVolumes(rec, (m) => process.stderr.write(m + '\n'))
       process.stdout.write(ref + '\n')
     } catch (error) {
       failed ??= error

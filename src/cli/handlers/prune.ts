@@ -5,13 +5,15 @@ import {startExplain} from '../explain.js'
 // system / container / network / image prune: Docker's warning and [y/N] question unless -f,
 // then each kind removed in turn, reported under Docker's headings.
 
-export type What = 'containers' | 'networks' | 'images' | 'all-images'
+export type What = 'containers' | 'networks' | 'images' | 'all-images' | 'volumes' | 'all-volumes'
 
 const WARN: Record<What, string> = {
   containers: 'all stopped containers',
   networks: 'all networks not used by at least one container',
   images: 'all dangling images',
   'all-images': 'all images without at least one container associated to them',
+  volumes: 'anonymous local volumes not used by at least one container',
+  'all-volumes': 'all local volumes not used by at least one container',
 }
 
 export async function prune(command: string, what: What[], flags: {force?: boolean; explain?: boolean}): Promise<void> {
@@ -29,6 +31,7 @@ export async function prune(command: string, what: What[], flags: {force?: boole
   }
   if (what.includes('networks')) sections.push(['Deleted Networks:', await (await import('../../networks/prune.js')).pruneNetworks()])
   if (what.includes('images') || what.includes('all-images')) sections.push(['Deleted Images:', await (await import('../../images/prune.js')).pruneImages(what.includes('all-images'))])
+  if (what.includes('volumes') || what.includes('all-volumes')) sections.push(['Deleted Volumes:', await (await import('../../volumes/store.js')).pruneVolumes(what.includes('all-volumes'))])
   const shown = sections.filter(([, lines]) => lines.length > 0)
   process.stdout.write(shown.length === 0 ? 'Nothing to prune\n' : shown.map(([head, lines]) => `${head}\n${lines.join('\n')}\n`).join('\n'))
 }

@@ -3,7 +3,7 @@ import type {RunRequest} from '../../containers/create.js'
 import {execInContainer} from '../../containers/exec.js'
 import fs from 'node:fs/promises'
 import {UserError} from '../../errors.js'
-import {parseAddHost, parseEnvFile, parseLabels, parseSignal, parseTmpfs, parseUlimit} from '../../containers/run-options.js'
+import {isTmpfsMount, parseAddHost, parseEnvFile, parseLabels, parseSignal, parseTmpfs, parseTmpfsMount, parseUlimit} from '../../containers/run-options.js'
 import {keepTranscript, startExplain} from '../explain.js'
 import {paths} from '../../state/paths.js'
 
@@ -24,6 +24,7 @@ export interface RunFlags {
   network?: string
   ip?: string
   volume?: string[]
+  mount?: string[]
   pod?: string
   init?: boolean
   memory?: string
@@ -88,7 +89,7 @@ async function runRequest(image: string, command: string[], flags: RunFlags): Pr
     labels: parseLabels(flags.label ?? []),
     expose: (flags.expose ?? []).map((e) => (e.includes('/') ? e : `${e}/tcp`)),
     readOnly: flags['read-only'] ?? false,
-    tmpfs: Object.fromEntries((flags.tmpfs ?? []).map((t) => parseTmpfs(t)).map((t) => [t.path, t.options])),
+    tmpfs: Object.fromEntries([...(flags.tmpfs ?? []).map((t) => parseTmpfs(t)), ...(flags.mount ?? []).filter(isTmpfsMount).map(parseTmpfsMount)].map((t) => [t.path, t.options])),
     shmSize: flags['shm-size'] === undefined ? undefined : parseBytes(flags['shm-size']),
     ulimits: (flags.ulimit ?? []).map((u) => parseUlimit(u)),
     extraHosts: (flags['add-host'] ?? []).map((h) => parseAddHost(h)).map((h) => `${h.name}:${h.ip}`),
@@ -105,6 +106,7 @@ async function runRequest(image: string, command: string[], flags: RunFlags): Pr
     publish: flags.publish ?? [],
     publishAll: flags['publish-all'] ?? false,
     volumes: flags.volume ?? [],
+    mounts: (flags.mount ?? []).filter((m) => !isTmpfsMount(m)),
     capAdd: flags['cap-add'] ?? [],
     capDrop: flags['cap-drop'] ?? [],
     privileged: flags.privileged ?? false,

@@ -50,7 +50,7 @@ export function containerRow({rec, status, size, noTrunc, now = Date.now()}: Row
     Image: rec.image,
     Labels: Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','),
     LocalVolumes: '0',
-    Mounts: rec.hostConfig.binds.map((b) => b.hostPath).join(','),
+    Mounts: rec.hostConfig.binds.map((b) => b.volume ?? b.hostPath).join(','),
     Names: rec.name,
     Networks: networks.length > 0 ? networks.join(',') : mode === 'host' || mode === 'none' ? mode : '',
     Ports: formatPortsColumn(rec.hostConfig.ports),
