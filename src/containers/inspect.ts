@@ -7,7 +7,7 @@ import {parseRestartPolicy} from './restart-policy.js'
 
 /**
  * What the record says, corrected by the kernel: a "running" container whose PID 1 is gone and
- * whose supervisor died before recording the exit has exited. While the supervisor still lives it
+ * whose monitor died before recording the exit has exited. While the monitor still lives it
  * is stopping: its exit code and OOMKilled are not written yet, so it stays "running" (as in Docker
  * until containerd reports the exit).
  */

@@ -420,7 +420,7 @@ export async function waitContainer(ref: string): Promise<number> {
   }
 }
 
-/** Wait for the launcher to die and (detached) the supervisor to record the exit code. */
+/** Wait for the launcher to die and (detached) the monitor to record the exit code. */
 async function waitForExit(rec: ContainerRecord): Promise<void> {
   await waitFor(() => !isAlive(rec.state.launcherPid), 5000, 10)
   if (rec.hostConfig.detached) await waitFor(async () => (await readExitCode(rec.id)) !== undefined || !isAlive(rec.state.supervisorPid), 2000, 10)
@@ -443,7 +443,7 @@ export async function killContainer(ref: string, sig: string): Promise<Container
 
 /**
  * A record whose creator was killed after the launch but before it recorded the PIDs: its
- * container may still run. The supervisor wrote the launcher's PID; the launcher's command line
+ * container may still run. The launcher wrote its own PID; the launcher's command line
  * names the container's root, so a recycled PID is never taken for it.
  */
 export async function endOrphanedLaunch(rec: ContainerRecord): Promise<void> {
@@ -487,7 +487,7 @@ export async function removeContainer(ref: string, force: boolean, opts: {withPo
     await unmount(rec.rootfs.merged)
     await removeStateDir(rec)
   })
-  // a supervisor may still be writing its exit file: let it finish into the void
+  // a monitor may still be writing its exit file: let it finish into the void
   await sleep(0)
   return rec
 }

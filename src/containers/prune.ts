@@ -33,7 +33,7 @@ export interface PruneReport {
   orphans: string[]
 }
 
-/** A record is alive if its PID 1 or its supervisor (or, while starting, its creator) still runs. */
+/** A record is alive if its PID 1 or its monitor (or, while starting, its creator) still runs. */
 function alive(rec: ContainerRecord): boolean {
   if (rec.state.status === 'running') return liveStatus(rec) === 'running' || isAlive(rec.state.launcherPid)
   if (rec.state.status === 'created') return isAlive(rec.state.creatorPid ?? 0, rec.state.creatorStart)

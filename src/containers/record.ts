@@ -109,7 +109,7 @@ export interface ContainerRecord {
     /** the minirun process creating it: a "created" record whose creator died is an orphan */
     creatorPid?: number
     creatorStart?: number
-    /** host PID of what records the exit: the shell supervisor of a detached container, the `run` of an attached one */
+    /** host PID of what records the exit: the monitor (the launcher) of a detached container, the `run` of an attached one */
     supervisorPid: number
     supervisorStart?: number
     exitCode: number

@@ -122,7 +122,7 @@ export async function spawnAttached(argv: string[], opts: {stdin: boolean; env?:
   return {pid: child.pid!, done}
 }
 
-/** Start a process that outlives minirun (a detached container's supervisor): new session, stdio to a file. */
+/** Start a process that outlives minirun (a detached container's monitor): new session, stdio to a file. */
 export async function spawnDetached(argv: string[], opts: {logFile: string; env?: Record<string, string>; why?: string}): Promise<number> {
   const fs = await import('node:fs')
   if (sink) note(`${shellLine(argv)} </dev/null >>${shellQuote(opts.logFile)} 2>&1 &`, opts.why)
