@@ -1,7 +1,7 @@
 import test from 'ava'
 import fs from 'node:fs'
 import path from 'node:path'
-import {TestHost} from '../helpers/host.js'
+import {BIN, TestHost} from '../helpers/host.js'
 
 // Issue 14: the `run` and `exec` flags Docker scripts use, each as Docker gives it.
 
@@ -89,5 +89,14 @@ test.serial('exec -u, -d and --env-file', async (t) => {
 test.serial("eth0 has its subnet's broadcast address, as Docker sets it", async (t) => {
   const r = await host.mr('run', '--rm', 'busybox', 'ip', '-o', '-4', 'addr', 'show', 'eth0')
   t.regex(r.stdout, /inet 172\.17\.\d+\.\d+\/16 brd 172\.17\.255\.255 /, r.stdout + r.stderr)
+  t.deepEqual(await host.leaks(), [])
+})
+
+test.serial('stats without --no-stream keeps printing readings until it is stopped', async (t) => {
+  await host.ok('run', '-d', '--name', 'busy1', '--network', 'none', 'busybox', 'sleep', '600')
+  const r = await host.sh(`timeout -s INT 3.5 ${process.execPath} ${BIN} stats --format '{{.Name}} {{.PIDs}}' busy1; true`)
+  const lines = r.stdout.trim().split('\n').filter((l) => l.startsWith('busy1 '))
+  t.true(lines.length >= 2, r.stdout + r.stderr)
+  await host.ok('rm', '-f', 'busy1')
   t.deepEqual(await host.leaks(), [])
 })
