@@ -29,7 +29,7 @@ test.serial('the commands printed by run --explain, replayed by a shell in a fre
   t.regex(script, /^unshare --net=/m)
   t.regex(script, /^mount -t overlay overlay -o lowerdir=/m)
   t.regex(script, /^nft -f - <<'MINIRUN_EOF'/m)
-  const ip = /^addr add (\d+\.\d+\.\d+\.\d+)\/\d+ dev eth0$/m.exec(script)?.[1]
+  const ip = /^addr add (\d+\.\d+\.\d+\.\d+)\/\d+ dev eth0( brd \+)?$/m.exec(script)?.[1]
   t.truthy(ip)
   await host.ok('rm', '-f', 'ex')
   t.deepEqual(await host.leaks(), [])
