@@ -15,7 +15,7 @@ import {readPod} from '../pods/records.js'
 import {withLock} from '../state/lock.js'
 import {cgroupPlan, oomKilled, procsFiles, removeCgroups} from '../kernel/cgroups.js'
 import {instanceTag, paths} from '../state/paths.js'
-import {resolveInRoot} from '../util/scoped-path.js'
+import {readInRoot, resolveInRoot} from '../util/scoped-path.js'
 import {removeAnonymousVolumes} from '../volumes/store.js'
 import {effectiveCaps} from './capabilities.js'
 import {createContainer, limitsOf, prepareContainer, type RunRequest} from './create.js'
@@ -171,17 +171,7 @@ async function markRunning(rec: ContainerRecord, launcher: number, supervisor: n
 /** The container's environment (KEY=VALUE): the image's and -e, then Docker's defaults. */
 /** -u NAME|UID[:GROUP]: the ids from the container's own /etc/passwd and /etc/group (its files: size-capped). */
 async function imageUser(rec: ContainerRecord, spec: string): Promise<ResolvedUser> {
-  const read = async (p: string) => {
-    const fh = await fs.open(await resolveInRoot(rec.rootfs.merged, p), 'r').catch(() => undefined)
-    if (!fh) return ''
-    try {
-      const buf = Buffer.alloc(1 << 20)
-      const {bytesRead} = await fh.read(buf, 0, buf.length, 0)
-      return buf.subarray(0, bytesRead).toString()
-    } finally {
-      await fh.close()
-    }
-  }
+  const read = (p: string) => readInRoot(rec.rootfs.merged, p, 1 << 20)
   return resolveUser(spec, await read('/etc/passwd'), await read('/etc/group'))
 }
 

@@ -54,3 +54,27 @@ export async function ensureMountPoint(root: string, inside: string, kind: 'dir'
   }
   return target
 }
+
+/**
+ * Read at most `max` bytes of a file inside `root` ('' when there is none). A running container
+ * can swap a directory for a symlink between resolveInRoot and the open, so what was opened is
+ * checked after the fact (readOpened): a file that turns out to lie outside `root` is never read.
+ */
+export async function readInRoot(root: string, inside: string, max: number): Promise<string> {
+  return readOpened(root, await resolveInRoot(root, inside), max)
+}
+
+/** Open `hostPath` (no symlink as its last component) and read it only if it really is under `root`. */
+export async function readOpened(root: string, hostPath: string, max: number): Promise<string> {
+  const fh = await fs.open(hostPath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW).catch(() => undefined)
+  if (!fh) return ''
+  try {
+    const real = await fs.readlink(`/proc/self/fd/${fh.fd}`)
+    if (!real.startsWith(path.resolve(root) + '/') || !(await fh.stat()).isFile()) return ''
+    const buf = Buffer.alloc(max)
+    const {bytesRead} = await fh.read(buf, 0, max, 0)
+    return buf.subarray(0, bytesRead).toString()
+  } finally {
+    await fh.close()
+  }
+}

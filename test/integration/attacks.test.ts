@@ -4,6 +4,7 @@ import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import {LAUNCHER} from '../../src/containers/launch.js'
+import {readOpened} from '../../src/util/scoped-path.js'
 import {compileFixtures, TestHost} from '../helpers/host.js'
 
 // Issue 12, holes 1-4 and the seccomp filter, each written as the attack a hostile image or a
@@ -156,5 +157,22 @@ test.serial('seccomp also binds exec, and a 32-bit entry into the kernel', async
   t.deepEqual(r.split('\n'), ['unshare-user=EPERM', 'keyctl=EPERM'])
   t.regex(await host.ok('exec', id, 'grep', '-E', 'Seccomp:|NoNewPrivs', '/proc/self/status'), /NoNewPrivs:\s+1\nSeccomp:\s+2/)
   await host.ok('rm', '-f', id)
+  t.deepEqual(await host.leaks(), [])
+})
+
+test.serial('-u reads /etc/passwd only inside the container root, even when a directory is swapped for a symlink under it (a running container racing exec -u)', async (t) => {
+  // The race cannot be timed in a test; its outcome can be made: the path resolved inside the
+  // root now goes through a symlink to a host directory. The read must refuse it.
+  const root = fs.mkdtempSync(path.join(host.dir, 'root-'))
+  const hostEtc = fs.mkdtempSync(path.join(host.dir, 'host-etc-'))
+  fs.writeFileSync(path.join(hostEtc, 'passwd'), 'host-secret:x:0:0::/root:/bin/sh\n')
+  fs.mkdirSync(path.join(root, 'etc'))
+  fs.writeFileSync(path.join(root, 'etc', 'passwd'), 'own:x:7:7::/home/own:/bin/sh\n')
+  fs.symlinkSync(hostEtc, path.join(root, 'swapped'))
+  t.is(await readOpened(root, path.join(root, 'etc', 'passwd'), 4096), 'own:x:7:7::/home/own:/bin/sh\n', 'control: a file inside is read')
+  t.is(await readOpened(root, path.join(root, 'swapped', 'passwd'), 4096), '', 'a file reached through a swapped-in symlink is not')
+  t.is(fs.readFileSync(path.join(root, 'swapped', 'passwd'), 'utf8').length > 0, true, 'control: a plain read would have followed it')
+  const user = await host.mr('run', '--rm', '--network', 'none', '-u', 'nobody', 'busybox', 'id', '-u')
+  t.is(user.stdout.trim(), '65534', "control: -u still reads the image's own /etc/passwd")
   t.deepEqual(await host.leaks(), [])
 })
