@@ -130,10 +130,12 @@ async function startDetached(rec: ContainerRecord, spec: LaunchSpec, rb: Rollbac
 }
 
 /** `pid` runs the launcher (from its file, or an exec's sealed copy): not the container's command, not `container cleanup`. */
+let launcherFile: string | undefined
 const runsLauncher = (pid: number) => {
   try {
     const exe = fsSync.readlinkSync(`/proc/${pid}/exe`)
-    return exe.startsWith('/memfd:minirun-launcher') || exe === fsSync.realpathSync(LAUNCHER)
+    launcherFile ??= fsSync.realpathSync(LAUNCHER) // once, not at every 2 ms poll
+    return exe.startsWith('/memfd:minirun-launcher') || exe === launcherFile
   } catch {
     return false
   }
