@@ -24,6 +24,7 @@ type Row = [args: string[], stdout: string | RegExp, exit: number, stderr?: RegE
 const rows: Row[] = [
   // inspect -f on the field paths the docs and examples use
   [['inspect', '-f', '{{.Name}}', 'web'], '/web\n', 0],
+  [['inspect', '-f', '{{.Name}}', 'web', 'nosuch'], '/web\n', 1, /^Error: no such container: nosuch/],
   [['inspect', '--format', '{{.State.Status}} {{.State.Running}} {{.State.ExitCode}}', 'web'], 'running true 0\n', 0],
   [['inspect', '-f', '{{.State.Pid}}', 'web'], /^[1-9]\d*\n$/, 0],
   [['inspect', '-f', '{{.Id}}', 'web'], /^[0-9a-f]{64}\n$/, 0],

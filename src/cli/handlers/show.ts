@@ -6,9 +6,18 @@ import {printJson} from '../output.js'
 // inspect and logs, once their flags are parsed (by oclif or by the fast path, cli/fast.ts).
 
 export async function inspect(refs: string[], flags: {format?: string} = {}): Promise<void> {
+  // As Docker: print what was found, then fail on the first name that was not.
   const out = []
-  for (const ref of refs) out.push(inspectView(await findContainer(ref)))
-  await printInspected(out, flags.format)
+  let missing: unknown
+  for (const ref of refs) {
+    try {
+      out.push(inspectView(await findContainer(ref)))
+    } catch (error) {
+      missing ??= error
+    }
+  }
+  if (out.length > 0) await printInspected(out, flags.format)
+  if (missing) throw missing
 }
 
 /** JSON array, `--format json` the same, or one template output per object (loaded only then). */
