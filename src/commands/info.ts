@@ -9,8 +9,8 @@ import {listImages} from '../images/store.js'
 import {detectLayout} from '../kernel/cgroups.js'
 import {listNetworks} from '../networks/records.js'
 import {instanceTag, paths} from '../state/paths.js'
-import {defaultBridgeName} from '../networks/bridge.js'
-import {tableName} from '../networks/nft-script.js'
+import {defaultBridgeName} from '../networks/drivers/bridge.js'
+import {tableName} from '../networks/firewall/nft-script.js'
 
 export default class Info extends Command {
   static description = 'Show system-wide information: containers, images, networks, store, kernel (Docker field names)'

@@ -24,7 +24,7 @@ export default class Run extends Command {
     hostname: Flags.string({char: 'h', description: 'container hostname (default: the short id)'}),
     publish: Flags.string({char: 'p', multiple: true, multipleNonGreedy: true, description: 'publish a port: [IP:]HOSTPORT:CTRPORT[/tcp|/udp]'}),
     'publish-all': Flags.boolean({char: 'P', description: "publish the image's exposed ports on free host ports"}),
-    network: Flags.string({aliases: ['net'], description: 'bridge | host | none | container:NAME_OR_ID | NETWORK_NAME', default: 'bridge'}),
+    network: Flags.string({aliases: ['net'], description: 'bridge (the default) | host | none | container:NAME_OR_ID | NETWORK_NAME'}),
     ip: Flags.string({description: 'static IPv4 address on the network'}),
     volume: Flags.string({char: 'v', multiple: true, multipleNonGreedy: true, description: 'bind mount /HOSTPATH:CTRPATH[:ro], named volume NAME:CTRPATH[:ro], or anonymous volume CTRPATH'}),
     mount: Flags.string({multiple: true, multipleNonGreedy: true, description: 'type=bind|volume,src=SOURCE,dst=CTRPATH[,readonly]'}),

@@ -2,10 +2,11 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import {note, phase} from '../kernel/runner.js'
 import {hostsFile, resolvConf} from '../networks/etc-files.js'
+import {driverFor} from '../networks/drivers/index.js'
 import {readNetwork} from '../networks/records.js'
 import {paths} from '../state/paths.js'
 import {listContainers} from './find.js'
-import type {ContainerRecord} from './record.js'
+import {type ContainerRecord, readRecord} from './record.js'
 
 // /etc/hosts, /etc/hostname and /etc/resolv.conf of a container live in its state dir and are
 // bind-mounted over the image's. Containers on a user-defined network find each other by name
@@ -19,39 +20,49 @@ async function resolving(names: string[]): Promise<string[]> {
   const out: string[] = []
   for (const name of names) {
     const net = await readNetwork(name)
-    if (net && !net.isDefault && net.driver !== 'host' && net.driver !== 'null') out.push(name)
+    if (net && !net.isDefault && (await driverFor(net.driver)).capabilities.names) out.push(name)
   }
   return out
 }
 
+/** The attachments a container is reached by: its own, or (container: mode, pods) its namespace owner's. */
+function networksOf(rec: ContainerRecord, all: ContainerRecord[]): ContainerRecord['networks'] {
+  return rec.netnsOwner ? all.find((o) => o.id === rec.netnsOwner)?.networks ?? {} : rec.networks
+}
+
+/** The networks whose members see `rec` by name: its own, or its namespace owner's. */
+export async function networkNamesOf(rec: ContainerRecord): Promise<string[]> {
+  return Object.keys(rec.netnsOwner ? (await readRecord(rec.netnsOwner).catch(() => undefined))?.networks ?? {} : rec.networks)
+}
+
 async function peersOf(rec: ContainerRecord, all: ContainerRecord[]) {
   const peers: Array<{ip: string; names: string[]}> = []
-  for (const netName of await resolving(Object.keys(rec.networks))) {
+  const self = rec.netnsOwner ?? rec.id
+  for (const netName of await resolving(Object.keys(networksOf(rec, all)))) {
     for (const other of all) {
       if (other.id === rec.id || other.state.status === 'exited') continue
-      const oatt = other.networks[netName]
-      if (!oatt || other.netnsOwner === rec.id || rec.netnsOwner === other.id) continue
+      const oatt = networksOf(other, all)[netName]
+      // those in the same namespace are not peers: they are 127.0.0.1 and the container's own line
+      if (!oatt || (other.netnsOwner ?? other.id) === self) continue
       peers.push({ip: oatt.ip, names: [...new Set([other.name, ...oatt.aliases, other.id.slice(0, 12)])]})
     }
   }
   return peers
 }
 
-function ownIp(rec: ContainerRecord): string | undefined {
-  return Object.values(rec.networks)[0]?.ip
-}
 
 async function hostsFor(rec: ContainerRecord, all: ContainerRecord[]): Promise<string> {
   if (rec.hostConfig.networkMode === 'host') return fs.readFile('/etc/hosts', 'utf8').catch(() => hostsFile({hostname: rec.config.hostname, peers: []}))
   // --add-host lines come first, as Docker writes them; host-gateway is the primary network's gateway
-  const gateway = Object.values(rec.networks)[0]?.gateway
+  const primary = Object.values(networksOf(rec, all))[0]
+  const gateway = primary?.gateway
   const extra = (rec.hostConfig.extraHosts ?? []).map((h) => h.split(/:(?=[^:]*$)/)).map(([name, ip]) => ({ip: ip === 'host-gateway' ? gateway ?? '127.0.0.1' : ip, names: [name]}))
-  return hostsFile({hostname: rec.config.hostname, ip: ownIp(rec), peers: [...extra, ...(await peersOf(rec, all))]})
+  return hostsFile({hostname: rec.config.hostname, ip: primary?.ip, peers: [...extra, ...(await peersOf(rec, all))]})
 }
 
 export async function writeEtcFiles(rec: ContainerRecord): Promise<void> {
   // Only user networks need the other containers (the default bridge has no names, as in Docker).
-  const all = (await resolving(Object.keys(rec.networks))).length > 0 ? await listContainers() : []
+  const all = rec.netnsOwner || (await resolving(Object.keys(rec.networks))).length > 0 ? await listContainers() : []
   const hosts = await hostsFor(rec, all)
   const hostResolv = await fs.readFile('/etc/resolv.conf', 'utf8').catch(() => '')
   const resolv = rec.hostConfig.networkMode === 'none' ? '' : resolvConf(hostResolv)
@@ -68,7 +79,7 @@ export async function refreshHosts(networks: string[]): Promise<void> {
   if (named.length === 0) return
   const all = await listContainers()
   for (const rec of all) {
-    if (rec.state.status === 'exited' || !Object.keys(rec.networks).some((n) => named.includes(n))) continue
+    if (rec.state.status === 'exited' || !Object.keys(networksOf(rec, all)).some((n) => named.includes(n))) continue
     const file = etcFile(rec.id, 'hosts')
     const text = await hostsFor(rec, all)
     if ((await fs.readFile(file, 'utf8').catch(() => undefined)) === text) continue

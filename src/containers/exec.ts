@@ -1,7 +1,7 @@
 import {UserError} from '../errors.js'
 import {isAlive, signal} from '../kernel/proc.js'
 import {spawnAttached, spawnDetached} from '../kernel/runner.js'
-import {validateEnv} from '../networks/names.js'
+import {validateEnv} from '../util/names.js'
 import {findContainer} from './find.js'
 import {processSpec} from './lifecycle.js'
 import {execArgv, HOST_ENV} from './launch.js'

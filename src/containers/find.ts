@@ -1,7 +1,7 @@
 import {UserError} from '../errors.js'
 import {CorruptStateError, listDir, warnCorrupt} from '../state/files.js'
 import {paths} from '../state/paths.js'
-import {NAME} from '../networks/names.js'
+import {NAME} from '../util/names.js'
 import {nameOwner} from './name-index.js'
 import {type ContainerRecord, readRecord} from './record.js'
 

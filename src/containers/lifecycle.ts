@@ -10,6 +10,7 @@ import {type Rollback, transaction} from '../kernel/rollback.js'
 const PAUSE_LINE = 'sleep 2147483647' // pods.ts PAUSE_COMMAND, spelled out: importing pods here would be circular
 import {type Attached, note, phase, shellQuote, spawnAttached, spawnDetached} from '../kernel/runner.js'
 import {detachNetwork} from '../networks/attach.js'
+import {endpointOf} from './endpoint.js'
 import {readJson} from '../state/files.js'
 import {readPod} from '../pods/records.js'
 import {withLock} from '../state/lock.js'
@@ -23,7 +24,7 @@ import {liveStatus} from './inspect.js'
 import {freeze, freezerOf, removeFreezer, thaw} from '../kernel/freezer.js'
 import {parseRestartPolicy, restartDelay, shouldRestart} from './restart-policy.js'
 import {type ResolvedUser, resolveUser} from './run-options.js'
-import {etcFile, refreshHosts} from './etc.js'
+import {etcFile, networkNamesOf, refreshHosts} from './etc.js'
 import {findContainer, listContainers} from './find.js'
 import {DEFAULT_PATH, HOST_ENV, LAUNCHER, launchArgv, type LaunchSpec, type Mount, type ProcessSpec} from './launch.js'
 import {attachSocket, type ContainerRecord, exitFile, logFile, readRecord, removeStateDir, writeRecord} from './record.js'
@@ -99,7 +100,7 @@ async function bringUp(rec: ContainerRecord, opts: {detach: boolean; interactive
 
 /** After the launch: for an attached container, wait for it, clean up, apply its restart policy. */
 async function finish(rec: ContainerRecord, attached: Attached | undefined): Promise<{rec: ContainerRecord; exitCode?: number}> {
-  await refreshHosts(Object.keys(rec.networks))
+  await refreshHosts(await networkNamesOf(rec))
   if (!attached) return {rec}
   const forward = (sig: NodeJS.Signals) => signal(rec.state.pid || attached.pid, sig, rec.state.pidStart || undefined)
   const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
@@ -275,13 +276,13 @@ export async function cleanupContainer(id: string, exitCode?: number): Promise<v
     if (rec.state.status === 'running' && isAlive(rec.state.pid, rec.state.pidStart)) return
     phase('teardown', `container ${rec.name}`)
     const code = exitCode ?? (await readExitCode(id)) ?? (rec.state.status === 'exited' ? rec.state.exitCode : 137)
-    networks = Object.keys(rec.networks)
-    if (!rec.netnsOwner && networks.length > 0) {
+    networks = await networkNamesOf(rec)
+    if (Object.keys(rec.networks).length > 0) {
       // what `start` asks for again: the same networks, and the same addresses if still free
       rec.hostConfig.endpoints = Object.entries(rec.networks).map(([network, a]) => ({network, ifname: a.ifname, ip: a.ip, aliases: a.aliases}))
     }
     await releaseKernelState(rec)
-    rec.networks = rec.netnsOwner ? rec.networks : {}
+    rec.networks = {}
     if (rec.state.status !== 'exited') {
       rec.state = {...rec.state, status: 'exited', exitCode: code, finishedAt: new Date().toISOString(), pid: 0}
     }
@@ -309,8 +310,10 @@ async function releaseKernelState(rec: ContainerRecord): Promise<void> {
     if (await oomKilled(plan)) rec.state.oomKilled = true
     await removeCgroups(plan)
   }
+  // a container that joined another's namespace holds nothing in it (records made before
+  // joiners stopped copying the owner's networks still list them: not theirs to detach)
   if (!rec.netnsOwner) {
-    for (const [name, att] of Object.entries(rec.networks)) await detachNetwork(rec, name, att)
+    for (const att of Object.values(rec.networks)) await detachNetwork(endpointOf(rec, att.ifname), att)
     if (rec.netns) await deleteNetns(rec.netns)
   }
   await unmount(rec.rootfs.merged)

@@ -1,23 +1,19 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {killMembers, listCgroupIds, planForRemoval, removeCgroups} from '../kernel/cgroups.js'
-import {adoptIfMade, deleteOwnedLink, links, sweepMadeRecords} from '../kernel/ip.js'
 import {deleteNetns} from '../kernel/netns.js'
-import {applyNft, readTable} from '../kernel/nft.js'
 import {mountsUnder, unmount} from '../kernel/mount.js'
 import {isAlive} from '../kernel/proc.js'
 import {liveStatus} from './inspect.js'
 import {phase} from '../kernel/runner.js'
-import {removeBridgeIfUnused, removeOrphanBridges} from '../networks/bridge.js'
-import {pruneCni} from '../networks/cni.js'
-import {leases, release} from '../networks/ipam.js'
-import {deleteElementsScript} from '../networks/nft-script.js'
-import {isNetworkRecord, listNetworks} from '../networks/records.js'
+import {pruneCni} from '../networks/drivers/cni.js'
+import {pruneNetworkState} from '../networks/prune.js'
+import {isNetworkRecord} from '../networks/records.js'
 import {isPodRecord, podDir, podFile} from '../pods/records.js'
 import {pruneUnusedBlobs} from '../images/store.js'
 import {CorruptStateError, listDir, moveAside, readJson} from '../state/files.js'
 import {withLock} from '../state/lock.js'
-import {instanceTag, ownerMark, paths} from '../state/paths.js'
+import {instanceTag, paths} from '../state/paths.js'
 import {listContainers, scanContainers} from './find.js'
 import {corruptDir, salvageContainer} from './salvage.js'
 import {cleanupContainer, endOrphanedLaunch} from './lifecycle.js'
@@ -100,27 +96,8 @@ export async function prune(): Promise<PruneReport> {
         report.orphans.push(`netns ${id.slice(0, 12)}`)
       }
     }
-    // 5. Host ends of veth pairs: mr + 11 hex of the id + interface number, marked by this root
-    //    (another root's veths have the same shape and are not ours to judge).
-    for (const l of await links()) {
-      const m = /^mr([0-9a-f]{11})\d+$/.exec(l.ifname)
-      if (m && (await adoptIfMade(l.ifname, {alias: l.ifalias}))?.alias === ownerMark() && !isLive(m[1])) {
-        await deleteOwnedLink(l.ifname, 'orphaned veth: its container is gone')
-        report.orphans.push(`veth ${l.ifname}`)
-      }
-    }
-    await sweepMadeRecords()
-    // 6. DNAT entries whose owner is gone.
+    // 5. Cgroups of containers that are gone.
     const tag = instanceTag()
-    const table = await readTable(tag)
-    if (table) {
-      const stale = table.elements.filter((e) => !e.owner || !isLive(e.owner))
-      if (stale.length > 0) {
-        await applyNft(deleteElementsScript(tag, stale), 'orphaned DNAT entries: their containers are gone')
-        report.orphans.push(...stale.map((e) => `dnat ${e.map} ${e.key}`))
-      }
-    }
-    // Cgroups of containers that are gone.
     for (const id of await listCgroupIds(tag)) {
       if (!isLive(id)) {
         const plan = planForRemoval(id, tag)
@@ -139,17 +116,9 @@ export async function prune(): Promise<PruneReport> {
     }
     // Blobs only those work dirs still held (a pull in progress holds its own by a hard link).
     await pruneUnusedBlobs()
-    // 8. IP leases, then bridges nobody uses (and with the last one, the nft table).
-    for (const net of await listNetworks()) {
-      for (const [ip, owner] of await leases(net.name)) {
-        if (!isLive(owner)) {
-          await release(net.name, owner)
-          report.orphans.push(`lease ${net.name}/${ip}`)
-        }
-      }
-      if (net.driver === 'bridge') await removeBridgeIfUnused(net)
-    }
-    report.orphans.push(...(await removeOrphanBridges()))
+    // 8. The network's share: veth host ends, DNAT entries and leases of containers that are
+    //    gone, then bridges nobody uses (and with the last one, the nft table).
+    report.orphans.push(...(await pruneNetworkState(isLive)))
   })
   return report
 }

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
+import type {NetworkAttachment} from '../networks/driver.js'
 import type {PortMapping} from '../networks/ports.js'
 import {readJson, writeJsonAtomic} from '../state/files.js'
 import {paths} from '../state/paths.js'
@@ -7,20 +8,6 @@ import {releaseName} from './name-index.js'
 
 // The on-disk record of one container: $MINIRUN_ROOT/containers/<id>/container.json.
 // Written whole (atomic rename) under the store lock; read without it.
-
-export interface NetworkAttachment {
-  networkId: string
-  networkName: string
-  /** eth0, eth1... inside the container */
-  ifname: string
-  ip: string
-  prefixLen: number
-  gateway: string
-  mac: string
-  /** the host end of the veth pair, or the macvlan child's name before it moved */
-  hostIfname?: string
-  aliases: string[]
-}
 
 export interface Bind {
   /** a bind's source, or the volume's _data directory */

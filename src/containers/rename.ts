@@ -1,5 +1,5 @@
 import {UserError} from '../errors.js'
-import {validateName} from '../networks/names.js'
+import {validateName} from '../util/names.js'
 import {withLock} from '../state/lock.js'
 import {refreshHosts, writeEtcFiles} from './etc.js'
 import {findContainer} from './find.js'

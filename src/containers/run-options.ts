@@ -1,5 +1,5 @@
 import {UserError} from '../errors.js'
-import {parseIp} from '../networks/cidr.js'
+import {parseIp} from '../networks/ipam/cidr.js'
 import {hostnameProblem, mountDestinationProblem, shown, validateEnvEntry} from './validate.js'
 
 // The `run` options Docker scripts use that are parsed on their own: --env-file, --label,

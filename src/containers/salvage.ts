@@ -2,17 +2,12 @@ import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
 import {killMembers, planForRemoval, removeCgroups} from '../kernel/cgroups.js'
-import {deleteOwnedLink, links} from '../kernel/ip.js'
 import {deleteNetns} from '../kernel/netns.js'
-import {applyNft, readTable} from '../kernel/nft.js'
 import {mountsUnder, unmount} from '../kernel/mount.js'
 import {isAlive, waitFor} from '../kernel/proc.js'
 import {phase} from '../kernel/runner.js'
-import {removeBridgeIfUnused} from '../networks/bridge.js'
-import {leases, release} from '../networks/ipam.js'
-import {deleteElementsScript} from '../networks/nft-script.js'
-import {listNetworks} from '../networks/records.js'
-import {listDir, moveAside} from '../state/files.js'
+import {releaseEndpointsOf} from '../networks/prune.js'
+import {moveAside} from '../state/files.js'
 import {withLock} from '../state/lock.js'
 import {instanceTag, paths, rootDir} from '../state/paths.js'
 import {refreshHosts} from './etc.js'
@@ -98,32 +93,15 @@ export async function releaseById(id: string, moveDir: boolean): Promise<Salvage
   await withLock(async () => {
     for (const m of await mountsUnder(paths.container(id))) (await unmount(m), out.released.push(`mount ${m}`))
     if (fs.existsSync(paths.netns(id))) (await deleteNetns(paths.netns(id)), out.released.push(`netns ${id.slice(0, 12)}`))
-    for (const l of await links()) {
-      if (l.ifname.startsWith(`mr${id.slice(0, 11)}`) && /^mr[0-9a-f]{11}\d+$/.test(l.ifname)) {
-        await deleteOwnedLink(l.ifname, 'the veth of a container whose record is unreadable')
-        out.released.push(`veth ${l.ifname}`)
-      }
-    }
+    const net = await releaseEndpointsOf(id)
+    networks.push(...net.networks)
+    out.released.push(...net.released)
     const tag = instanceTag()
-    const stale = (await readTable(tag))?.elements.filter((e) => e.owner === id) ?? []
-    if (stale.length > 0) {
-      await applyNft(deleteElementsScript(tag, stale), 'DNAT entries of a container whose record is unreadable')
-      out.released.push(...stale.map((e) => `dnat ${e.map} ${e.key}`))
-    }
-    // leases by directory: the network's own record may be the unreadable one
-    for (const net of await listDir(path.join(rootDir(), 'ipam'))) {
-      const mine = [...(await leases(net))].filter(([, owner]) => owner === id)
-      if (mine.length === 0) continue
-      await release(net, id)
-      networks.push(net)
-      out.released.push(...mine.map(([ip]) => `lease ${net}/${ip}`))
-    }
     const plan = planForRemoval(id, tag)
     if (plan.leaves.some((l) => fs.existsSync(l))) (await removeCgroups(plan), out.released.push(`cgroup ${id.slice(0, 12)}`))
     await releaseNamesOf(id)
     await fsp.rm(attachSocket(id), {force: true})
     if (moveDir && fs.existsSync(paths.container(id))) out.movedTo = await moveAside(corruptDir(), paths.container(id), id)
-    for (const net of (await listNetworks()).filter((n) => networks.includes(n.name) && n.driver === 'bridge')) await removeBridgeIfUnused(net)
   })
   if (networks.length > 0) await refreshHosts(networks)
   return out

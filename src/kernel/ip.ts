@@ -1,6 +1,5 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import {parseRoutesForOverlap, type Cidr, type IpRoute} from '../networks/cidr.js'
 import {ownerMark, paths} from '../state/paths.js'
 import {already, note, run} from './runner.js'
 
@@ -132,10 +131,18 @@ export async function deleteMadeLink(name: string, why?: string): Promise<void> 
   await run(['ip', 'link', 'del', 'dev', name], {allowFail: true, why})
 }
 
-/** The host's IPv4 routes (all tables), except those through `ownDevs` (minirun's own bridges). */
-export async function hostRoutes(ownDevs: Set<string>): Promise<Cidr[]> {
+/** One route as `ip -j route` prints it (the fields minirun reads). */
+export interface IpRoute {
+  dst: string
+  dev?: string
+  type?: string
+  [k: string]: unknown
+}
+
+/** The host's IPv4 routes, all tables. */
+export async function hostRoutes(): Promise<IpRoute[]> {
   const res = await run(['ip', '-j', '-4', 'route', 'show', 'table', 'all'], {quiet: true})
-  return parseRoutesForOverlap(JSON.parse(res.stdout.trim() || '[]') as IpRoute[], ownDevs)
+  return JSON.parse(res.stdout.trim() || '[]') as IpRoute[]
 }
 
 export async function setSysctl(key: string, value: string, why?: string): Promise<void> {

@@ -1,26 +1,17 @@
-import type {ContainerRecord, NetworkAttachment} from '../containers/record.js'
 import {UserError} from '../errors.js'
 import type {Rollback} from '../kernel/rollback.js'
 import {phase} from '../kernel/runner.js'
 import {withLock} from '../state/lock.js'
-import {bridgeDriver, ensureDefaultBridge} from './bridge.js'
-import type {Endpoint, NetworkDriver} from './driver.js'
+import {ensureDefaultBridge} from './drivers/bridge.js'
+import {driverFor} from './drivers/index.js'
+import type {EndpointRequest, NetworkAttachment, NetworkDriver} from './driver.js'
+import {publishPorts} from './firewall/publish.js'
+import type {NetworkMode} from './mode.js'
 import type {PortMapping} from './ports.js'
 import {readNetwork, type NetworkRecord} from './records.js'
 
-// Picks the driver for a network and hands it one Endpoint (netavark's get_network_driver).
-
-const DRIVERS: Partial<Record<NetworkRecord['driver'], () => Promise<NetworkDriver>>> = {
-  bridge: async () => bridgeDriver,
-  macvlan: async () => (await import('./macvlan.js')).macvlanDriver,
-  cni: async () => (await import('./cni.js')).cniDriver,
-}
-
-async function driverFor(net: NetworkRecord): Promise<NetworkDriver> {
-  const d = DRIVERS[net.driver]
-  if (!d) throw new UserError(`network ${net.name} (driver ${net.driver}) cannot be attached to`)
-  return d()
-}
+// The wing's entry points for a container: resolve its --network into a driver (and network)
+// once, attach and detach endpoints. Callers hand in an EndpointRequest and keep the attachment.
 
 /** The network record, creating the default `bridge` on first use. */
 export async function ensureNetworkReady(name: string): Promise<NetworkRecord> {
@@ -32,7 +23,7 @@ export async function ensureNetworkReady(name: string): Promise<NetworkRecord> {
 
 /** A conflist of the CNI configuration directory, used by name: stored as a network on first use. */
 async function fromConfDir(name: string): Promise<NetworkRecord | undefined> {
-  const {confDirNetworks} = await import('./cni.js')
+  const {confDirNetworks} = await import('./drivers/cni.js')
   const config = (await confDirNetworks()).find((c) => c.name === name)
   if (!config) return undefined
   const {networkId, writeNetwork} = await import('./records.js')
@@ -41,36 +32,46 @@ async function fromConfDir(name: string): Promise<NetworkRecord | undefined> {
   return rec
 }
 
-function endpoint(rec: ContainerRecord, net: NetworkRecord, opts: {ifname: string; requestedIp?: string; ports: PortMapping[]; aliases: string[]}): Endpoint {
-  return {
-    containerId: rec.id,
-    containerName: rec.name,
-    netns: rec.netns!,
-    network: net,
-    ifname: opts.ifname,
-    requestedIp: opts.requestedIp,
-    ports: opts.ports,
-    aliases: opts.aliases,
-  }
+/** A --network value resolved once: the driver that serves it, and the network for a named one. */
+export interface NetworkPlan {
+  mode: NetworkMode
+  driver: NetworkDriver
+  network?: NetworkRecord
 }
 
-export async function attachNetwork(
-  rec: ContainerRecord,
-  net: NetworkRecord,
-  opts: {ifname: string; requestedIp?: string; ports: PortMapping[]; aliases: string[]},
-  rb: Rollback,
-): Promise<NetworkAttachment> {
+export async function planNetwork(mode: NetworkMode): Promise<NetworkPlan> {
+  if (mode.kind === 'host') return {mode, driver: await driverFor('host')}
+  if (mode.kind === 'none') return {mode, driver: await driverFor('null')}
+  if (mode.kind === 'container') return {mode, driver: await driverFor('container')}
+  const network = await ensureNetworkReady(mode.name)
+  return {mode, driver: await driverFor(network.driver), network}
+}
+
+export async function attachNetwork(req: EndpointRequest, net: NetworkRecord, rb: Rollback): Promise<NetworkAttachment> {
   phase('driver', `${net.driver} network ${net.name}`)
-  const driver = await driverFor(net)
-  const ep = endpoint(rec, net, opts)
+  const driver = await driverFor(net.driver)
   // The store lock covers IPAM, the port map and the "last user removes the bridge" decision.
-  return withLock(() => driver.setup(ep, rb))
+  const att = await withLock(() => driver.setup({...req, network: net}, rb))
+  if (!att) throw new UserError(`network ${net.name} (driver ${net.driver}) cannot be attached to`)
+  return att
 }
 
-export async function detachNetwork(rec: ContainerRecord, name: string, att: NetworkAttachment): Promise<void> {
-  const net = await readNetwork(name)
+/** Undo attachNetwork (idempotent): its ports, interface and address go. */
+export async function detachNetwork(req: Omit<EndpointRequest, 'ports' | 'aliases'>, att: NetworkAttachment): Promise<void> {
+  const net = await readNetwork(att.networkName)
   if (!net) return
-  const driver = await driverFor(net)
-  const ports = Object.keys(rec.networks)[0] === name ? rec.hostConfig.ports : []
-  await withLock(() => driver.teardown(endpoint(rec, net, {ifname: att.ifname, ports, aliases: att.aliases}), att))
+  const driver = await driverFor(net.driver)
+  await withLock(() => driver.teardown({...req, ports: att.ports ?? [], aliases: att.aliases, network: net}, att))
+}
+
+/** Whether ports can be published to an attachment on `network` after the fact (network connect/disconnect). */
+export async function publishesPorts(network: string): Promise<boolean> {
+  const net = await readNetwork(network)
+  return !!net && (await driverFor(net.driver)).capabilities.publishing === 'firewall'
+}
+
+/** Publish `ports` to an existing attachment: they move to it when the attachment that held them goes. */
+export async function publishOn(req: Pick<EndpointRequest, 'containerId' | 'nameOf'>, att: NetworkAttachment, ports: PortMapping[], rb: Rollback): Promise<NetworkAttachment> {
+  await withLock(() => publishPorts({...req, ports}, att.ip, rb))
+  return {...att, ports}
 }

@@ -1,5 +1,5 @@
 import {UserError} from '../errors.js'
-import {isIp} from './cidr.js'
+import {isIp} from './ipam/cidr.js'
 
 // -p / -P: Docker's port-spec grammar, duplicate checks, and the three ways Docker shows
 // published ports (inspect's NetworkSettings.Ports, `docker port`, the ps PORTS column). Pure.
@@ -176,4 +176,9 @@ function sortMappings(mappings: PortMapping[]): PortMapping[] {
   return [...mappings].sort(
     (a, b) => a.protocol.localeCompare(b.protocol) || a.containerPort - b.containerPort || a.hostIp.localeCompare(b.hostIp) || a.hostPort - b.hostPort,
   )
+}
+
+/** A mapping as -p takes it: [IP:]HOSTPORT:CTRPORT/PROTO (pod inspect's Ports of a played pod). */
+export function publishSpec(m: PortMapping): string {
+  return `${m.hostIp === ANY_IP ? '' : `${m.hostIp}:`}${m.hostPort}:${m.containerPort}/${m.protocol}`
 }

@@ -21,7 +21,7 @@ export interface NetworkRecord {
   options: Record<string, string>
   created: string
   /** cni: the configuration list, as it was when the network was created */
-  cni?: import('./cni-config.js').CniConfigList
+  cni?: import('./drivers/cni-config.js').CniConfigList
   /** the default `bridge` network: no name resolution between containers, as in Docker */
   isDefault?: boolean
 }
@@ -82,4 +82,8 @@ export function writeNetwork(rec: NetworkRecord): Promise<void> {
 
 export async function deleteNetworkRecord(name: string): Promise<void> {
   await fs.rm(file(name), {force: true})
+}
+
+export async function assertNameFree(name: string): Promise<void> {
+  if (await readNetwork(name)) throw new UserError(`network with name ${name} already exists; remove it first (minirun network rm ${name})`)
 }

@@ -1,9 +1,11 @@
 import {parseAllDocuments} from 'yaml'
 import {z} from 'zod'
 import {UserError} from '../errors.js'
+import {isIp} from '../networks/ipam/cidr.js'
+import {ANY_IP, type PortMapping} from '../networks/ports.js'
 import {envNameProblem, hostnameProblem, mountDestinationProblem} from '../containers/validate.js'
 
-// A Kubernetes v1 Pod manifest, the subset that makes sense on one machine (CLI.md "Pods").
+// A Kubernetes v1 Pod manifest, the subset that makes sense on one machine (docs/CLI.md "Pods").
 // Pure: text in, a validated plan out, plus warnings naming every field minirun ignores.
 
 /** A zod check from one of containers/validate.ts's "why is this wrong" functions. */
@@ -86,7 +88,7 @@ export interface PodPlan {
   name: string
   /** spec.hostname: the pod's (shared) hostname */
   hostname?: string
-  publish: string[]
+  publish: PortMapping[]
   containers: PlannedContainer[]
   volumes: Array<{name: string; hostPath?: string; emptyDir: boolean}>
   warnings: string[]
@@ -182,13 +184,14 @@ function planOne(doc: unknown, where: string): PodPlan {
     seenVolumes.add(v.name)
   })
   const seen = new Set<string>()
-  const publish: string[] = []
+  const publish: PortMapping[] = []
   const containers = m.spec.containers.map((c, i) => {
     if (seen.has(c.name)) throw invalid(`spec.containers[${i}].name`, `duplicate container name "${c.name}"`)
     seen.add(c.name)
     for (const [j, p] of (c.ports ?? []).entries()) {
       if (p.containerPort === undefined && p.hostPort === undefined) throw invalid(`spec.containers[${i}].ports[${j}]`, 'needs containerPort or hostPort')
-      if (p.hostPort !== undefined) publish.push(`${p.hostIP ? `${p.hostIP}:` : ''}${p.hostPort}:${p.containerPort ?? p.hostPort}/${(p.protocol ?? 'TCP').toLowerCase()}`)
+      if (p.hostIP !== undefined && !isIp(p.hostIP)) throw invalid(`spec.containers[${i}].ports[${j}].hostIP`, `"${p.hostIP}" is not an IPv4 address`)
+      if (p.hostPort !== undefined) publish.push({hostIp: p.hostIP ?? ANY_IP, hostPort: p.hostPort, containerPort: p.containerPort ?? p.hostPort, protocol: p.protocol === 'UDP' ? 'udp' : 'tcp'})
     }
     const mounts = (c.volumeMounts ?? []).map((vm, j) => {
       if (!seenVolumes.has(vm.name)) throw invalid(`spec.containers[${i}].volumeMounts[${j}].name`, `no volume named "${vm.name}" in spec.volumes`)

@@ -1,6 +1,8 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
+import {runRequest} from '../containers/create.js'
 import {runContainer} from '../containers/lifecycle.js'
+import {publishSpec} from '../networks/ports.js'
 import {resolveImage} from '../images/store.js'
 import {UserError} from '../errors.js'
 import {planPods, type PodPlan} from './manifest.js'
@@ -76,7 +78,7 @@ export async function downPods(text: string, warn: (m: string) => void): Promise
 }
 
 async function playOne(plan: PodPlan, warn: (m: string) => void): Promise<Played> {
-  const pod = await createPod({name: plan.name, hostname: plan.hostname, publish: plan.publish, createCommand: ['minirun', ...process.argv.slice(2)], warn})
+  const pod = await createPod({name: plan.name, hostname: plan.hostname, publish: plan.publish, ports: plan.publish.map(publishSpec), createCommand: ['minirun', ...process.argv.slice(2)], warn})
   const ids: string[] = []
   try {
     const sources = new Map<string, string>()
@@ -86,28 +88,21 @@ async function playOne(plan: PodPlan, warn: (m: string) => void): Promise<Played
       sources.set(v.name, src)
     }
     for (const c of plan.containers) {
-      const {rec} = await runContainer({
-        image: c.image,
-        entrypoint: c.entrypoint,
-        command: c.command,
-        name: `${pod.name}-${c.name}`,
-        env: c.env,
-        workdir: c.workdir,
-        tty: false,
-        interactive: false,
-        detach: true,
-        autoRemove: false,
-        publish: [],
-        publishAll: false,
-        volumes: c.volumes.map((m) => `${sources.get(m.volume)}:${m.mountPath}${m.readOnly ? ':ro' : ''}`),
-        capAdd: [],
-        capDrop: [],
-        privileged: false,
-        restart: c.restart,
-        init: false,
-        pod: pod.name,
-        warn,
-      })
+      const {rec} = await runContainer(
+        runRequest({
+          image: c.image,
+          entrypoint: c.entrypoint,
+          command: c.command,
+          name: `${pod.name}-${c.name}`,
+          env: c.env,
+          workdir: c.workdir,
+          detach: true,
+          mounts: c.volumes.map((m) => ({type: 'bind', source: sources.get(m.volume)!, target: m.mountPath, readOnly: m.readOnly})),
+          restart: c.restart,
+          pod: pod.name,
+          warn,
+        }),
+      )
       ids.push(rec.id)
     }
   } catch (error) {

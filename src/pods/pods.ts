@@ -1,10 +1,13 @@
 import {randomBytes} from 'node:crypto'
 import {listContainers} from '../containers/find.js'
 import {liveStatus} from '../containers/inspect.js'
+import {runRequest} from '../containers/create.js'
 import {removeContainer, runContainer} from '../containers/lifecycle.js'
+import {DEFAULT_NETWORK} from '../networks/mode.js'
+import type {PortMapping} from '../networks/ports.js'
 import type {ContainerRecord} from '../containers/record.js'
 import {UserError} from '../errors.js'
-import {validateName} from '../networks/names.js'
+import {validateName} from '../util/names.js'
 import {hostnameFor, validateHostname, validateRefLength} from '../containers/validate.js'
 import {withLock} from '../state/lock.js'
 import {comment, phase} from '../kernel/runner.js'
@@ -16,7 +19,9 @@ export const PAUSE_COMMAND = ['sleep', '2147483647']
 
 export interface PodCreate {
   name?: string
-  publish: string[]
+  /** -p, parsed; `ports`: as the user wrote them, for pod inspect */
+  publish: PortMapping[]
+  ports: string[]
   network?: string
   /** the pod's hostname (Pod spec.hostname); default: its name, made a valid hostname */
   hostname?: string
@@ -32,34 +37,16 @@ export async function createPod(req: PodCreate): Promise<PodRecord> {
   const id = randomBytes(32).toString('hex')
   await withLock(async () => {
     if (await readPod(name)) throw new UserError(`pod ${name} already exists; remove it first (minirun pod rm -f ${name})`)
-    await writePod({id, name, infraId: '', created: new Date().toISOString(), network: req.network ?? 'bridge', ports: req.publish})
+    await writePod({id, name, infraId: '', created: new Date().toISOString(), network: req.network ?? DEFAULT_NETWORK, ports: req.ports})
   })
   phase('pod', `${name}: a pause container holds the namespaces its members share`)
   comment(`pod ${name}: its pause container ${name}-infra (busybox ${PAUSE_COMMAND.join(' ')}) owns the pod's network,`)
   comment(`UTS and IPC namespaces; each member (run --pod ${name}) joins them: one IP, one localhost`)
   try {
-    const {rec} = await runContainer({
-      image: 'busybox',
-      command: PAUSE_COMMAND,
-      name: `${name}-infra`,
-      env: [],
-      hostname,
-      tty: false,
-      interactive: false,
-      detach: true,
-      autoRemove: false,
-      network: req.network,
-      publish: req.publish,
-      publishAll: false,
-      volumes: [],
-      capAdd: [],
-      capDrop: [],
-      privileged: false,
-      init: false,
-      infraOf: name,
-      warn: req.warn,
-    })
-    const pod: PodRecord = {id, name, infraId: rec.id, created: new Date().toISOString(), network: req.network ?? 'bridge', ports: req.publish, createCommand: req.createCommand}
+    const {rec} = await runContainer(
+      runRequest({image: 'busybox', command: PAUSE_COMMAND, name: `${name}-infra`, hostname, detach: true, network: req.network, publish: req.publish, infraOf: name, warn: req.warn}),
+    )
+    const pod: PodRecord = {id, name, infraId: rec.id, created: new Date().toISOString(), network: req.network ?? DEFAULT_NETWORK, ports: req.ports, createCommand: req.createCommand}
     await withLock(() => writePod(pod))
     return pod
   } catch (error) {

@@ -3,11 +3,11 @@ import {execa} from 'execa'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import {findOverlap, parseCidr, parseRoutesForOverlap} from '../../src/networks/cidr.js'
+import {findOverlap, parseCidr, parseRoutesForOverlap} from '../../src/networks/ipam/cidr.js'
 import {
   addPortsScript, baseTableScript, deleteNetworkRulesScript, deletePortsScript, deleteTableScript, networkRulesScript, parseTable, tableName,
   type PortEntry,
-} from '../../src/networks/nft-script.js'
+} from '../../src/networks/firewall/nft-script.js'
 
 // The generated scripts applied for real with `nft -f -`, inside throwaway network namespaces
 // made by this test (`unshare -n sleep`): a "host" with a bridge and minirun's table, and a

@@ -20,8 +20,11 @@ test('run: flags end at the image; the command keeps its own flags untouched', (
 
 test('run: clusters of booleans, defaults from the manifest, -- before the image', (t) => {
   const p = parseManifestArgv(['-it', '--rm', '--', 'busybox', 'sh'], cmd('run'), true)
-  t.deepEqual([p?.flags.interactive, p?.flags.tty, p?.flags.rm, p?.flags.network], [true, true, true, 'bridge'])
+  t.deepEqual([p?.flags.interactive, p?.flags.tty, p?.flags.rm], [true, true, true])
   t.deepEqual([p?.args, p?.rest], [['busybox'], ['sh']])
+  // run's --network has no flag default: its one home is networks/mode.ts
+  t.is(p?.flags.network, undefined)
+  t.is(parseManifestArgv(['n1'], cmd('network:create'), false)?.flags.driver, 'bridge')
 })
 
 test('ps: -aq and an allowed --format; rm and stop take several names, flags anywhere', (t) => {
@@ -69,4 +72,22 @@ test('takeExplainFile: --explain=FILE among minirun\'s own flags only', (t) => {
   t.deepEqual(takeExplainFile(['busybox', 'echo', '--explain=no'], flags, true), {argv: ['busybox', 'echo', '--explain=no']})
   t.deepEqual(takeExplainFile(['my_net', '--explain=n.sh'], flags, false), {argv: ['my_net', '--explain'], file: 'n.sh'})
   t.deepEqual(takeExplainFile(['--explain'], flags, false), {argv: ['--explain']})
+})
+
+test('one scanner: the oclif path and the fast path agree on where run\'s flags end (--net is an alias taking a value)', async (t) => {
+  const {default: Run} = await import('../../src/commands/run.js')
+  const {splitAtPositional} = await import('../../src/cli/argv.js')
+  for (const argv of [
+    ['--net', 'host', 'busybox', 'ls'],
+    ['--net=host', 'busybox', 'ls'],
+    ['-d', '--network', 'none', '-p8080:80', 'busybox', 'ls', '-l'],
+    ['-e', 'A=1', '--name', 'web', '--', 'busybox', 'ls'],
+  ]) {
+    const split = splitAtPositional(argv, Run.flags as never)
+    t.is(split.positional, 'busybox', argv.join(' '))
+    t.deepEqual(split.rest, argv.slice(argv.indexOf('busybox') + 1), argv.join(' '))
+    const fast = parseManifestArgv(argv, cmd('run'), true)
+    t.is(fast?.args[0], 'busybox', argv.join(' '))
+    t.deepEqual(fast?.rest, split.rest, argv.join(' '))
+  }
 })

@@ -3,7 +3,7 @@ import {UserError} from '../../src/errors.js'
 import {
   broadcast, contains, DEFAULT_POOL, findOverlap, firstHost, hostCount, intToIp, ipToInt, lastHost, overlaps,
   parseCidr, parseIp, parseRoutesForOverlap, pickFreeSubnet,
-} from '../../src/networks/cidr.js'
+} from '../../src/networks/ipam/cidr.js'
 
 const c = (s: string) => parseCidr(s)
 

@@ -1,5 +1,5 @@
 import test from 'ava'
-import {attachmentFromResult, parseCniConfig, pluginError, pluginInput, runtimeConfig, unsupportedCapabilities} from '../../src/networks/cni-config.js'
+import {attachmentFromResult, parseCniConfig, pluginError, pluginInput, runtimeConfig, unsupportedCapabilities} from '../../src/networks/drivers/cni-config.js'
 
 const list = parseCniConfig(JSON.stringify({cniVersion: '1.0.0', name: 'n1', plugins: [{type: 'bridge', capabilities: {ips: true}}, {type: 'portmap', capabilities: {portMappings: true}}]}), 'f')
 

@@ -3,9 +3,9 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {UserError} from '../../src/errors.js'
-import {parseCidr} from '../../src/networks/cidr.js'
-import {allocate, leases, pickAddress, release, releaseAll} from '../../src/networks/ipam.js'
-import {macFromIp} from '../../src/networks/mac.js'
+import {parseCidr} from '../../src/networks/ipam/cidr.js'
+import {allocate, leases, pickAddress, release, releaseAll} from '../../src/networks/ipam/leases.js'
+import {macFromIp} from '../../src/networks/ipam/mac.js'
 
 const net = parseCidr('10.1.0.0/24')
 

@@ -32,7 +32,7 @@ spec:
 test('a two-container Pod becomes a plan; unsupported fields are warnings naming the field', (t) => {
   const p = planPod(good)
   t.is(p.name, 'web')
-  t.deepEqual(p.publish, ['18081:80/tcp'])
+  t.deepEqual(p.publish, [{hostIp: '0.0.0.0', hostPort: 18081, containerPort: 80, protocol: 'tcp'}])
   t.deepEqual(p.containers[0].entrypoint, ['httpd'])
   t.deepEqual(p.containers[0].command, ['-f', '-p', '80', '-h', '/www'])
   t.deepEqual(p.containers[0].volumes, [{volume: 'site', mountPath: '/www', readOnly: true}])
@@ -67,7 +67,7 @@ for (const [title, text, msg] of bad) {
 const one = (containers: string, extra = '') => `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n${extra}  containers:\n${containers}`
 
 test('ports: only hostPort publishes the same container port; only containerPort publishes nothing', (t) => {
-  t.deepEqual(planPod(one('  - {name: a, image: busybox, ports: [{hostPort: 18090}]}\n')).publish, ['18090:18090/tcp'])
+  t.deepEqual(planPod(one('  - {name: a, image: busybox, ports: [{hostPort: 18090}]}\n')).publish, [{hostIp: '0.0.0.0', hostPort: 18090, containerPort: 18090, protocol: 'tcp'}])
   t.deepEqual(planPod(one('  - {name: a, image: busybox, ports: [{containerPort: 80}]}\n')).publish, [])
   t.throws(() => planPod(one('  - {name: a, image: busybox, ports: [{protocol: TCP}]}\n')), {message: /spec\.containers\[0\]\.ports\[0\]: needs containerPort or hostPort/})
 })

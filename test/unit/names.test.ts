@@ -1,6 +1,6 @@
 import test from 'ava'
 import {UserError} from '../../src/errors.js'
-import {expandEnv, parseVolume, validateEnv, validateName} from '../../src/networks/names.js'
+import {expandEnv, validateEnv, validateName} from '../../src/util/names.js'
 
 test('names: Docker\'s [a-zA-Z0-9][a-zA-Z0-9_.-]+', (t) => {
   for (const ok of ['web', 'my_net', 'a1', 'Web-2.prod', '0x', 'x'.repeat(64)]) t.is(validateName('container', ok), ok)
@@ -26,26 +26,4 @@ test('-e KEY=VALUE, and a bare KEY from the caller\'s environment', (t) => {
   t.throws(() => validateEnv('', env), {message: /the name before "=" is empty/})
   t.throws(() => validateEnv('A=\0', env), {message: /contains a NUL byte/})
   t.deepEqual(expandEnv(['A=1', 'HOME', 'UNSET', 'EMPTY'], env), ['A=1', 'HOME=/home/me', 'EMPTY='])
-})
-
-test('-v HOST:CTR[:ro|rw]', (t) => {
-  t.deepEqual(parseVolume('/srv/www:/www'), {hostPath: '/srv/www', containerPath: '/www', readOnly: false})
-  t.deepEqual(parseVolume('/srv/www/:/var//www/:ro'), {hostPath: '/srv/www', containerPath: '/var/www', readOnly: true})
-  t.deepEqual(parseVolume('/srv/../data:/data:rw'), {hostPath: '/data', containerPath: '/data', readOnly: false})
-  const cases: Array<[string, RegExp]> = [
-    ['/srv', /use -v \/host\/path:\/container\/path\[:ro\]/],
-    ['/a:/b:ro:x', /use -v/],
-    ['data:/data', /the host path must be absolute \(named volumes are not supported\)/],
-    [':/data', /the host path is empty/],
-    ['/srv:', /the container path is empty/],
-    ['/srv:data', /the container path must be absolute/],
-    ['/srv:/data/../etc', /must not contain "\.\."/],
-    ['/srv:/', /cannot mount over the container's \//],
-    ['/srv:/data:rx', /mode "rx" is not supported; use ro or rw/],
-  ]
-  for (const [spec, message] of cases) {
-    const err = t.throws(() => parseVolume(spec), {instanceOf: UserError}, spec)
-    t.regex(err?.message ?? '', message, spec)
-    t.true(err?.message.startsWith(`invalid volume "${spec}": `))
-  }
 })

@@ -2,7 +2,7 @@ import test from 'ava'
 import {
   addPortsScript, baseTableScript, deleteElementsScript, deleteNetworkRulesScript, deletePortsScript, deleteTableScript, elementOf,
   networkComment, networkRulesScript, parseTable, tableName,
-} from '../../src/networks/nft-script.js'
+} from '../../src/networks/firewall/nft-script.js'
 import type {PortMapping} from '../../src/networks/ports.js'
 
 const MARK = 'minirun:/var/lib/minirun-test'

@@ -29,7 +29,10 @@ export async function prune(command: string, what: What[], flags: {force?: boole
     const report = await pruneContainers()
     sections.push(['Deleted Containers:', report.containers], ['Removed orphaned kernel state:', report.orphans.map((o) => `  ${o}`)])
   }
-  if (what.includes('networks')) sections.push(['Deleted Networks:', await (await import('../../networks/prune.js')).pruneNetworks()])
+  if (what.includes('networks')) {
+    const {networksInUse} = await import('../../containers/network-view.js')
+    sections.push(['Deleted Networks:', await (await import('../../networks/prune.js')).pruneNetworks(await networksInUse())])
+  }
   if (what.includes('images') || what.includes('all-images')) sections.push(['Deleted Images:', await (await import('../../images/prune.js')).pruneImages(what.includes('all-images'))])
   if (what.includes('volumes') || what.includes('all-volumes')) sections.push(['Deleted Volumes:', await (await import('../../volumes/store.js')).pruneVolumes(what.includes('all-volumes'))])
   const shown = sections.filter(([, lines]) => lines.length > 0)

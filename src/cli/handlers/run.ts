@@ -1,5 +1,7 @@
 import {createOnly, runContainer} from '../../containers/lifecycle.js'
-import type {RunRequest} from '../../containers/create.js'
+import {runRequest as runRequestOf, type RunRequest} from '../../containers/create.js'
+import {parsePublish} from '../../networks/ports.js'
+import {parseMountFlag, parseVolumeFlag} from '../../volumes/spec.js'
 import {execInContainer} from '../../containers/exec.js'
 import fs from 'node:fs/promises'
 import {UserError} from '../../errors.js'
@@ -67,18 +69,18 @@ export async function create(image: string, command: string[], flags: RunFlags):
   process.stdout.write(rec.id + '\n')
 }
 
-/** The RunRequest of `run` and `create` flags. */
 /** Docker's convention: 125 when the runtime itself failed, 127 when the command is missing. */
 function as125(error: unknown): never {
   if (error instanceof UserError && error.exitCode === 1) throw new UserError(error.message, 125)
   throw error
 }
 
+/** The RunRequest of `run` and `create` flags. */
 async function runRequest(image: string, command: string[], flags: RunFlags): Promise<RunRequest> {
   if (flags.rm && flags.restart && flags.restart !== 'no') throw new UserError('--restart and --rm conflict: a container removed on exit cannot be restarted; drop one')
   const stopTimeout = flags['stop-timeout'] === undefined ? undefined : Number(flags['stop-timeout'])
   if (stopTimeout !== undefined && !(Number.isInteger(stopTimeout) && stopTimeout >= -1)) throw new UserError(`invalid --stop-timeout "${flags['stop-timeout']}": a whole number of seconds`)
-  return {
+  return runRequestOf({
     image,
     command,
     name: flags.name,
@@ -97,28 +99,27 @@ async function runRequest(image: string, command: string[], flags: RunFlags): Pr
     stopTimeout,
     workdir: flags.workdir,
     hostname: flags.hostname,
-    tty: flags.tty ?? false,
-    interactive: flags.interactive ?? false,
-    detach: flags.detach ?? false,
-    autoRemove: flags.rm ?? false,
-    network: flags.pod ? undefined : (flags.network ?? 'bridge'),
+    tty: flags.tty,
+    interactive: flags.interactive,
+    detach: flags.detach,
+    autoRemove: flags.rm,
+    network: flags.pod ? undefined : flags.network,
     ip: flags.ip,
-    publish: flags.publish ?? [],
-    publishAll: flags['publish-all'] ?? false,
-    volumes: flags.volume ?? [],
-    mounts: (flags.mount ?? []).filter((m) => !isTmpfsMount(m)),
-    capAdd: flags['cap-add'] ?? [],
-    capDrop: flags['cap-drop'] ?? [],
-    privileged: flags.privileged ?? false,
-    securityOpt: flags['security-opt'] ?? [],
-    init: flags.init ?? false,
+    publish: (flags.publish ?? []).flatMap((p) => parsePublish(p)),
+    publishAll: flags['publish-all'],
+    mounts: [...(flags.volume ?? []).map(parseVolumeFlag), ...(flags.mount ?? []).filter((m) => !isTmpfsMount(m)).map(parseMountFlag)],
+    capAdd: flags['cap-add'],
+    capDrop: flags['cap-drop'],
+    privileged: flags.privileged,
+    securityOpt: flags['security-opt'],
+    init: flags.init,
     memory: flags.memory ? parseBytes(flags.memory) || undefined : undefined, // 0: unlimited, as Docker
     pidsLimit: flags['pids-limit'] === undefined ? undefined : parsePidsLimit(flags['pids-limit']),
     cpus: flags.cpus === undefined ? undefined : parseCpus(flags.cpus),
     pod: flags.pod,
     restart: flags.restart,
     warn: (m) => process.stderr.write(m + '\n'),
-  }
+  })
 }
 
 export async function exec(ref: string, command: string[], flags: {interactive?: boolean; tty?: boolean; env?: string[]; workdir?: string; user?: string; detach?: boolean; 'env-file'?: string[]}): Promise<void> {

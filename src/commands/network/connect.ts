@@ -1,7 +1,7 @@
 import {Args, Command, Flags} from '@oclif/core'
 import {explainFlag} from '../../cli/flags.js'
 import {startExplain} from '../../cli/explain.js'
-import {connect} from '../../networks/connect.js'
+import {connect} from '../../containers/connect.js'
 
 export default class NetworkConnect extends Command {
   static description = 'Connect a running container to one more network (it gets eth1, eth2...)'

@@ -1,7 +1,7 @@
 import {Args, Command} from '@oclif/core'
 import {explainFlag} from '../../cli/flags.js'
 import {startExplain} from '../../cli/explain.js'
-import {disconnect} from '../../networks/connect.js'
+import {disconnect} from '../../containers/connect.js'
 
 export default class NetworkDisconnect extends Command {
   static description = 'Disconnect a container from a network'

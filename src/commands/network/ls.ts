@@ -34,7 +34,7 @@ export default class NetworkLs extends Command {
     const {flags} = await this.parse(NetworkLs)
     const nets = await listNetworks()
     // the CNI configuration directory's lists, as networks usable by name (stored on first use)
-    const {confDirNetworks} = await import('../../networks/cni.js')
+    const {confDirNetworks} = await import('../../networks/drivers/cni.js')
     for (const c of await confDirNetworks()) if (!nets.some((n) => n.name === c.name)) nets.push({id: '', name: c.name, driver: 'cni', options: {}, created: ''})
     if (!nets.some((n) => n.name === 'bridge')) nets.unshift({id: '', name: 'bridge', driver: 'bridge', options: {}, created: '', isDefault: true})
     if (flags.quiet) {

@@ -3,6 +3,7 @@ import {explainFlag} from '../../cli/flags.js'
 import {startExplain} from '../../cli/explain.js'
 import {removeNetwork} from '../../networks/manage.js'
 import {validateRefLength} from '../../containers/validate.js'
+import {containerName} from '../../containers/endpoint.js'
 
 export default class NetworkRm extends Command {
   static description = 'Remove networks (refused while containers use them)'
@@ -16,7 +17,7 @@ export default class NetworkRm extends Command {
     const {argv, flags} = await this.parse(NetworkRm)
     startExplain(flags.explain)
     for (const ref of argv as string[]) {
-      await removeNetwork(validateRefLength('network name', ref, 80))
+      await removeNetwork(validateRefLength('network name', ref, 80), containerName)
       this.log(ref)
     }
   }

@@ -2,6 +2,7 @@ import {Args, Command, Flags} from '@oclif/core'
 import {UserError} from '../../errors.js'
 import {explainFlag} from '../../cli/flags.js'
 import {startExplain} from '../../cli/explain.js'
+import {parsePublish} from '../../networks/ports.js'
 import {createPod} from '../../pods/pods.js'
 
 export default class PodCreate extends Command {
@@ -22,7 +23,7 @@ export default class PodCreate extends Command {
       throw new UserError(`two names given (${args.name} and --name ${flags.name}); give one`)
     }
     const createCommand = ['minirun', ...process.argv.slice(2)]
-    const pod = await createPod({name: args.name ?? flags.name, publish: flags.publish ?? [], network: flags.network, createCommand, warn: (m) => process.stderr.write(m + '\n')})
+    const pod = await createPod({name: args.name ?? flags.name, publish: (flags.publish ?? []).flatMap((p) => parsePublish(p)), ports: flags.publish ?? [], network: flags.network, createCommand, warn: (m) => process.stderr.write(m + '\n')})
     this.log(pod.id)
   }
 }

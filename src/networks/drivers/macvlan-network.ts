@@ -1,11 +1,12 @@
-import {UserError} from '../errors.js'
-import {addOwnedLink, deleteMadeLink, deleteOwnedLink, linkExists, markOwned} from '../kernel/ip.js'
-import {run} from '../kernel/runner.js'
-import {contains, firstHost, parseCidr, parseIp} from './cidr.js'
-import {allocate, release} from './ipam.js'
+import {UserError} from '../../errors.js'
+import {addOwnedLink, deleteMadeLink, deleteOwnedLink, linkExists, markOwned} from '../../kernel/ip.js'
+import {run} from '../../kernel/runner.js'
+import {contains, firstHost, parseCidr, parseIp} from '../ipam/cidr.js'
+import {allocate, release} from '../ipam/leases.js'
 import {checkSubnetFree} from './bridge.js'
-import type {CreateRequest} from './manage.js'
-import {networkId, type NetworkRecord} from './records.js'
+import type {CreateRequest, NetworkFactory} from '../driver.js'
+import {assertNameFree, networkId, writeNetwork, type NetworkRecord} from '../records.js'
+import {withLock} from '../../state/lock.js'
 
 // macvlan networks: containers sit directly on the parent's LAN with their own MAC.
 // Made at `network create` (like Docker): the 802.1q sub-interface for parent=IFACE.VLAN, and
@@ -18,7 +19,7 @@ export const SHIM_OWNER = 'host-shim'
 
 export const shimName = (id: string) => `mrs-${id.slice(0, 10)}`
 
-export async function prepareMacvlan(req: CreateRequest): Promise<NetworkRecord> {
+async function prepareMacvlan(req: CreateRequest): Promise<NetworkRecord> {
   for (const k of Object.keys(req.options)) if (!KNOWN.has(k)) throw new UserError(`unknown macvlan option "${k}"; supported: parent, macvlan_mode, host_shim`)
   const parent = req.options.parent
   if (!parent) throw new UserError('a macvlan network needs a parent interface: -o parent=IFACE')
@@ -74,8 +75,19 @@ export async function prepareMacvlan(req: CreateRequest): Promise<NetworkRecord>
   return rec
 }
 
-export async function removeMacvlanNetwork(net: NetworkRecord): Promise<void> {
+async function removeMacvlanNetwork(net: NetworkRecord): Promise<void> {
   await deleteOwnedLink(shimName(net.id), 'remove the host shim')
   await release(net.name, SHIM_OWNER)
   if (net.options['minirun.created_vlan'] === 'true') await deleteOwnedLink(net.options.parent, 'remove the VLAN sub-interface minirun created')
+}
+
+export const macvlanNetworks: NetworkFactory = {
+  create: (req) =>
+    withLock(async () => {
+      await assertNameFree(req.name)
+      const rec = await prepareMacvlan(req)
+      await writeNetwork(rec)
+      return rec
+    }),
+  remove: removeMacvlanNetwork,
 }

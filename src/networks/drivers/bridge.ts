@@ -1,20 +1,18 @@
-import type {NetworkAttachment} from '../containers/record.js'
-import {UserError} from '../errors.js'
+import {UserError} from '../../errors.js'
 import fs from 'node:fs'
-import {addOwnedLinkBatch, adoptIfMade, deleteMadeLink, deleteOwnedLink, hostRoutes, ipBatch, links, linkState, ownsLink, setSysctl} from '../kernel/ip.js'
-import {applyNft, readTable} from '../kernel/nft.js'
-import type {Rollback} from '../kernel/rollback.js'
-import {already, phase, run} from '../kernel/runner.js'
-import {listContainers} from '../containers/find.js'
-import {instanceTag, ownerMark} from '../state/paths.js'
-import {DEFAULT_POOL, findOverlap, firstHost, parseCidr, pickFreeSubnet, type Cidr} from './cidr.js'
-import type {Endpoint, NetworkDriver} from './driver.js'
-import {allocate, leases, release} from './ipam.js'
-import {macFromIp} from './mac.js'
-import {baseTableScript, deleteNetworkRulesScript, deleteTableScript, networkComment, networkRulesScript} from './nft-script.js'
-import {publishPorts, unpublishPorts} from './publish.js'
-import {bridgeRefusal} from './owner.js'
-import {listNetworks, networkId, readNetwork, writeNetwork, type NetworkRecord} from './records.js'
+import {addOwnedLinkBatch, adoptIfMade, deleteMadeLink, deleteOwnedLink, hostRoutes, ipBatch, links, linkState, ownsLink, setSysctl} from '../../kernel/ip.js'
+import {applyNft, readTable} from '../firewall/nft.js'
+import type {Rollback} from '../../kernel/rollback.js'
+import {already, phase, run} from '../../kernel/runner.js'
+import {instanceTag, ownerMark} from '../../state/paths.js'
+import {DEFAULT_POOL, findOverlap, firstHost, parseCidr, parseRoutesForOverlap, pickFreeSubnet, type Cidr} from '../ipam/cidr.js'
+import {checkRequest, type Endpoint, type NetworkAttachment, type NetworkDriver} from '../driver.js'
+import {allocate, leases, release} from '../ipam/leases.js'
+import {macFromIp} from '../ipam/mac.js'
+import {baseTableScript, deleteNetworkRulesScript, deleteTableScript, networkComment, networkRulesScript} from '../firewall/nft-script.js'
+import {publishPorts, unpublishPorts} from '../firewall/publish.js'
+import {bridgeRefusal} from '../owner.js'
+import {listNetworks, networkId, readNetwork, writeNetwork, type NetworkRecord} from '../records.js'
 
 // The bridge driver: a Linux bridge with the gateway address, one veth pair per container
 // (host end on the bridge, the other end moved into the container as eth0), MASQUERADE for
@@ -36,7 +34,7 @@ export function vethName(containerId: string, ifname: string): string {
 /** Subnets already taken: other minirun networks and every route the host has. */
 export async function takenSubnets(exceptNetwork?: string): Promise<Cidr[]> {
   const nets = (await listNetworks()).filter((n) => n.subnet && n.name !== exceptNetwork).map((n) => parseCidr(n.subnet!))
-  const routes = await hostRoutes(new Set((await listNetworks()).map((n) => n.bridge).filter((b): b is string => !!b)))
+  const routes = parseRoutesForOverlap(await hostRoutes(), new Set((await listNetworks()).map((n) => n.bridge).filter((b): b is string => !!b)))
   return [...nets, ...routes]
 }
 
@@ -50,7 +48,7 @@ export async function checkSubnetFree(subnet: Cidr, network: string, alsoVia?: s
   }
   const own = new Set(nets.map((n) => n.bridge).filter((b): b is string => !!b))
   if (alsoVia) own.add(alsoVia.split('.')[0]).add(alsoVia)
-  const clash = findOverlap(subnet, await hostRoutes(own))
+  const clash = findOverlap(subnet, parseRoutesForOverlap(await hostRoutes(), own))
   if (clash) throw new UserError(`subnet ${subnet.text} overlaps the host route ${clash.text}; choose another --subnet`)
 }
 
@@ -58,7 +56,7 @@ export async function checkSubnetFree(subnet: Cidr, network: string, alsoVia?: s
 export async function ensureDefaultBridge(): Promise<NetworkRecord> {
   const existing = await readNetwork('bridge')
   if (existing) return existing
-  const {withLock} = await import('../state/lock.js')
+  const {withLock} = await import('../../state/lock.js')
   return withLock(async () => {
     const again = await readNetwork('bridge')
     if (again) return again
@@ -137,7 +135,7 @@ async function ensureBridge(net: NetworkRecord, rb: Rollback): Promise<void> {
 
 /** `network create`: the bridge, its address and rules now, as Docker makes them (undone if a step fails). */
 export async function makeBridgeNow(net: NetworkRecord): Promise<void> {
-  const {transaction} = await import('../kernel/rollback.js')
+  const {transaction} = await import('../../kernel/rollback.js')
   phase('network', `create ${net.name}: bridge ${net.bridge}, gateway ${net.gateway}, subnet ${net.subnet}`)
   await transaction((rb) => ensureBridge(net, rb))
 }
@@ -177,6 +175,11 @@ async function dropTableIfUnused(): Promise<void> {
 }
 
 export const bridgeDriver: NetworkDriver = {
+  name: 'bridge',
+  capabilities: {netns: 'own', publishing: 'firewall', names: true, staticIps: true},
+  validate: (_net, req) => checkRequest(bridgeDriver, req, ''),
+  describe: (net): {options: Record<string, string>} => ({options: net.bridge ? {'com.docker.network.bridge.name': net.bridge} : {}}),
+
   async setup(ep: Endpoint, rb: Rollback): Promise<NetworkAttachment> {
     const net = ep.network
     const subnet = parseCidr(net.subnet!)
@@ -203,17 +206,19 @@ export const bridgeDriver: NetworkDriver = {
     await ipBatch(inside, {netns: ep.netns, why: 'inside the container: its address, the link up, and (eth0) the default route through the bridge gateway'})
     if (ep.ports.length > 0) {
       phase('ports', 'publish with DNAT')
-      await publishPorts(ep.containerId, ip, ep.ports, rb)
+      await publishPorts(ep, ip, rb)
     }
-    return {networkId: net.id, networkName: net.name, ifname: ep.ifname, ip, prefixLen: subnet.prefix, gateway: net.gateway!, mac, hostIfname: veth, aliases: ep.aliases}
+    const att: NetworkAttachment = {networkId: net.id, networkName: net.name, ifname: ep.ifname, ip, prefixLen: subnet.prefix, gateway: net.gateway!, mac, hostIfname: veth, aliases: ep.aliases}
+    if (ep.ports.length > 0) att.ports = ep.ports
+    return att
   },
 
   async teardown(ep: Endpoint, att: NetworkAttachment | undefined): Promise<void> {
     const net = ep.network
     phase('teardown', `${ep.containerName} from network ${net.name}`)
-    // only the network that holds the ports (the first) takes them away: leaving a second
-    // network must not unpublish what the first one serves
-    if (ep.ports.length > 0) await unpublishPorts(ep.containerId, ep.ports)
+    // only the attachment that holds the ports takes them away: leaving a second network must
+    // not unpublish what the first one serves
+    if (att?.ports?.length) await unpublishPorts(ep.containerId, att.ports)
     await deleteVeth(ep, att?.hostIfname ?? vethName(ep.containerId, ep.ifname))
     await release(net.name, ep.containerId)
   },
@@ -232,16 +237,11 @@ async function deleteVeth(ep: Endpoint, hostIfname: string): Promise<void> {
   await deleteOwnedLink(hostIfname, 'remove the host end of the veth pair (its peer goes with it)')
 }
 
-/** The last container out removes the bridge and its rules (and, with the last bridge, the table). */
-export async function removeBridgeIfUnused(net: NetworkRecord, leaving?: string): Promise<void> {
-  if (!net.bridge || !(await networkUnused(net, leaving))) return
+/**
+ * The last container out removes the bridge and its rules (and, with the last bridge, the table).
+ * "Last" is what the leases say: every running endpoint on the network holds one.
+ */
+export async function removeBridgeIfUnused(net: NetworkRecord): Promise<void> {
+  if (!net.bridge || (await leases(net.name)).size > 0) return
   if ((await ownsLink(net.bridge)) || (await readTable(instanceTag(), {terse: true}))) await removeBridge(net)
 }
-
-async function networkUnused(net: NetworkRecord, leaving?: string): Promise<boolean> {
-  const held = await leases(net.name)
-  if ([...held.values()].some((owner) => owner !== leaving)) return false
-  const users = (await listContainers()).filter((c) => c.id !== leaving && c.networks[net.name] && c.state.status !== 'exited' && !c.netnsOwner)
-  return users.length === 0
-}
-

@@ -1,8 +1,6 @@
-import path from 'node:path'
-import type {Bind} from '../containers/record.js'
 import {UserError} from '../errors.js'
 
-// Validation of what users type for names, -e and -v. Pure.
+// Validation of what users type for names and -e. Pure.
 
 /** Docker's name rule: a letter or digit, then at least one of [a-zA-Z0-9_.-] (so 2+ characters). */
 export const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/
@@ -40,24 +38,4 @@ export function expandEnv(entries: string[], env: NodeJS.ProcessEnv = process.en
     const full = validateEnv(e, env)
     return e.includes('=') || env[e] !== undefined ? [full] : []
   })
-}
-
-/** -v HOSTPATH:CTRPATH[:ro|:rw] → a bind mount. Both paths absolute; no ".." in the container path. */
-export function parseVolume(spec: string): Bind {
-  const bad = (why: string): never => {
-    throw new UserError(`invalid volume "${spec}": ${why}`)
-  }
-  const parts = spec.split(':')
-  if (parts.length < 2 || parts.length > 3) bad('use -v /host/path:/container/path[:ro]')
-  const [hostPath, containerPath, mode = 'rw'] = parts
-  if (hostPath === '') bad('the host path is empty')
-  if (!hostPath.startsWith('/')) bad('the host path must be absolute (named volumes are not supported)')
-  if (containerPath === '') bad('the container path is empty')
-  if (!containerPath.startsWith('/')) bad('the container path must be absolute')
-  // Checked before normalising: "/data/../etc" must not quietly become "/etc".
-  if (containerPath.split('/').includes('..')) bad('the container path must not contain ".."')
-  const ctr = path.posix.normalize(containerPath).replace(/(.)\/$/, '$1')
-  if (ctr === '/') bad("cannot mount over the container's /")
-  if (mode !== 'ro' && mode !== 'rw') bad(`mode "${mode}" is not supported; use ro or rw`)
-  return {hostPath: path.posix.normalize(hostPath).replace(/(.)\/$/, '$1'), containerPath: ctr, readOnly: mode === 'ro'}
 }

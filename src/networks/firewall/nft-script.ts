@@ -1,5 +1,5 @@
-import {parseCidr, parseIp} from './cidr.js'
-import type {PortMapping, Protocol} from './ports.js'
+import {parseCidr, parseIp} from '../ipam/cidr.js'
+import type {PortMapping, Protocol} from '../ports.js'
 
 // nftables scripts (text for `nft -f -`) for minirun's OWN table, and a parser for what
 // `nft -j list table ip <table>` prints. Pure: generating and parsing only, no spawning.

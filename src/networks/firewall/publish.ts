@@ -1,12 +1,12 @@
 import {randomInt} from 'node:crypto'
-import {readRecord} from '../containers/record.js'
-import {UserError} from '../errors.js'
-import {applyNft, readTable} from '../kernel/nft.js'
-import {probePort} from '../kernel/portprobe.js'
-import type {Rollback} from '../kernel/rollback.js'
-import {instanceTag} from '../state/paths.js'
+import {UserError} from '../../errors.js'
+import {applyNft, readTable} from './nft.js'
+import {probePort} from '../../kernel/portprobe.js'
+import type {Rollback} from '../../kernel/rollback.js'
+import {instanceTag} from '../../state/paths.js'
 import {addPortsScript, deleteElementsScript, elementOf} from './nft-script.js'
-import type {PortMapping} from './ports.js'
+import type {EndpointRequest} from '../driver.js'
+import type {PortMapping} from '../ports.js'
 
 // -p: host ports → container IP:port, one nft map element per published port (the rules that
 // use the maps never change). Called under the store lock, so checks and adds are atomic.
@@ -23,7 +23,8 @@ async function publishedByOthers(containerId: string): Promise<Array<{owner: str
 }
 
 /** Choose host ports for -P / `-p CTR`, check the others are free, and add the DNAT entries. */
-export async function publishPorts(containerId: string, containerIp: string, ports: PortMapping[], rb: Rollback): Promise<void> {
+export async function publishPorts(ep: Pick<EndpointRequest, 'containerId' | 'ports' | 'nameOf'>, containerIp: string, rb: Rollback): Promise<void> {
+  const {containerId, ports} = ep
   for (const ip of new Set(ports.map((p) => p.hostIp))) {
     if (ip !== '0.0.0.0' && (await probePort(ip, 0, 'tcp')) === 'no-address') {
       throw new UserError(`host address ${ip} is not an address of this host (cannot assign requested address); publish on one of its addresses (ip -4 addr) or leave the address out`)
@@ -45,7 +46,7 @@ export async function publishPorts(containerId: string, containerIp: string, por
   for (const p of ports) {
     const other = others.find((o) => clash(o.port, p))
     if (other) {
-      const name = (await readRecord(other.owner).catch(() => undefined))?.name ?? other.owner.slice(0, 12)
+      const name = (await ep.nameOf?.(other.owner).catch(() => undefined)) ?? other.owner.slice(0, 12)
       throw new UserError(`host port ${p.hostIp}:${p.hostPort}/${p.protocol} is already published by container ${name}; choose another host port`)
     }
     if ((await probePort(p.hostIp, p.hostPort, p.protocol)) !== 'free') {

@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import {UserError} from '../errors.js'
-import {listDir} from '../state/files.js'
-import {paths} from '../state/paths.js'
+import {UserError} from '../../errors.js'
+import {listDir} from '../../state/files.js'
+import {paths} from '../../state/paths.js'
 import {broadcast, contains, intToIp, ipToInt, isIp, type Cidr} from './cidr.js'
 
 // Address allocation, persisted host-local style (like containernetworking's host-local IPAM):

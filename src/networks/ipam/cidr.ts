@@ -1,4 +1,5 @@
-import {UserError} from '../errors.js'
+import type {IpRoute} from '../../kernel/ip.js'
+import {UserError} from '../../errors.js'
 
 // IPv4 address and subnet arithmetic. Pure. Addresses are handled as unsigned 32-bit numbers;
 // `>>> 0` after every bitwise operation keeps them unsigned (JS bit ops are signed 32-bit).
@@ -83,12 +84,6 @@ export function findOverlap(subnet: Cidr, others: Cidr[]): Cidr | undefined {
 }
 
 /** One entry of `ip -j -4 route show [table all]`. */
-export interface IpRoute {
-  dst: string
-  dev?: string
-  type?: string
-  [k: string]: unknown
-}
 
 /**
  * The destinations of the host's routes that a new subnet must not overlap: everything but

@@ -1,13 +1,14 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import type {NetworkAttachment} from '../containers/record.js'
-import {UserError} from '../errors.js'
-import type {Rollback} from '../kernel/rollback.js'
-import {run} from '../kernel/runner.js'
-import {readJson, writeJsonAtomic} from '../state/files.js'
-import {rootDir} from '../state/paths.js'
+import {UserError} from '../../errors.js'
+import type {Rollback} from '../../kernel/rollback.js'
+import {run} from '../../kernel/runner.js'
+import {readJson, writeJsonAtomic} from '../../state/files.js'
+import {rootDir} from '../../state/paths.js'
+import {withLock} from '../../state/lock.js'
+import {assertNameFree, networkId, writeNetwork, type NetworkRecord} from '../records.js'
 import {attachmentFromResult, type CniConfigList, type CniPlugin, pluginError, pluginInput, type RuntimeConfig, runtimeConfig, unsupportedCapabilities} from './cni-config.js'
-import type {Endpoint, NetworkDriver} from './driver.js'
+import type {Endpoint, NetworkAttachment, NetworkDriver, NetworkFactory} from '../driver.js'
 
 // CNI plugins as a network driver, the way libcni runs them: each plugin of the list in turn
 // for ADD (with the previous plugin's result), in reverse for DEL; the environment and stdin
@@ -60,16 +61,26 @@ async function del(c: Cache): Promise<void> {
 }
 
 export const cniDriver: NetworkDriver = {
-  async setup(ep: Endpoint, rb: Rollback): Promise<NetworkAttachment> {
-    const config = ep.network.cni
-    if (!config) throw new UserError(`network ${ep.network.name} has no CNI configuration; recreate it with network create -d cni --opt config=FILE`)
-    if (ep.ports.some((p) => p.hostPort === 0)) throw new UserError(`network ${ep.network.name} (CNI) needs explicit host ports: -p HOSTPORT:${ep.ports[0].containerPort}`)
-    const rc = runtimeConfig(ep.ports, ep.requestedIp)
-    const missing = unsupportedCapabilities(config, rc)
+  name: 'cni',
+  // -p and --ip go to the plugins as capability args (portMappings, ips); whether the list
+  // honours them is checked against its capabilities
+  capabilities: {netns: 'own', publishing: 'plugin', names: true, staticIps: true},
+  validate(net, req) {
+    const config = net?.cni
+    if (!net || !config) throw new UserError(`network ${net?.name} has no CNI configuration; recreate it with network create -d cni --opt config=FILE`)
+    if (req.ports.some((p) => p.hostPort === 0)) throw new UserError(`network ${net.name} (CNI) needs explicit host ports: -p HOSTPORT:${req.ports[0].containerPort}`)
+    const missing = unsupportedCapabilities(config, runtimeConfig(req.ports, req.requestedIp))
     if (missing.length > 0) {
       const what = {portMappings: '-p needs a plugin with capabilities {"portMappings": true} (portmap)', ips: '--ip needs an ipam with capabilities {"ips": true} (host-local, static)'}
-      throw new UserError(`network ${ep.network.name}: ${missing.map((m) => what[m as keyof typeof what] ?? m).join('; ')}`)
+      throw new UserError(`network ${net.name}: ${missing.map((m) => what[m as keyof typeof what] ?? m).join('; ')}`)
     }
+    return {ports: req.ports, warnings: []}
+  },
+
+  async setup(ep: Endpoint, rb: Rollback): Promise<NetworkAttachment> {
+    cniDriver.validate(ep.network, {ports: ep.ports, requestedIp: ep.requestedIp, mode: ep.network.name})
+    const config = ep.network.cni!
+    const rc = runtimeConfig(ep.ports, ep.requestedIp)
     const c: Cache = {kind: 'cniCacheV1', containerId: ep.containerId, ifName: ep.ifname, networkName: ep.network.name, netns: ep.netns, config, runtimeConfig: rc}
     // the cache first, so DEL (rollback, rm, prune) gets the same config even after a crash mid-ADD
     await fs.mkdir(cacheDir(), {recursive: true})
@@ -80,14 +91,16 @@ export const cniDriver: NetworkDriver = {
     c.result = result
     await writeJsonAtomic(cacheFile(c.networkName, c.containerId, c.ifName), c)
     const a = attachmentFromResult(result, ep.ifname, config.plugins.at(-1)!.type)
-    return {networkId: ep.network.id, networkName: ep.network.name, ifname: ep.ifname, ip: a.ip, prefixLen: a.prefixLen, gateway: a.gateway, mac: a.mac, aliases: ep.aliases}
+    return {networkId: ep.network.id, networkName: ep.network.name, ifname: ep.ifname, ip: a.ip, prefixLen: a.prefixLen, gateway: a.gateway, mac: a.mac, aliases: ep.aliases, ...(ep.ports.length > 0 ? {ports: ep.ports} : {})}
   },
 
-  async teardown(ep: Endpoint): Promise<void> {
+  async teardown(ep: Endpoint, att: NetworkAttachment | undefined): Promise<void> {
     const cached = await readJson<Cache>(cacheFile(ep.network.name, ep.containerId, ep.ifname)).catch(() => undefined)
     if (!cached && !ep.network.cni) return
-    await del(cached ?? {kind: 'cniCacheV1', containerId: ep.containerId, ifName: ep.ifname, networkName: ep.network.name, netns: ep.netns, config: ep.network.cni!, runtimeConfig: runtimeConfig(ep.ports)})
+    await del(cached ?? {kind: 'cniCacheV1', containerId: ep.containerId, ifName: ep.ifname, networkName: ep.network.name, netns: ep.netns, config: ep.network.cni!, runtimeConfig: runtimeConfig(att?.ports ?? ep.ports)})
   },
+
+  describe: () => ({}),
 }
 
 /** CHECK every plugin, in order, against the cached result (the spec's health check). */
@@ -120,6 +133,37 @@ export async function confDirNetworks(): Promise<CniConfigList[]> {
     } catch {
       // a broken file there is not ours to fail on
     }
+  }
+  return out
+}
+
+/** -d cni --opt config=FILE: the list is read and checked now and kept in the record. */
+export const cniNetworks: NetworkFactory = {
+  async create(req) {
+    const file = req.options.config
+    if (!file || Object.keys(req.options).some((k) => k !== 'config')) throw new UserError('-d cni takes one option: --opt config=FILE (a .conflist or .conf)')
+    if (req.subnet || req.gateway) throw new UserError('-d cni: the subnet comes from the configuration\'s ipam section, not --subnet/--gateway')
+    const {parseCniConfig} = await import('./cni-config.js')
+    const text = await fs.readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      throw new UserError(`cannot read CNI configuration ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`)
+    })
+    const cni = parseCniConfig(text, file)
+    return withLock(async () => {
+      await assertNameFree(req.name)
+      const rec: NetworkRecord = {id: networkId(req.name), name: req.name, driver: 'cni', cni, options: req.options, created: new Date().toISOString()}
+      await writeNetwork(rec)
+      return rec
+    })
+  },
+  remove: async () => {},
+}
+
+/** Containers with a cached attachment on `network`: its endpoints, as the cache files name them. */
+export async function cniEndpoints(network: string): Promise<string[]> {
+  const out: string[] = []
+  for (const f of await fs.readdir(cacheDir()).catch(() => [] as string[])) {
+    const c = await readJson<Cache>(path.join(cacheDir(), f)).catch(() => undefined)
+    if (c?.networkName === network) out.push(c.containerId)
   }
   return out
 }

@@ -1,6 +1,6 @@
 import {z} from 'zod'
-import {UserError} from '../errors.js'
-import type {PortMapping} from './ports.js'
+import {UserError} from '../../errors.js'
+import type {PortMapping} from '../ports.js'
 
 // CNI network configuration and results (the CNI 1.0 spec), pure: parsing a .conf/.conflist,
 // the stdin a plugin gets, and reading an attachment out of a result. The plugins run in

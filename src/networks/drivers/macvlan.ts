@@ -1,17 +1,25 @@
-import type {NetworkAttachment} from '../containers/record.js'
-import {addOwnedLink, deleteMadeLink, deleteOwnedLink, linkExists} from '../kernel/ip.js'
-import {inNetns} from '../kernel/netns.js'
-import type {Rollback} from '../kernel/rollback.js'
-import {run} from '../kernel/runner.js'
+import {addOwnedLink, deleteMadeLink, deleteOwnedLink, linkExists} from '../../kernel/ip.js'
+import {inNetns} from '../../kernel/netns.js'
+import type {Rollback} from '../../kernel/rollback.js'
+import {run} from '../../kernel/runner.js'
 import {vethName} from './bridge.js'
-import {parseCidr} from './cidr.js'
-import type {Endpoint, NetworkDriver} from './driver.js'
-import {allocate, release} from './ipam.js'
-import {macFromIp} from './mac.js'
+import {parseCidr} from '../ipam/cidr.js'
+import {checkRequest, type Endpoint, type NetworkAttachment, type NetworkDriver} from '../driver.js'
+import {allocate, release} from '../ipam/leases.js'
+import {macFromIp} from '../ipam/mac.js'
 
 // The macvlan driver: a child of the parent interface, moved into the container as eth0.
 // No NAT and no bridge: the container is a host on the parent's LAN with its own MAC.
 export const macvlanDriver: NetworkDriver = {
+  name: 'macvlan',
+  capabilities: {netns: 'own', publishing: 'none', names: true, staticIps: true},
+  validate: (net, req) =>
+    checkRequest(macvlanDriver, req, `WARNING: Published ports are ignored on macvlan network ${net?.name}: the container is directly on the LAN, reach it at its own address`),
+  describe: () => ({
+    notes:
+      'macvlan: the host cannot reach its own macvlan children through the parent interface (the parent does not hairpin to its children); create the network with -o host_shim=true to add a host-side macvlan interface and a route that make them reachable.',
+  }),
+
   async setup(ep: Endpoint, rb: Rollback): Promise<NetworkAttachment> {
     const net = ep.network
     const subnet = parseCidr(net.subnet!)
