@@ -1,6 +1,6 @@
 import {describeSystemError, isSystemError} from '../state/system-errors.js'
 
-// The one line every failed command prints (CLI.md "Errors"), and its exit code. Pure.
+// The one line every failed command prints (docs/CLI.md "Errors"), and its exit code. Pure.
 // A Node system error that no caller turned into words (ENOSPC from a full disk, ENAMETOOLONG,
 // EACCES, EROFS...) is described here, so the user never sees `ENOSPC: ..., write` or a stack.
 // oclif's parse errors (several lines, notes about multiple-value flags) become one line that

@@ -3,7 +3,7 @@ import path from 'node:path'
 import {type ManifestCommand, type Parsed, parseManifestArgv, takeExplainFile} from './argv.js'
 
 // The everyday commands skip oclif: loading @oclif/core alone costs more than Node's own start
-// (ARCHITECTURE.md, docs/BENCHMARKS.md). Their flags still come from the oclif definitions, read
+// (docs/ARCHITECTURE.md, docs/BENCHMARKS.md). Their flags still come from the oclif definitions, read
 // from the generated manifest, and they call the same handlers as the oclif commands. Anything
 // the plain parser does not accept (help, unknown flags, bad values) goes to oclif unchanged.
 

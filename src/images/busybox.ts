@@ -1,11 +1,11 @@
 import {createHash} from 'node:crypto'
-import {createReadStream} from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {UserError} from '../errors.js'
 import {run} from '../kernel/runner.js'
 import type {ImageConfig} from './types.js'
+import {sha256File} from './digest.js'
 
 // The built-in `busybox` image: the host's static busybox plus the small recipe in rootfs/busybox/.
 // Built the first time `busybox` is resolved and not in the store (see store.ts).
@@ -51,12 +51,6 @@ async function imageTools(): Promise<Array<{name: string; content: Buffer}>> {
     if (content) out.push({name, content})
   }
   return out
-}
-
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer)
-  return hash.digest('hex')
 }
 
 async function recipeFiles(dir: string, prefix = ''): Promise<Array<{rel: string; content: Buffer}>> {

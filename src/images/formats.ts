@@ -1,5 +1,3 @@
-import {createHash} from 'node:crypto'
-import {createReadStream} from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {UserError} from '../errors.js'
@@ -8,6 +6,7 @@ import {checkDiffId, chainId, configDiffIds, rootfsImportId} from './diffids.js'
 import {defaultBudget, entryComponents, extractTar} from './extract.js'
 import {progressEnabled, progressLine} from './progress.js'
 import type {ImageConfig} from './types.js'
+import {sha256File} from './digest.js'
 
 // What `image import` accepts, recognised by content (never by file name):
 //  1. a plain rootfs tarball (.tar, gzip detected by magic): one layer, empty config;
@@ -44,13 +43,7 @@ interface Descriptor {
 const SHA256 = /^sha256:([0-9a-f]{64})$/
 const MAX_INDEX_DEPTH = 4
 
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer)
-  return hash.digest('hex')
-}
-
-async function readJsonFile<T>(file: string, label: string): Promise<T> {
+export async function readJsonFile<T>(file: string, label: string): Promise<T> {
   try {
     return JSON.parse(await fs.readFile(file, 'utf8')) as T
   } catch (error) {

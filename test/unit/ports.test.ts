@@ -83,7 +83,7 @@ test('parseExposedPorts (image ExposedPorts keys, for -P)', (t) => {
 })
 
 test('dockerPortsView: exactly Docker\'s NetworkSettings.Ports', (t) => {
-  // CLI.md: `Ports` like Docker: {"80/tcp":[{"HostIp":"0.0.0.0","HostPort":"18080"}]}
+  // docs/CLI.md: `Ports` like Docker: {"80/tcp":[{"HostIp":"0.0.0.0","HostPort":"18080"}]}
   t.is(JSON.stringify(dockerPortsView([m('0.0.0.0', 18080, 80)])), '{"80/tcp":[{"HostIp":"0.0.0.0","HostPort":"18080"}]}')
   t.deepEqual(dockerPortsView([m('0.0.0.0', 18080, 80), m('127.0.0.1', 18081, 80), m('0.0.0.0', 5353, 53, 'udp')], ['80/tcp', '443/tcp']), {
     '443/tcp': null,

@@ -1,4 +1,4 @@
-import {Args, Command, Flags} from '@oclif/core'
+import {Args, Command} from '@oclif/core'
 import {explainFlag} from '../../cli/flags.js'
 import {startExplain} from '../../cli/explain.js'
 import {startPod} from '../../pods/ops.js'
