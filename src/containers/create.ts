@@ -165,7 +165,7 @@ function portsFor(req: RunRequest, specs: PortMapping[], exposed: ReturnType<typ
       if (!ports.some((p) => p.containerPort === e.containerPort && p.protocol === e.protocol)) ports.push({hostIp: '0.0.0.0', hostPort: 0, ...e})
     }
   }
-  const checked = plan.driver.validate(plan.network, {ports, requestedIp: req.ip, mode: req.network ?? DEFAULT_NETWORK})
+  const checked = plan.driver.validate(plan.network, {ports, requestedIp: req.ip, mode: req.pod !== undefined ? `container: (pod ${req.pod})` : req.network ?? DEFAULT_NETWORK})
   for (const w of checked.warnings) req.warn(w)
   return checked.ports
 }
