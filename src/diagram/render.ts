@@ -111,7 +111,7 @@ export function renderSvg(t: Topology): string {
   const width = Math.max(1100, cols * (colW + gap) + gap)
   const hostH = 150 + (published.length > 0 ? 30 + published.length * 26 : 0)
   const busTop = hostH + 90
-  const cardH = (c: ContainerNode | undefined) => 104 + (c && c.sharedBy.length > 0 ? 26 * c.sharedBy.length + 10 : 0)
+  const cardH = (c: ContainerNode | undefined) => 124 + (c && c.sharedBy.length > 0 ? 26 * c.sharedBy.length + 10 : 0)
   const parts: string[] = []
   const text = (x: number, y: number, str: string, size: number, fill: string, anchor = 'start', extra = '') =>
     `<text x="${x}" y="${y}" font-size="${size}" fill="${fill}" text-anchor="${anchor}"${extra}>${esc(str)}</text>`
@@ -130,7 +130,9 @@ export function renderSvg(t: Topology): string {
     parts.push(text(40, y0, 'nft DNAT map (published ports)', 16, '#6a1b9a', 'start', ' font-weight="bold"'))
     published.forEach(({c, p}, i) => {
       const ip = c.ip
-      parts.push(text(60, y0 + 26 * (i + 1), `${p.hostIp === '0.0.0.0' ? 'host' : p.hostIp}:${p.hostPort}/${p.protocol}  →  ${ip}:${p.containerPort}  (${c.name})`, 16, '#4a148c', 'start', ` data-port="${p.hostPort}/${p.protocol}" class="port"`))
+      parts.push(text(60, y0 + 26 * (i + 1), `${p.hostIp === '0.0.0.0' ? 'host' : p.hostIp}:${p.hostPort}/${p.protocol}  →  ${ip}:${p.containerPort}  (${c.name})`, 16, '#4a148c', 'start', ` data-port="${esc(`${p.hostPort}/${p.protocol}`)}" class="port"`))
+      // filled in by the live page with the port's nft counter
+      parts.push(text(width - 60, y0 + 26 * (i + 1), '', 16, '#4a148c', 'end', ` data-count="${esc(`${p.hostPort}/${p.protocol}`)}" class="count"`))
     })
   }
 
@@ -163,8 +165,10 @@ export function renderSvg(t: Topology): string {
       parts.push(`<rect x="${bx}" y="${y + 32}" width="${bw}" height="${h - 20}" rx="10" fill="#e8f5e9" stroke="#2e7d32" stroke-width="2"/>`)
       parts.push(text(bx + bw / 2, y + 58, c?.pod ? `pod ${c.pod} (pause: ${l.container})` : l.container, 18, '#1b5e20', 'middle', ' font-weight="bold"'))
       parts.push(text(bx + bw / 2, y + 80, `${l.ip} · ${l.mac}`, 15, '#33691e', 'middle'))
-      parts.push(text(bx + bw / 2, y + 100, [...(c?.ports ?? [])].join(' · '), 14, '#6a1b9a', 'middle', ` class="rate" data-rate="${esc(l.hostIf)}"`))
-      c?.sharedBy.forEach((m, i) => parts.push(`<g data-container="${esc(m)}" class="ctr">${text(bx + 24, y + 126 + i * 26, `▸ ${m} (shares this network namespace)`, 15, '#4a148c')}</g>`))
+      parts.push(text(bx + bw / 2, y + 100, [...(c?.ports ?? [])].join(' · '), 14, '#6a1b9a', 'middle'))
+      // filled in by the live page with the link's rates (the host end's counters)
+      parts.push(text(bx + bw / 2, y + 120, '', 14, '#0d47a1', 'middle', ` class="rate" data-rate="${esc(l.hostIf)}"`))
+      c?.sharedBy.forEach((m, i) => parts.push(`<g data-container="${esc(m)}" class="ctr">${text(bx + 24, y + 146 + i * 26, `▸ ${m} (shares this network namespace)`, 15, '#4a148c')}</g>`))
       parts.push('</g>')
       cardAt.set(l.container, {x: bx, y: y + 32, w: bw})
       y += h + 30
@@ -186,7 +190,7 @@ export function renderSvg(t: Topology): string {
     if (!card) return
     const fromY = 150 + 26 * (i + 1) - 5
     const fromX = 40 + 14 + 8 * 40
-    parts.push(`<path d="M ${fromX} ${fromY} C ${card.x + card.w - 30} ${fromY}, ${card.x + card.w - 30} ${card.y - 40}, ${card.x + card.w - 30} ${card.y}" fill="none" stroke="#8e24aa" stroke-width="3" marker-end="url(#arrow)" class="port" data-port="${p.hostPort}/${p.protocol}"/>`)
+    parts.push(`<path d="M ${fromX} ${fromY} C ${card.x + card.w - 30} ${fromY}, ${card.x + card.w - 30} ${card.y - 40}, ${card.x + card.w - 30} ${card.y}" fill="none" stroke="#8e24aa" stroke-width="3" marker-end="url(#arrow)" class="port" data-port="${esc(`${p.hostPort}/${p.protocol}`)}"/>`)
   })
   const contentH = Math.max(
     busTop + 120,
@@ -201,11 +205,14 @@ export function renderSvg(t: Topology): string {
     ['<line x1="0" y1="0" x2="40" y2="0" stroke="#8e24aa" stroke-width="3" marker-end="url(#arrow)"/>', '-p: host port → DNAT → container'],
     ['<rect x="0" y="-12" width="40" height="24" rx="6" fill="none" stroke="#6a1b9a" stroke-width="2" stroke-dasharray="6 4"/>', 'pod / shared netns'],
   ]
+  // one row on a wide drawing, two on a narrow one: a label is never cut at the right edge
+  const perRow = width >= 1300 ? 4 : 2
+  const step = (width - 80) / perRow
   legend.forEach(([shape, label], i) => {
-    const x = 40 + i * 300
-    parts.push(`<g transform="translate(${x} ${ly + 20})">${shape}${text(52, 6, label, 15, '#37474f')}</g>`)
+    const x = 40 + (i % perRow) * step
+    parts.push(`<g transform="translate(${x} ${ly + 20 + Math.floor(i / perRow) * 32})">${shape}${text(52, 6, label, 15, '#37474f')}</g>`)
   })
-  const height = ly + 50
+  const height = ly + 50 + (Math.ceil(legend.length / perRow) - 1) * 32
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`,
     '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#8e24aa"/></marker></defs>',

@@ -118,7 +118,7 @@ test('scripts apply, parse back, and DNAT through the maps end to end', async (t
   await must(host, ['nft', '-f', '-'], addPortsScript(TAG, [entry('0.0.0.0', 18080, ID1), entry('127.0.0.1', 18081, ID2)]))
   await must(host, ['nft', '-f', '-'], baseTableScript(TAG, MARK))
   let table = await listTable(host)
-  t.deepEqual(table.chains.sort(), ['forward', 'input', 'isolate', 'output', 'owner', 'postrouting', 'prerouting'])
+  t.deepEqual(table.chains.sort(), ['count_in', 'count_out', 'forward', 'input', 'isolate', 'output', 'owner', 'postrouting', 'prerouting'])
   t.is(table.owner, MARK, 'the owner rule, once')
   t.deepEqual(table.maps.sort(), ['pub_addr_tcp', 'pub_addr_udp', 'pub_tcp', 'pub_udp'])
   t.is(table.rules.filter((r) => r.chain === 'prerouting').length, 4, 'DNAT rules not duplicated by a second apply')

@@ -32,7 +32,7 @@ test('base table: only minirun\'s table, chains, four maps, DNAT rules that look
     const any = lines.indexOf(`add rule ip minirunab12 ${chain} fib daddr type local dnat ip to tcp dport map @pub_tcp`)
     t.true(addr > 0 && any > addr, chain)
   }
-  t.is(lines.filter((l) => l.includes('add rule') && !l.includes(' owner ')).length, 8, 'one rule per chain, map and protocol — not per port')
+  t.is(lines.filter((l) => l.includes('add rule') && !/ (owner|count_in|count_out) /.test(l)).length, 8, 'one rule per chain, map and protocol — not per port')
   // the owner: the table's comment for people, the owner chain's one rule for `nft -j`; refilled, never duplicated
   t.true(lines.includes(`add table ip minirunab12 { comment "${MARK}"; }`))
   t.true(lines.indexOf('flush chain ip minirunab12 owner') < lines.indexOf(`add rule ip minirunab12 owner counter comment "${MARK}"`))
@@ -40,6 +40,9 @@ test('base table: only minirun\'s table, chains, four maps, DNAT rules that look
   t.true(lines.includes('add chain ip minirunab12 input { type filter hook input priority filter; policy accept; }'))
   t.true(lines.includes('add chain ip minirunab12 forward { type filter hook forward priority filter; policy accept; }'))
   t.true(lines.includes('add chain ip minirunab12 isolate'))
+  // per-port counters for the live page: counted by a set the traffic fills, not a rule per port
+  t.true(lines.includes('add rule ip minirunab12 count_in ct status dnat meta l4proto tcp update @pub_count_tcp { ct original proto-dst }'))
+  t.true(lines.indexOf('flush chain ip minirunab12 count_out') < lines.indexOf('add rule ip minirunab12 count_out ct status dnat meta l4proto udp update @pub_count_udp { ct original proto-dst }'))
   t.throws(() => baseTableScript('ab12', 'minirun:/x"; flush ruleset'), {message: /owner mark/})
   t.throws(() => baseTableScript('ab12', 'minirun:/' + 'x'.repeat(130)), {message: /owner mark/})
 })

@@ -41,6 +41,9 @@ function safe(what: string, value: string): string {
 
 const table = (tag: string): string => `ip ${safe('table tag', tableName(tag))}`
 
+/** The sets of per-port counters (PORT_COUNTS_tcp, PORT_COUNTS_udp): diagram/live.ts reads them. */
+export const PORT_COUNTS = 'pub_count'
+
 /** The owner chain's single rule: its comment is the mark (state/paths.ts ownerMarkOf). */
 export const OWNER_CHAIN = 'owner'
 
@@ -72,6 +75,14 @@ export function baseTableScript(tag: string, mark: string): string {
   for (const p of PROTOS) {
     lines.push(`add map ${t} pub_${p} { type inet_service : ipv4_addr . inet_service; }`)
     lines.push(`add map ${t} pub_addr_${p} { type ipv4_addr . inet_service : ipv4_addr . inet_service; }`)
+  }
+  // Per published port packet/byte counts for the live diagram page: every packet of a DNATed
+  // connection, both ways, counted once (arriving: prerouting; made by the host: output), in a
+  // set keyed by the connection's original host port. Elements appear as traffic flows; no rule per port.
+  for (const p of PROTOS) lines.push(`add set ${t} ${PORT_COUNTS}_${p} { type inet_service; flags dynamic,timeout; timeout 1h; size 65535; counter; }`)
+  for (const [chain, hook] of [['count_in', 'prerouting'], ['count_out', 'output']]) {
+    lines.push(`add chain ${t} ${chain} { type filter hook ${hook} priority filter; policy accept; }`, `flush chain ${t} ${chain}`)
+    for (const p of PROTOS) lines.push(`add rule ${t} ${chain} ct status dnat meta l4proto ${p} update @${PORT_COUNTS}_${p} { ct original proto-dst }`)
   }
   for (const chain of ['prerouting', 'output']) {
     lines.push(`flush chain ${t} ${chain}`)
