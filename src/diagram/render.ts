@@ -170,7 +170,8 @@ export function renderSvg(t: Topology): string {
       parts.push(text(bx + bw / 2, y + 120, '', 14, '#0d47a1', 'middle', ` class="rate" data-rate="${esc(l.hostIf)}"`))
       c?.sharedBy.forEach((m, i) => parts.push(`<g data-container="${esc(m)}" class="ctr">${text(bx + 24, y + 146 + i * 26, `▸ ${m} (shares this network namespace)`, 15, '#4a148c')}</g>`))
       parts.push('</g>')
-      cardAt.set(l.container, {x: bx, y: y + 32, w: bw})
+      // the -p arrow ends at the card of the address the DNAT map sends to (the first network's)
+      if (!cardAt.has(l.container) || l.ip === c?.ip) cardAt.set(l.container, {x: bx, y: y + 32, w: bw})
       y += h + 30
     }
     if (ys.length > 0) parts.push(`<line x1="${bus}" y1="${busTop + 60}" x2="${bus}" y2="${ys[ys.length - 1]}" stroke="#90a4ae" stroke-width="4"/>`)

@@ -3,6 +3,7 @@ import {execa} from 'execa'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import {parsePortCounts} from '../../src/diagram/live.js'
 import {findOverlap, parseCidr, parseRoutesForOverlap} from '../../src/networks/ipam/cidr.js'
 import {
   addPortsScript, baseTableScript, deleteNetworkRulesScript, deletePortsScript, deleteTableScript, networkRulesScript, parseTable, tableName,
@@ -140,6 +141,10 @@ test('scripts apply, parse back, and DNAT through the maps end to end', async (t
   t.not((await curl(host, 'http://10.77.0.1:18081/')).exitCode, 0, '18081 is bound to 127.0.0.1 only')
   // Hairpin: the container reaches its own published port through the host address.
   t.is((await curl(ctr, 'http://10.77.0.1:18080/')).stdout, HI, 'hairpin')
+  // Every packet of those connections, both ways, counted per host port (the live diagram's counters).
+  const counts = parsePortCounts(await must(host, ['nft', '-j', 'list', 'set', 'ip', T, 'pub_count_tcp']), 'tcp')
+  t.true((counts['18080/tcp']?.packets ?? 0) >= 3 * 6, JSON.stringify(counts))
+  t.true((counts['18081/tcp']?.packets ?? 0) >= 6, JSON.stringify(counts))
 
   // Network rules: re-applying with the existing ones replaces them (same count); deleting by handle removes them.
   const mine = () => table.rules.filter((r) => r.comment === 'net:itnet')
@@ -150,7 +155,7 @@ test('scripts apply, parse back, and DNAT through the maps end to end', async (t
   await must(host, ['nft', '-f', '-'], deleteNetworkRulesScript(TAG, NET.name, table.rules))
   table = await listTable(host)
   t.is(mine().length, 0)
-  t.is(table.rules.length, 8, 'only the DNAT rules are left')
+  t.is(table.rules.filter((r) => !r.chain.startsWith('count_')).length, 8, 'only the DNAT rules (and the per-port counting) are left')
   t.not((await curl(host, 'http://127.0.0.1:18080/')).exitCode, 0, 'without the loopback masquerade, 127.0.0.1 gets no answer')
   await must(host, ['nft', '-f', '-'], networkRulesScript(TAG, NET, table.rules))
 
