@@ -35,7 +35,7 @@ header h1 { font-size: 1.3em; margin: 0; }
 #status { color: #b0bec5; }
 main { display: flex; gap: 1em; padding: 0.6em; align-items: flex-start; }
 #diagram { flex: 3; min-width: 0; }
-#diagram svg { width: 100%; height: auto; display: block; }
+#diagram svg { width: 100%; height: auto; max-height: calc(100vh - 4em); display: block; }
 aside { flex: 1; min-width: 22em; max-width: 34em; font-size: 0.9em; }
 aside h2 { font-size: 1.05em; margin: 0.8em 0 0.3em; }
 pre { background: #eceff1; padding: 0.5em; max-height: 22em; overflow: auto; white-space: pre-wrap; word-break: break-all; font-size: 0.8em; margin: 0; }

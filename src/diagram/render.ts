@@ -90,6 +90,10 @@ export function renderDot(t: Topology): string {
   return lines.join('\n') + '\n'
 }
 
+/** One line of the DNAT map: host:PORT/proto → container ip:port (name). */
+const mapLine = (c: ContainerNode, p: NonNullable<ContainerNode['publish']>[number]): string =>
+  `${p.hostIp === '0.0.0.0' ? 'host' : p.hostIp}:${p.hostPort}/${p.protocol}  →  ${c.ip}:${p.containerPort}  (${c.name})`
+
 /**
  * A self-contained SVG for a projector. The host box on top (uplink, loopback, host-mode
  * containers, the DNAT map of published ports); below it one column per network, its bus
@@ -129,8 +133,7 @@ export function renderSvg(t: Topology): string {
     const y0 = 150
     parts.push(text(40, y0, 'nft DNAT map (published ports)', 16, '#6a1b9a', 'start', ' font-weight="bold"'))
     published.forEach(({c, p}, i) => {
-      const ip = c.ip
-      parts.push(text(60, y0 + 26 * (i + 1), `${p.hostIp === '0.0.0.0' ? 'host' : p.hostIp}:${p.hostPort}/${p.protocol}  →  ${ip}:${p.containerPort}  (${c.name})`, 16, '#4a148c', 'start', ` data-port="${esc(`${p.hostPort}/${p.protocol}`)}" class="port"`))
+      parts.push(text(60, y0 + 26 * (i + 1), mapLine(c, p), 16, '#4a148c', 'start', ` data-port="${esc(`${p.hostPort}/${p.protocol}`)}" class="port"`))
       // filled in by the live page with the port's nft counter
       parts.push(text(width - 60, y0 + 26 * (i + 1), '', 16, '#4a148c', 'end', ` data-count="${esc(`${p.hostPort}/${p.protocol}`)}" class="count"`))
     })
@@ -190,8 +193,12 @@ export function renderSvg(t: Topology): string {
     const card = cardAt.get(c.name)
     if (!card) return
     const fromY = 150 + 26 * (i + 1) - 5
-    const fromX = 40 + 14 + 8 * 40
-    parts.push(`<path d="M ${fromX} ${fromY} C ${card.x + card.w - 30} ${fromY}, ${card.x + card.w - 30} ${card.y - 40}, ${card.x + card.w - 30} ${card.y}" fill="none" stroke="#8e24aa" stroke-width="3" marker-end="url(#arrow)" class="port" data-port="${esc(`${p.hostPort}/${p.protocol}`)}"/>`)
+    const fromX = 70 + Math.ceil([...mapLine(c, p)].length * 8.6)
+    // down the gap right of the card's column (over no other card), then into its right edge
+    const rx = card.x + card.w + 25
+    const dir = rx >= fromX ? 1 : -1
+    const toY = card.y + 28
+    parts.push(`<path d="M ${fromX} ${fromY} H ${rx - 30 * dir} Q ${rx} ${fromY}, ${rx} ${fromY + 30} V ${toY - 20} Q ${rx} ${toY}, ${card.x + card.w} ${toY}" fill="none" stroke="#8e24aa" stroke-width="3" marker-end="url(#arrow)" class="port" data-port="${esc(`${p.hostPort}/${p.protocol}`)}"/>`)
   })
   const contentH = Math.max(
     busTop + 120,
@@ -216,7 +223,7 @@ export function renderSvg(t: Topology): string {
   const height = ly + 50 + (Math.ceil(legend.length / perRow) - 1) * 32
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`,
-    '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#8e24aa"/></marker></defs>',
+    '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="20" markerHeight="20" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#8e24aa"/></marker></defs>',
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     ...parts,
     '</svg>',

@@ -108,6 +108,10 @@ test.serial('the page redraws as containers come and go, and a curl through -p m
   // within 2 s of run returning, the page's SVG has the container
   await page.waitForFunction(() => document.querySelector('#diagram svg [data-container="web"]') !== null, undefined, {timeout: 2000})
   t.truthy(await page.$('#diagram svg [data-container="api"]'))
+  await host.ok('pod', 'create', '--name', 'lpod')
+  await host.ok('run', '-d', '--pod', 'lpod', '--name', 'lmember', 'busybox', 'sleep', '600')
+  await page.waitForFunction(() => document.querySelector('#diagram svg [data-container="lmember"]') !== null, undefined, {timeout: 2000})
+  t.regex((await page.textContent('#diagram svg')) ?? '', /pod lpod \(pause: lpod-infra\)/)
 
   const counter = `#diagram [data-count="${PUB}/tcp"]`
   await page.waitForSelector(counter)
@@ -137,7 +141,11 @@ test.serial('the page redraws as containers come and go, and a curl through -p m
   await host.ok('rm', '-f', 'web')
   await page.waitForFunction(() => document.querySelector('#diagram svg [data-container="web"]') === null, undefined, {timeout: 2000})
   t.deepEqual(errors, [])
+  await page.locator('#diagram g[data-container="lmember"]').first().click()
+  await page.waitForFunction(() => document.querySelector('#summary')?.textContent?.includes('"Pod": "lpod"'), undefined, {timeout: 5000})
+  t.regex((await page.textContent('#transcript')) ?? '', /not made with --explain/)
   await host.ok('rm', '-f', 'api')
+  await host.ok('pod', 'rm', '-f', 'lpod')
   await host.ok('network', 'rm', 'app')
   t.deepEqual(await host.leaks(), [])
 })
