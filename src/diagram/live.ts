@@ -1,4 +1,4 @@
-import {listContainers} from '../containers/find.js'
+import {scanContainers} from '../containers/find.js'
 import {liveStatus} from '../containers/inspect.js'
 import {run} from '../kernel/runner.js'
 import {PORT_COUNTS, tableName} from '../networks/firewall/nft-script.js'
@@ -102,9 +102,10 @@ export function ratesOf(prev: Record<string, Counter> | undefined, cur: Record<s
  * container's state, networks and ports. When it changes the kernel is read again (readTopology).
  */
 export async function fingerprint(): Promise<string> {
-  const [nets, ctrs] = await Promise.all([listNetworks(), listContainers()])
+  // scanContainers, not listContainers: a corrupt record is not warned about three times a second
+  const [nets, scan] = await Promise.all([listNetworks(), scanContainers()])
   return JSON.stringify([
     nets.map((n) => n.name).sort(),
-    ctrs.map((c) => [c.id, liveStatus(c), c.networks, c.hostConfig.ports, c.hostConfig.networkMode, c.hostConfig.pod ?? '', c.netnsOwner ?? '']),
+    scan.records.map((c) => [c.id, liveStatus(c), c.networks, c.hostConfig.ports, c.hostConfig.networkMode, c.hostConfig.pod ?? '', c.netnsOwner ?? '']),
   ])
 }

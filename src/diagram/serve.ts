@@ -54,7 +54,13 @@ interface Traffic {
   ports: Record<string, Counter & {rate: Counter}>
 }
 
-export async function serve(listen: Listen, network: string | undefined, log: (line: string) => void): Promise<void> {
+export async function serve(listen: Listen, network: string | undefined, print: (line: string) => void): Promise<void> {
+  // the loops retry every few hundred ms: a lasting error is printed once, not at each retry
+  let lastLine = ''
+  const log = (line: string) => {
+    if (line !== lastLine) print(line)
+    lastLine = line
+  }
   const clients = new Set<http.ServerResponse>()
   let topo: Topology = await readTopology(network)
   let svg = renderSvg(topo)
