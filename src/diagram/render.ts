@@ -144,7 +144,7 @@ export function renderSvg(t: Topology): string {
     const x = gap + gi * (colW + gap)
     const ls = t.links.filter((l) => l.attachedTo === g.key && l.network === g.network)
     parts.push(
-      `<line x1="${x + colW / 2}" y1="${20 + hostH}" x2="${x + colW / 2}" y2="${busTop}" stroke="#546e7a" stroke-width="3"/>`,
+      `<line x1="${x + colW / 2}" y1="${20 + hostH}" x2="${x + colW / 2}" y2="${busTop}" stroke="#546e7a" stroke-width="3" class="link" data-link="${esc(g.key)}"/>`,
       `<rect x="${x}" y="${busTop}" width="${colW}" height="60" rx="6" fill="${g.kind === 'bridge' ? '#1565c0' : '#00838f'}"/>`,
       text(x + colW / 2, busTop + 26, g.title, 18, '#ffffff', 'middle'),
       text(x + colW / 2, busTop + 48, g.sub, 14, '#e3f2fd', 'middle'),
