@@ -74,6 +74,9 @@ test.serial('network create, two named containers and a pod: every step explaine
   const pod = await explained('pod', 'create', '--name', 'lpod')
   t.regex(pod, /^# ── pod: lpod/m)
   t.regex(pod, /pause container lpod-infra/)
+  const infra = await host.ok('inspect', '-f', '{{.Id}}', 'lpod-infra')
+  const kept = fs.readFileSync(path.join(host.root, 'containers', infra, 'explain.sh'), 'utf8')
+  t.true(kept.length > 0 && pod.endsWith(kept), 'the transcript is kept with the pause container (the live page shows it)')
   const member = await explained('run', '-d', '--pod', 'lpod', '--name', 'lweb', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/www')
   t.regex(member, /joins lpod-infra's \(the pause container of pod lpod\)/)
   const alphaIp = (await host.ok('inspect', 'alpha')).match(/"IPAddress": "(172\.\d+\.\d+\.\d+)"/)![1]

@@ -66,6 +66,7 @@ export async function run(image: string, command: string[], flags: RunFlags): Pr
 export async function create(image: string, command: string[], flags: RunFlags): Promise<void> {
   startExplain(flags.explain)
   const rec = await runRequest(image, command, {...flags, detach: true}).then(createOnly).catch(as125)
+  if (flags.explain) keepTranscript(paths.container(rec.id))
   process.stdout.write(rec.id + '\n')
 }
 

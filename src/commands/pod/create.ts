@@ -1,9 +1,10 @@
 import {Args, Command, Flags} from '@oclif/core'
 import {UserError} from '../../errors.js'
 import {explainFlag} from '../../cli/flags.js'
-import {startExplain} from '../../cli/explain.js'
+import {keepTranscript, startExplain} from '../../cli/explain.js'
 import {parsePublish} from '../../networks/ports.js'
 import {createPod} from '../../pods/pods.js'
+import {paths} from '../../state/paths.js'
 
 export default class PodCreate extends Command {
   static description = 'Create a pod: a pause container holding a network (and UTS, IPC) namespace that members join'
@@ -24,6 +25,8 @@ export default class PodCreate extends Command {
     }
     const createCommand = ['minirun', ...process.argv.slice(2)]
     const pod = await createPod({name: args.name ?? flags.name, publish: (flags.publish ?? []).flatMap((p) => parsePublish(p)), ports: flags.publish ?? [], network: flags.network, createCommand, warn: (m) => process.stderr.write(m + '\n')})
+    // kept with the pause container: the live diagram page shows it when the pod is clicked
+    if (flags.explain) keepTranscript(paths.container(pod.infraId))
     this.log(pod.id)
   }
 }
