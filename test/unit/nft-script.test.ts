@@ -1,6 +1,6 @@
 import test from 'ava'
 import {
-  addPortsScript, baseTableScript, deleteElementsScript, deleteNetworkRulesScript, deletePortsScript, deleteTableScript, elementOf,
+  addPortsScript, baseTableScript, deleteCountersScript, deleteElementsScript, deleteNetworkRulesScript, deletePortsScript, deleteTableScript, elementOf,
   networkComment, networkRulesScript, parseTable, tableName,
 } from '../../src/networks/firewall/nft-script.js'
 import type {PortMapping} from '../../src/networks/ports.js'
@@ -143,4 +143,13 @@ test('parseTable: elements with owners, rules with handles and comments', (t) =>
   // what a parsed element says can be fed straight back to delete it
   t.is(deleteElementsScript('zz', parsed.elements.slice(2)), 'delete element ip minirunzz pub_addr_tcp { 127.0.0.1 . 18081 }\n')
   t.deepEqual(parseTable({nftables: []}), {chains: [], maps: [], elements: [], rules: []})
+})
+
+test('unpublished ports forget their counters: add then delete, once per port and protocol', (t) => {
+  t.is(
+    deleteCountersScript('ab12', [{hostPort: 18080, protocol: 'tcp'}, {hostPort: 18080, protocol: 'tcp'}, {hostPort: 53, protocol: 'udp'}]),
+    'add element ip minirunab12 pub_count_tcp { 18080 }\ndelete element ip minirunab12 pub_count_tcp { 18080 }\n' +
+      'add element ip minirunab12 pub_count_udp { 53 }\ndelete element ip minirunab12 pub_count_udp { 53 }\n',
+  )
+  t.is(deleteCountersScript('ab12', [{hostPort: 0, protocol: 'tcp'}]), '', 'a port not chosen yet has no counter')
 })

@@ -180,6 +180,17 @@ export function deleteElementsScript(tag: string, elements: Array<{map: string; 
   return elements.map((e) => `delete element ${t} ${safe('map', e.map)} { ${safeKey(e.key)} }\n`).join('')
 }
 
+/**
+ * Forget the per-port counters of unpublished ports, so a later container on the same port
+ * starts from zero. nft 1.0.6 has no `destroy`: adding first makes the delete succeed whether
+ * or not traffic ever made the element.
+ */
+export function deleteCountersScript(tag: string, ports: Array<{hostPort: number; protocol: Protocol}>): string {
+  const t = table(tag)
+  const keys = new Set(ports.filter((p) => PROTOS.includes(p.protocol) && Number.isInteger(p.hostPort) && p.hostPort > 0 && p.hostPort < 65536).map((p) => `${PORT_COUNTS}_${p.protocol} { ${p.hostPort} }`))
+  return [...keys].map((k) => `add element ${t} ${k}\ndelete element ${t} ${k}\n`).join('')
+}
+
 export function deletePortsScript(tag: string, entries: PortEntry[]): string {
   return deleteElementsScript(tag, entries.map((e) => elementOf(e.mapping)))
 }

@@ -4,7 +4,7 @@ import {applyNft, readTable} from './nft.js'
 import {probePort} from '../../kernel/portprobe.js'
 import type {Rollback} from '../../kernel/rollback.js'
 import {instanceTag} from '../../state/paths.js'
-import {addPortsScript, deleteElementsScript, elementOf} from './nft-script.js'
+import {addPortsScript, deleteCountersScript, deleteElementsScript, elementOf} from './nft-script.js'
 import type {EndpointRequest} from '../driver.js'
 import type {PortMapping} from '../ports.js'
 
@@ -67,5 +67,9 @@ export async function unpublishPorts(containerId: string, ports: PortMapping[]):
   const wanted = ports.map(elementOf)
   const present = table.elements.filter((e) => e.owner === containerId || (wanted.some((w) => w.map === e.map && w.key === e.key) && !e.owner))
   if (present.length === 0) return
-  await applyNft(deleteElementsScript(tag, present), 'unpublish: remove the DNAT entries')
+  // and their traffic counters (tables made before the counters existed have no count_in), unless another entry still uses the port
+  const gone = present.flatMap((e) => (e.entry ? [e.entry.mapping] : []))
+  const kept = table.elements.filter((e) => e.entry && !present.includes(e)).map((e) => e.entry!.mapping)
+  const counters = table.chains.includes('count_in') ? deleteCountersScript(tag, gone.filter((g) => !kept.some((k) => k.hostPort === g.hostPort && k.protocol === g.protocol))) : ''
+  await applyNft(deleteElementsScript(tag, present) + counters, 'unpublish: remove the DNAT entries and their counters')
 }
