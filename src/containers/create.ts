@@ -15,6 +15,7 @@ import {DEFAULT_NETWORK, parseNetworkMode, type NetworkMode} from '../networks/m
 import {expandEnv, validateName} from '../util/names.js'
 import {checkDuplicates, parseExposedPorts, type PortMapping} from '../networks/ports.js'
 import {parseIp} from '../networks/ipam/cidr.js'
+import {hasResolver, type DnsSettings} from '../networks/dns/config.js'
 import {findPod} from '../pods/records.js'
 import {withLock} from '../state/lock.js'
 import {cgroupPlan, createCgroups, removeCgroups, validateLimits, type Limits} from '../kernel/cgroups.js'
@@ -68,6 +69,10 @@ export interface RunRequest {
   shmSize?: number
   ulimits?: Array<{name: string; resource: number; soft: string; hard: string}>
   extraHosts?: string[]
+  /** --dns, --dns-search, --dns-option */
+  dns?: DnsSettings
+  /** --network-alias */
+  networkAliases?: string[]
   stopSignal?: string
   stopTimeout?: number
   /** --security-opt: seccomp=unconfined, no-new-privileges[=true] */
@@ -165,6 +170,9 @@ function portsFor(req: RunRequest, specs: PortMapping[], exposed: ReturnType<typ
       if (!ports.some((p) => p.containerPort === e.containerPort && p.protocol === e.protocol)) ports.push({hostIp: '0.0.0.0', hostPort: 0, ...e})
     }
   }
+  if (req.networkAliases?.length && !(plan.network && hasResolver(plan.network))) {
+    throw new UserError(`--network-alias needs a user-defined bridge network (minirun network create NAME, then --network NAME), not --network ${req.pod !== undefined ? `container: (pod ${req.pod})` : req.network ?? DEFAULT_NETWORK}`)
+  }
   const checked = plan.driver.validate(plan.network, {ports, requestedIp: req.ip, mode: req.pod !== undefined ? `container: (pod ${req.pod})` : req.network ?? DEFAULT_NETWORK})
   for (const w of checked.warnings) req.warn(w)
   return checked.ports
@@ -211,6 +219,8 @@ function newRecord(
       shmSize: req.shmSize,
       ulimits: req.ulimits,
       extraHosts: req.extraHosts,
+      dns: req.dns,
+      networkAliases: req.networkAliases?.length ? req.networkAliases : undefined,
       stopTimeout: req.stopTimeout,
       restart: req.restart,
       autoRemove: req.autoRemove,
@@ -328,7 +338,7 @@ async function ownNetns(rec: ContainerRecord, plan: NetworkPlan, rb: Rollback): 
   rec.netns = netns
   const primary = plan.network?.name
   // the primary network first (it carries the published ports), then those connected later
-  const endpoints = rec.hostConfig.endpoints ?? (primary ? [{network: primary, ifname: 'eth0', ip: rec.hostConfig.ipAddress, aliases: [rec.name]}] : [])
+  const endpoints = rec.hostConfig.endpoints ?? (primary ? [{network: primary, ifname: 'eth0', ip: rec.hostConfig.ipAddress, aliases: [rec.name, ...(rec.hostConfig.networkAliases ?? [])]}] : [])
   if (endpoints.length === 0) comment('--network none: nothing is wired in; loopback is its only interface')
   for (const ep of endpoints) {
     const net = await ensureNetworkReady(ep.network)

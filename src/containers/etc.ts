@@ -1,33 +1,32 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {note, phase} from '../kernel/runner.js'
-import {hostsFile, resolvConf} from '../networks/etc-files.js'
+import {hasResolver} from '../networks/dns/config.js'
+import {hostsFile} from '../networks/etc-files.js'
 import {driverFor} from '../networks/drivers/index.js'
 import {readNetwork} from '../networks/records.js'
 import {paths} from '../state/paths.js'
+import {dnsSettingsOf, networksOf, resolvFor, syncNames} from './dns-names.js'
 import {listContainers} from './find.js'
 import {type ContainerRecord, readRecord} from './record.js'
 
 // /etc/hosts, /etc/hostname and /etc/resolv.conf of a container live in its state dir and are
-// bind-mounted over the image's. Containers on a user-defined network find each other by name
-// through /etc/hosts, rewritten in place (same inode: it is a bind mount) whenever a member
-// joins or leaves — daemonless name resolution, where Docker runs an embedded DNS server.
+// bind-mounted over the image's. /etc/hosts holds the container's own names (and --add-host).
+// Containers of a user-defined bridge find each other by DNS: the network's resolver
+// (networks/dns/), which their /etc/resolv.conf names. On user-defined networks without one
+// (macvlan, CNI: their gateway is not the host's), every member's /etc/hosts is rewritten in
+// place (same inode: it is a bind mount) whenever a member joins or leaves.
 
 export const etcFile = (id: string, name: 'hosts' | 'hostname' | 'resolv.conf') => path.join(paths.container(id), name)
 
-/** The networks among `names` whose members find each other by name (user-defined ones). */
-async function resolving(names: string[]): Promise<string[]> {
+/** The networks among `names` whose members find each other through /etc/hosts: user-defined, without a resolver. */
+async function hostsNamed(names: string[]): Promise<string[]> {
   const out: string[] = []
   for (const name of names) {
     const net = await readNetwork(name)
-    if (net && !net.isDefault && (await driverFor(net.driver)).capabilities.names) out.push(name)
+    if (net && !net.isDefault && !hasResolver(net) && (await driverFor(net.driver)).capabilities.names) out.push(name)
   }
   return out
-}
-
-/** The attachments a container is reached by: its own, or (container: mode, pods) its namespace owner's. */
-function networksOf(rec: ContainerRecord, all: ContainerRecord[]): ContainerRecord['networks'] {
-  return rec.netnsOwner ? all.find((o) => o.id === rec.netnsOwner)?.networks ?? {} : rec.networks
 }
 
 /** The networks whose members see `rec` by name: its own, or its namespace owner's. */
@@ -38,7 +37,7 @@ export async function networkNamesOf(rec: ContainerRecord): Promise<string[]> {
 async function peersOf(rec: ContainerRecord, all: ContainerRecord[]) {
   const peers: Array<{ip: string; names: string[]}> = []
   const self = rec.netnsOwner ?? rec.id
-  for (const netName of await resolving(Object.keys(networksOf(rec, all)))) {
+  for (const netName of await hostsNamed(Object.keys(networksOf(rec, all)))) {
     for (const other of all) {
       if (other.id === rec.id || other.state.status === 'exited') continue
       const oatt = networksOf(other, all)[netName]
@@ -50,32 +49,35 @@ async function peersOf(rec: ContainerRecord, all: ContainerRecord[]) {
   return peers
 }
 
-
 async function hostsFor(rec: ContainerRecord, all: ContainerRecord[]): Promise<string> {
   if (rec.hostConfig.networkMode === 'host') return fs.readFile('/etc/hosts', 'utf8').catch(() => hostsFile({hostname: rec.config.hostname, peers: []}))
-  // --add-host lines come first, as Docker writes them; host-gateway is the primary network's gateway
+  // --add-host lines come first, as Docker writes them; host-gateway is the primary network's gateway.
+  // A pod member shares its pod's entries, as it shares its network.
   const primary = Object.values(networksOf(rec, all))[0]
   const gateway = primary?.gateway
-  const extra = (rec.hostConfig.extraHosts ?? []).map((h) => h.split(/:(?=[^:]*$)/)).map(([name, ip]) => ({ip: ip === 'host-gateway' ? gateway ?? '127.0.0.1' : ip, names: [name]}))
+  const owner = rec.netnsOwner ? all.find((o) => o.id === rec.netnsOwner) : undefined
+  const extraHosts = rec.hostConfig.extraHosts?.length || !rec.hostConfig.pod ? rec.hostConfig.extraHosts : owner?.hostConfig.extraHosts
+  const extra = (extraHosts ?? []).map((h) => h.split(/:(?=[^:]*$)/)).map(([name, ip]) => ({ip: ip === 'host-gateway' ? gateway ?? '127.0.0.1' : ip, names: [name]}))
   return hostsFile({hostname: rec.config.hostname, ip: primary?.ip, peers: [...extra, ...(await peersOf(rec, all))]})
 }
 
 export async function writeEtcFiles(rec: ContainerRecord): Promise<void> {
-  // Only user networks need the other containers (the default bridge has no names, as in Docker).
-  const all = rec.netnsOwner || (await resolving(Object.keys(rec.networks))).length > 0 ? await listContainers() : []
+  // The other containers are needed for a namespace owner's networks and for networks named through /etc/hosts.
+  const all = rec.netnsOwner || (await hostsNamed(Object.keys(rec.networks))).length > 0 ? await listContainers() : []
   const hosts = await hostsFor(rec, all)
-  const hostResolv = await fs.readFile('/etc/resolv.conf', 'utf8').catch(() => '')
-  const resolv = rec.hostConfig.networkMode === 'none' ? '' : resolvConf(hostResolv)
+  const resolv = await resolvFor(rec, await dnsSettingsOf(rec, all), undefined, all)
   const hostname = rec.config.hostname
   for (const [name, text] of [['hosts', hosts], ['hostname', hostname + '\n'], ['resolv.conf', resolv]] as const) {
-    note(`cat > ${etcFile(rec.id, name)} <<'EOF'\n${text.replace(/\n$/, '')}\nEOF`, name === 'hosts' ? "the container's /etc/hosts (bind-mounted over the image's)" : undefined)
+    const why = name === 'hosts' ? "the container's /etc/hosts (bind-mounted over the image's)" : name === 'resolv.conf' ? "the container's /etc/resolv.conf: its network's resolver, or the host's nameservers" : undefined
+    note(`cat > ${etcFile(rec.id, name)} <<'EOF'\n${text.replace(/\n$/, '')}\nEOF`, why)
     await fs.writeFile(etcFile(rec.id, name), text)
   }
 }
 
-/** Rewrite /etc/hosts of every live container on `networks` (someone joined or left). */
+/** Someone joined or left `networks`: their resolvers' names (dns-names.ts), or their members' /etc/hosts. */
 export async function refreshHosts(networks: string[]): Promise<void> {
-  const named = await resolving(networks)
+  await syncNames(networks)
+  const named = await hostsNamed(networks)
   if (named.length === 0) return
   const all = await listContainers()
   for (const rec of all) {

@@ -62,6 +62,10 @@ export interface ContainerRecord {
     ulimits?: Array<{name: string; resource: number; soft: string; hard: string}>
     /** --add-host NAME:IP */
     extraHosts?: string[]
+    /** --dns, --dns-search, --dns-option (networks/dns/config.ts) */
+    dns?: import('../networks/dns/config.js').DnsSettings
+    /** --network-alias: more names on the primary network (user-defined networks) */
+    networkAliases?: string[]
     /** --stop-timeout, seconds */
     stopTimeout?: number
     /** --ip: the address asked for on the primary network */

@@ -50,6 +50,7 @@ export async function removeNetwork(ref: string, nameOf: (id: string) => Promise
     }
     await (await factoryFor(net.driver)).remove(net)
     await releaseAll(net.name)
+    if (net.driver === 'bridge') await (await import('./dns/resolver.js')).stopResolver(net.name, `network ${net.name} is removed`)
     await deleteNetworkRecord(net.name)
     return net
   })

@@ -51,6 +51,8 @@ export async function pruneNetworkState(isLive: (id: string) => boolean): Promis
     if (net.bridge) await removeBridgeIfUnused(net)
   }
   out.push(...(await removeOrphanBridges()))
+  // resolvers (dns/) whose network has no container left: a crash before their stop
+  out.push(...(await (await import('./dns/resolver.js')).pruneResolvers()))
   return out
 }
 

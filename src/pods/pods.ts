@@ -25,6 +25,10 @@ export interface PodCreate {
   network?: string
   /** the pod's hostname (Pod spec.hostname); default: its name, made a valid hostname */
   hostname?: string
+  /** --add-host, --dns*, --network-alias: on the pause container; members take them from it */
+  extraHosts?: string[]
+  dns?: import('../networks/dns/config.js').DnsSettings
+  networkAliases?: string[]
   /** the command line that made it (pod inspect's CreateCommand) */
   createCommand?: string[]
   warn: (m: string) => void
@@ -44,7 +48,7 @@ export async function createPod(req: PodCreate): Promise<PodRecord> {
   comment(`UTS and IPC namespaces; each member (run --pod ${name}) joins them: one IP, one localhost`)
   try {
     const {rec} = await runContainer(
-      runRequest({image: 'busybox', command: PAUSE_COMMAND, name: `${name}-infra`, hostname, detach: true, network: req.network, publish: req.publish, infraOf: name, warn: req.warn}),
+      runRequest({image: 'busybox', command: PAUSE_COMMAND, name: `${name}-infra`, hostname, detach: true, network: req.network, publish: req.publish, infraOf: name, extraHosts: req.extraHosts, dns: req.dns, networkAliases: req.networkAliases, warn: req.warn}),
     )
     const pod: PodRecord = {id, name, infraId: rec.id, created: new Date().toISOString(), network: req.network ?? DEFAULT_NETWORK, ports: req.ports, createCommand: req.createCommand}
     await withLock(() => writePod(pod))

@@ -7,6 +7,7 @@ import fs from 'node:fs/promises'
 import {UserError} from '../../errors.js'
 import {isTmpfsMount, parseAddHost, parseEnvFile, parseLabels, parseSignal, parseTmpfs, parseTmpfsMount, parseUlimit} from '../../containers/run-options.js'
 import {keepTranscript, startExplain} from '../explain.js'
+import {parseDnsSettings, parseNetworkAliases} from '../../networks/dns/config.js'
 import {paths} from '../../state/paths.js'
 
 // run and exec, once their flags are parsed (by oclif or by the fast path, cli/fast.ts): both
@@ -47,6 +48,10 @@ export interface RunFlags {
   'shm-size'?: string
   ulimit?: string[]
   'add-host'?: string[]
+  dns?: string[]
+  'dns-search'?: string[]
+  'dns-option'?: string[]
+  'network-alias'?: string[]
   'stop-signal'?: string
   'stop-timeout'?: string
   explain?: boolean
@@ -96,6 +101,8 @@ async function runRequest(image: string, command: string[], flags: RunFlags): Pr
     shmSize: flags['shm-size'] === undefined ? undefined : parseBytes(flags['shm-size']),
     ulimits: (flags.ulimit ?? []).map((u) => parseUlimit(u)),
     extraHosts: (flags['add-host'] ?? []).map((h) => parseAddHost(h)).map((h) => `${h.name}:${h.ip}`),
+    dns: parseDnsSettings(flags),
+    networkAliases: parseNetworkAliases(flags['network-alias'] ?? []),
     stopSignal: flags['stop-signal'] === undefined ? undefined : parseSignal(flags['stop-signal']),
     stopTimeout,
     workdir: flags.workdir,

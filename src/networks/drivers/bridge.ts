@@ -93,7 +93,8 @@ async function ensureBridge(net: NetworkRecord, rb: Rollback): Promise<void> {
   const br = net.bridge!
   const tag = instanceTag()
   const gateway = `${net.gateway}/${parseCidr(net.subnet!).prefix}`
-  const nat = {name: net.name, subnet: net.subnet!, bridge: br}
+  // user-defined networks have a resolver on the gateway: only their own containers may ask it
+  const nat = {name: net.name, subnet: net.subnet!, bridge: br, resolver: net.isDefault ? undefined : net.gateway}
   const wantRules = networkRulesScript(tag, nat).split('\n').filter((l) => l.startsWith('add rule')).length
   // Both probes at once: they are independent, and each is a process.
   const [link, table] = await Promise.all([linkState(br).then((l) => adoptIfMade(br, l)), readTable(tag, {terse: true})])
@@ -208,6 +209,8 @@ export const bridgeDriver: NetworkDriver = {
       phase('ports', 'publish with DNAT')
       await publishPorts(ep, ip, rb)
     }
+    // user-defined networks answer names (dns/resolver.ts); the default bridge has none, as in Docker
+    if (!net.isDefault) await (await import('../dns/resolver.js')).ensureResolver(net, ep.containerId, rb)
     const att: NetworkAttachment = {networkId: net.id, networkName: net.name, ifname: ep.ifname, ip, prefixLen: subnet.prefix, gateway: net.gateway!, mac, hostIfname: veth, aliases: ep.aliases}
     if (ep.ports.length > 0) att.ports = ep.ports
     return att
@@ -221,6 +224,11 @@ export const bridgeDriver: NetworkDriver = {
     if (att?.ports?.length) await unpublishPorts(ep.containerId, att.ports)
     await deleteVeth(ep, att?.hostIfname ?? vethName(ep.containerId, ep.ifname))
     await release(net.name, ep.containerId)
+    if (!net.isDefault) {
+      const dns = await import('../dns/resolver.js')
+      await dns.forgetNames(net.name, ep.containerId)
+      await dns.stopResolverIfIdle(net)
+    }
   },
 }
 

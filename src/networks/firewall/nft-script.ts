@@ -98,6 +98,8 @@ export interface NetworkNat {
   name: string
   subnet: string
   bridge: string
+  /** the gateway address a resolver answers on (user-defined networks, networks/dns/) */
+  resolver?: string
 }
 
 /**
@@ -113,6 +115,9 @@ export interface NetworkNat {
  *   forward + isolate: Docker's DOCKER-ISOLATION stages. Stage 1 sends what leaves this bridge
  *     for another interface to `isolate`; stage 2 drops it there if it is going into any other
  *     minirun bridge. A published port (ct status dnat) stays reachable from every network.
+ *   input (resolver): the network's DNS server on its gateway answers its own bridge (and the
+ *     host) only: a container of another network asking it is dropped, as routing alone would
+ *     deliver it (the address is the host's).
  * `existing` (from parseTable) makes it idempotent: rules of this network already present are
  * deleted by handle in the same transaction.
  */
@@ -132,6 +137,7 @@ export function networkRulesScript(tag: string, net: NetworkNat, existing: Parse
     `add rule ${t} forward iifname ${bridge} oifname != ${bridge} jump isolate ${c}`,
     `add rule ${t} isolate oifname ${bridge} ct status & dnat == 0 counter drop ${c}`,
   )
+  if (net.resolver) lines.push(`add rule ${t} input ip daddr ${parseIp(net.resolver)} meta l4proto { tcp, udp } th dport 53 iifname != { ${bridge}, "lo" } counter drop ${c}`)
   return lines.join('\n') + '\n'
 }
 
