@@ -34,6 +34,8 @@ export class TestHost {
 
   static async create(label: string): Promise<TestHost> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mr-test-${label}-`))
+    // a network's resolver (dnsmasq) reads its hosts files as nobody: let others through, as /run is
+    fs.chmodSync(dir, 0o711)
     const holder = execa('unshare', ['--net', '--mount', '--propagation', 'private', 'sleep', 'infinity'], {stdio: 'ignore', reject: false})
     const pid = holder.pid!
     const myNet = fs.readlinkSync('/proc/self/ns/net')
@@ -127,6 +129,10 @@ export class TestHost {
     }
     out.push(...(await links()).map((l) => `link: ${l.split(':')[1]?.trim()}`))
     out.push(...(await tables()).map((t) => `nft: ${t}`))
+    // a network's resolver: its files, and any dnsmasq still running in this host's namespace
+    const dns = path.join(this.runtime, 'dns')
+    if (fs.existsSync(dns)) out.push(...fs.readdirSync(dns).map((n) => `resolver dir: ${n}`))
+    out.push(...dnsmasqsIn(this.pid).map((p) => `dnsmasq: pid ${p}`))
     // cgroups (limits, freezer) are the machine's, not the test host's: this root's are tagged
     out.push(...(await listCgroupIds(tagOf(this.root))).map((id) => `cgroup: ${id.slice(0, 12)}`))
     return out
@@ -152,6 +158,30 @@ export class TestHost {
     await this.holder.catch(() => {})
     fs.rmSync(this.dir, {recursive: true, force: true})
   }
+}
+
+/** dnsmasq processes in the holder's network namespace (a test's own upstream lives in a peer's). */
+export function dnsmasqsIn(holder: number): number[] {
+  const net = (pid: number | string) => {
+    try {
+      return fs.readlinkSync(`/proc/${pid}/ns/net`)
+    } catch {
+      return ''
+    }
+  }
+  const mine = net(holder)
+  return fs
+    .readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d) && net(d) === mine)
+    .filter((d) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8')
+        return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z' && fs.readlinkSync(`/proc/${d}/exe`) === '/usr/sbin/dnsmasq'
+      } catch {
+        return false
+      }
+    })
+    .map(Number)
 }
 
 /**

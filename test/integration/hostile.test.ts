@@ -220,7 +220,7 @@ test.serial('control: a valid hostname, env name and a volume inside /dev are ac
   t.deepEqual(await host.leaks(), [])
 })
 
-test.serial("a refused --hostname leaves the /etc/hosts of other containers on the network unchanged", async (t) => {
+test.serial("a refused --hostname leaves the names on the network and the others' /etc/hosts unchanged", async (t) => {
   await host.ok('network', 'create', 'hostile-hosts')
   t.teardown(async () => {
     await host.mr('rm', '-f', 'hosts-peer')
@@ -233,9 +233,14 @@ test.serial("a refused --hostname leaves the /etc/hosts of other containers on t
   t.regex(r.stderr, /^Error: invalid hostname "x\\n6\.6\.6\.6 hosts-peer": [^\n]+\n$/)
   t.is(await host.ok('exec', 'hosts-peer', 'cat', '/etc/hosts'), before)
   t.notRegex(before, /6\.6\.6\.6/)
-  // control: a valid one joins and does appear in the peer's /etc/hosts
+  const answers = async (name: string) => [...(await host.mr('exec', 'hosts-peer', 'nslookup', name)).stdout.matchAll(/^Address: (\S+)$/gm)].map((m) => m[1])
+  t.notDeepEqual(await answers('hosts-peer'), ['6.6.6.6'])
+  t.deepEqual(await answers('evil'), [], 'the refused container has no name')
+  // control: a valid one joins and its names answer on the network's resolver
   await host.ok('run', '-d', '--name', 'hosts-ok', '--network', 'hostile-hosts', '--hostname', 'fine', 'busybox', 'sleep', '600')
-  t.regex(await host.ok('exec', 'hosts-peer', 'cat', '/etc/hosts'), /\bhosts-ok\b/)
+  const ok = JSON.parse(await host.ok('inspect', 'hosts-ok'))[0].NetworkSettings.IPAddress
+  t.deepEqual(await answers('hosts-ok'), [ok])
+  t.deepEqual(await answers('fine'), [ok])
   await host.ok('rm', '-f', 'hosts-ok')
 })
 

@@ -1,0 +1,258 @@
+import test from 'ava'
+import fs from 'node:fs'
+import path from 'node:path'
+import {dnsmasqsIn, sleep, TestHost} from '../helpers/host.js'
+
+// Issue 15: a DNS server per user-defined network (dnsmasq on its gateway), asked with real
+// clients (busybox nslookup and ping inside containers), inside a disposable host namespace.
+// The host's upstream resolver is another dnsmasq in a peer namespace of the test host, which
+// knows one name, example.test; the test host's /etc/resolv.conf (its own mount namespace)
+// names it, so "forwarded to the host's upstreams" is checked without leaving the machine.
+
+let host: TestHost
+let upstreamPid = 0
+const UPSTREAM = '198.51.100.53'
+const EXTERNAL = '192.0.2.77'
+
+test.before(async () => {
+  host = await TestHost.create('dns')
+  const peer = await host.peer({hostIf: 'tstUp', peerIf: 'tstDns', hostAddr: '198.51.100.1/24', peerAddr: `${UPSTREAM}/24`})
+  const pidFile = path.join(host.dir, 'upstream.pid')
+  const up = await host.sh(
+    `nsenter -t ${peer} -n /usr/sbin/dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces --listen-address=${UPSTREAM} --address=/example.test/${EXTERNAL} --pid-file=${pidFile}`,
+  )
+  if (up.exitCode !== 0) throw new Error(`upstream dnsmasq: ${up.stderr}`)
+  upstreamPid = Number(fs.readFileSync(pidFile, 'utf8').trim())
+  fs.writeFileSync(path.join(host.dir, 'resolv.conf'), `nameserver 127.0.0.53\nnameserver ${UPSTREAM}\nsearch lan.example\n`)
+  const bind = await host.sh(`mount --bind ${path.join(host.dir, 'resolv.conf')} /etc/resolv.conf`)
+  if (bind.exitCode !== 0) throw new Error(`resolv.conf: ${bind.stderr}`)
+})
+test.afterEach.always(async (t) => {
+  if (!t.passed) await host.clear()
+})
+test.after.always(async () => {
+  await host?.close()
+})
+
+/** The answers of `nslookup NAME` run in container `from` (the server's own address line left out). */
+async function lookup(from: string, name: string, server?: string): Promise<string[]> {
+  const r = await host.mr('exec', from, 'nslookup', name, ...(server ? [server] : []))
+  return [...r.stdout.matchAll(/^Address: (\S+)$/gm)].map((m) => m[1]).filter((a) => !a.endsWith(':53'))
+}
+const names = async (from: string, name: string) => {
+  const r = await host.mr('exec', from, 'nslookup', name)
+  return [...r.stdout.matchAll(/name = (\S+)/g)].map((m) => m[1])
+}
+const ipOf = async (name: string, network?: string) => {
+  const [c] = JSON.parse(await host.ok('inspect', name))
+  return network ? (c.NetworkSettings.Networks[network].IPAddress as string) : (c.NetworkSettings.IPAddress as string)
+}
+const gatewayOf = async (network: string) => JSON.parse(await host.ok('network', 'inspect', network))[0].IPAM.Config[0].Gateway as string
+async function until(cond: () => Promise<boolean>, ms: number): Promise<boolean> {
+  const end = Date.now() + ms
+  for (;;) {
+    if (await cond()) return true
+    if (Date.now() > end) return false
+    await sleep(50)
+  }
+}
+const resolvers = () => dnsmasqsIn(host.pid)
+
+test.serial('nslookup and ping by name; names, short id and hostname; PTR; the resolver lives from the first container to the last', async (t) => {
+  await host.ok('network', 'create', 'dnsa')
+  t.deepEqual(resolvers(), [], 'nothing resident while no container uses the network')
+  await host.ok('run', '-d', '--name', 'web', '--hostname', 'webhost', '--network', 'dnsa', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/www')
+  const [resolver] = resolvers()
+  t.truthy(resolver, 'the first container started the resolver')
+  t.regex(fs.readFileSync(`/proc/${resolver}/status`, 'utf8'), /^Uid:\s+65534\s/m, 'it answers as nobody')
+  await host.ok('run', '-d', '--name', 'client', '--network', 'dnsa', 'busybox', 'sleep', '600')
+  t.deepEqual(resolvers(), [resolver], 'one resolver per network')
+  const gw = await gatewayOf('dnsa')
+  t.is(await host.ok('exec', 'client', 'cat', '/etc/resolv.conf'), `nameserver ${gw}\nsearch dnsa.dns.minirun\noptions ndots:0`)
+  const web = await ipOf('web')
+  t.deepEqual(await lookup('client', 'web'), [web])
+  t.deepEqual(await lookup('client', 'webhost'), [web], '--hostname')
+  const id = (await host.ok('inspect', '-f', '{{.Id}}', 'web')).slice(0, 12)
+  t.deepEqual(await lookup('client', id), [web], 'short id')
+  t.deepEqual(await lookup('client', 'web.dnsa.dns.minirun'), [web], 'the network zone')
+  t.is((await host.mr('exec', 'client', 'ping', '-c1', '-W2', 'web')).exitCode, 0, 'ping by name (the libc resolver)')
+  t.regex(await host.ok('exec', 'client', 'wget', '-qO-', 'http://web/'), /minirun/i)
+  t.deepEqual(await names('client', web), ['web.dnsa.dns.minirun'], 'PTR of its address')
+  t.deepEqual(await lookup('client', 'nosuch'), [], 'an unknown name is not found')
+  // /etc/hosts: the container's own line only, no rewriting of the others'
+  t.notRegex(await host.ok('exec', 'client', 'cat', '/etc/hosts'), /\bweb\b/)
+  // the last container out takes the resolver with it, its files too
+  await host.ok('rm', '-f', 'web')
+  t.deepEqual(resolvers(), [resolver])
+  await host.ok('stop', '-t', '0', 'client')
+  t.true(await until(async () => resolvers().length === 0, 5000), 'gone when the last container stopped')
+  t.false(fs.existsSync(path.join(host.runtime, 'dns', 'dnsa')))
+  await host.ok('start', 'client')
+  t.is(resolvers().length, 1, 'back with the next start')
+  t.deepEqual(await lookup('client', 'client'), [await ipOf('client')])
+  await host.ok('rm', '-f', 'client')
+  t.true(await until(async () => resolvers().length === 0, 5000))
+  await host.ok('network', 'rm', 'dnsa')
+  t.deepEqual(await host.leaks(), [])
+})
+
+test.serial('--network-alias: one alias on three containers answers with all three addresses; refused on the default bridge', async (t) => {
+  await host.ok('network', 'create', 'dnsrr')
+  for (const n of [1, 2, 3]) await host.ok('run', '-d', '--name', `rr${n}`, '--network', 'dnsrr', '--network-alias', 'svc', 'busybox', 'sleep', '600')
+  const all = [await ipOf('rr1'), await ipOf('rr2'), await ipOf('rr3')]
+  t.deepEqual((await lookup('rr1', 'svc')).sort(), [...all].sort())
+  await host.ok('rm', '-f', 'rr2')
+  t.deepEqual((await lookup('rr1', 'svc')).sort(), [all[0], all[2]].sort(), 'a removed member leaves the alias')
+  const r = await host.mr('run', '--rm', '--network-alias', 'svc', 'busybox', 'true')
+  t.not(r.exitCode, 0)
+  t.regex(r.stderr, /^Error: --network-alias needs a user-defined bridge network/)
+  await host.ok('rm', '-f', 'rr1', 'rr3')
+  await host.ok('network', 'rm', 'dnsrr')
+  t.deepEqual(await host.leaks(), [])
+})
+
+test.serial('names appear when run -d returns and vanish after rm, network connect and disconnect', async (t) => {
+  await host.ok('network', 'create', 'dnsc')
+  await host.ok('network', 'create', 'dnsd')
+  await host.ok('run', '-d', '--name', 'asker', '--network', 'dnsc', 'busybox', 'sleep', '600')
+  await host.ok('run', '-d', '--name', 'comer', '--network', 'dnsc', 'busybox', 'sleep', '600')
+  const comer = await ipOf('comer')
+  t.true(await until(async () => (await lookup('asker', 'comer')).includes(comer), 5000), 'the name answers')
+  await host.ok('rm', '-f', 'comer')
+  t.true(await until(async () => (await lookup('asker', 'comer')).length === 0, 5000), 'and is gone after rm')
+  // connect: a container of another network gets a name on this one; disconnect takes it away
+  await host.ok('run', '-d', '--name', 'visitor', '--network', 'dnsd', 'busybox', 'sleep', '600')
+  await host.ok('network', 'connect', 'dnsc', 'visitor')
+  const there = await ipOf('visitor', 'dnsc')
+  t.true(await until(async () => (await lookup('asker', 'visitor')).includes(there), 5000))
+  t.regex(await host.ok('exec', 'visitor', 'cat', '/etc/resolv.conf'), /^search dnsd\.dns\.minirun dnsc\.dns\.minirun$/m, 'its search list follows')
+  await host.ok('network', 'disconnect', 'dnsc', 'visitor')
+  t.true(await until(async () => (await lookup('asker', 'visitor')).length === 0, 5000))
+  t.regex(await host.ok('exec', 'visitor', 'cat', '/etc/resolv.conf'), /^search dnsd\.dns\.minirun$/m)
+  await host.ok('rm', '-f', 'asker', 'visitor')
+  await host.ok('network', 'rm', 'dnsc', 'dnsd')
+  t.deepEqual(await host.leaks(), [])
+})
+
+test.serial('a container on two networks resolves the names of both; the others ask only their own resolver', async (t) => {
+  await host.ok('network', 'create', 'dnsna')
+  await host.ok('network', 'create', 'dnsnb')
+  await host.ok('run', '-d', '--name', 'only-a', '--network', 'dnsna', 'busybox', 'sleep', '600')
+  await host.ok('run', '-d', '--name', 'only-b', '--network', 'dnsnb', 'busybox', 'sleep', '600')
+  await host.ok('run', '-d', '--name', 'both', '--network', 'dnsna', 'busybox', 'sleep', '600')
+  await host.ok('network', 'connect', 'dnsnb', 'both')
+  t.deepEqual(await lookup('both', 'only-a'), [await ipOf('only-a')])
+  t.deepEqual(await lookup('both', 'only-b'), [await ipOf('only-b')])
+  t.is((await host.mr('exec', 'both', 'ping', '-c1', '-W2', 'only-b')).exitCode, 0)
+  // control: only-b's own resolver answers it
+  const gwB = await gatewayOf('dnsnb')
+  t.deepEqual(await lookup('only-b', 'only-b', gwB), [await ipOf('only-b')])
+  // only-a may not ask network dnsnb's resolver (nft drops it), nor finds only-b through its own
+  const r = await host.mr('exec', 'only-a', 'nslookup', 'only-b', gwB)
+  t.not(r.exitCode, 0)
+  t.regex(r.stdout + r.stderr, /timed out|no servers could be reached/)
+  t.deepEqual(await lookup('only-a', 'only-b'), [])
+  await host.ok('rm', '-f', 'only-a', 'only-b', 'both')
+  await host.ok('network', 'rm', 'dnsna', 'dnsnb')
+  t.deepEqual(await host.leaks(), [])
+})
+
+test.serial("external names go to the host's upstream; the default bridge keeps the host's resolvers and has no names", async (t) => {
+  await host.ok('network', 'create', 'dnsx')
+  await host.ok('run', '-d', '--name', 'named', '--network', 'dnsx', 'busybox', 'sleep', '600')
+  t.deepEqual(await lookup('named', 'example.test'), [EXTERNAL], 'forwarded to the upstream')
+  await host.ok('run', '-d', '--name', 'plain', 'busybox', 'sleep', '600')
+  await host.ok('run', '-d', '--name', 'plain2', 'busybox', 'sleep', '600')
+  t.is(await host.ok('exec', 'plain', 'cat', '/etc/resolv.conf'), `nameserver ${UPSTREAM}\nsearch lan.example`, "the host's, loopback servers left out")
+  t.deepEqual(await lookup('plain', 'example.test'), [EXTERNAL])
+  t.deepEqual(await lookup('plain', 'plain2'), [], 'no names on the default bridge, as in Docker')
+  t.deepEqual(await lookup('plain', 'named'), [])
+  t.is(resolvers().length, 1, 'no resolver for the default bridge')
+  await host.ok('rm', '-f', 'named', 'plain', 'plain2')
+  await host.ok('network', 'rm', 'dnsx')
+  t.deepEqual(await host.leaks(), [])
+})
+
+test.serial('pods: the pod name and its members resolve to the pod address; --dns flags and --add-host', async (t) => {
+  await host.ok('network', 'create', 'dnsp')
+  await host.ok('pod', 'create', '--name', 'dpod', '--network', 'dnsp', '--add-host', 'db.local:10.1.2.3', '--dns-option', 'edns0')
+  await host.ok('run', '-d', '--pod', 'dpod', '--name', 'dmember', 'busybox', 'sleep', '600')
+  await host.ok('run', '-d', '--name', 'dasker', '--network', 'dnsp', 'busybox', 'sleep', '600')
+  const podIp = await ipOf('dpod-infra')
+  t.deepEqual(await lookup('dasker', 'dpod'), [podIp])
+  t.deepEqual(await lookup('dasker', 'dmember'), [podIp])
+  t.regex(await host.ok('exec', 'dmember', 'cat', '/etc/hosts'), /^10\.1\.2\.3\tdb\.local$/m, "the pod's --add-host")
+  t.regex(await host.ok('exec', 'dmember', 'cat', '/etc/resolv.conf'), /^options ndots:0 edns0$/m, "the pod's --dns-option")
+  const own = await host.ok('run', '--rm', '--network', 'dnsp', '--dns', '192.0.2.9', '--dns-search', 'corp.example', '--dns-option', 'ndots:2', 'busybox', 'cat', '/etc/resolv.conf')
+  t.is(own, 'nameserver 192.0.2.9\nsearch dnsp.dns.minirun corp.example\noptions ndots:2')
+  const bad = await host.mr('run', '--rm', '--network', 'dnsp', '--dns', '1.2.3.4 evil', 'busybox', 'true')
+  t.regex(bad.stderr, /^Error: invalid --dns "1\.2\.3\.4 evil"/)
+  await host.ok('pod', 'rm', '-f', 'dpod')
+  t.true(await until(async () => (await lookup('dasker', 'dmember')).length === 0, 5000))
+  await host.ok('rm', '-f', 'dasker')
+  await host.ok('network', 'rm', 'dnsp')
+  t.deepEqual(await host.leaks(), [])
+})
+
+test.serial('20 parallel runs on one network all resolve each other', async (t) => {
+  await host.ok('network', 'create', 'dns20')
+  const all = Array.from({length: 20}, (_, i) => `p${i}`)
+  const runs = await Promise.all(all.map((n) => host.mr('run', '-d', '--name', n, '--network', 'dns20', 'busybox', 'sleep', '600')))
+  t.deepEqual(runs.filter((r) => r.exitCode !== 0).map((r) => r.stderr), [])
+  t.is(resolvers().length, 1, 'one resolver, however many ran at once')
+  const script = `for n in ${all.join(' ')}; do nslookup $n >/dev/null 2>&1 || echo "miss $n"; done`
+  for (let i = 0; i < all.length; i += 5) {
+    const misses = await Promise.all(all.slice(i, i + 5).map((n) => host.ok('exec', n, 'sh', '-c', script)))
+    t.deepEqual(misses.filter(Boolean), [], `from ${all.slice(i, i + 5).join(' ')}`)
+  }
+  await host.ok('rm', '-f', ...all)
+  t.true(await until(async () => resolvers().length === 0, 5000))
+  await host.ok('network', 'rm', 'dns20')
+  t.deepEqual(await host.leaks(), [])
+})
+
+/** SIGKILL every container monitor of this store and what runs below it: a crash, no cleanup runs. */
+function crashContainers(): void {
+  const procs = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map((d) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8')
+      return {pid: Number(d), ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]), cmd: fs.readFileSync(`/proc/${d}/cmdline`, 'utf8')}
+    } catch {
+      return {pid: Number(d), ppid: 0, cmd: ''}
+    }
+  })
+  const tree = new Set(procs.filter((p) => p.cmd.includes('launcher') && p.cmd.includes(host.root)).map((p) => p.pid))
+  for (let grew = true; grew; ) {
+    grew = false
+    for (const p of procs) if (!tree.has(p.pid) && tree.has(p.ppid)) (tree.add(p.pid), (grew = true))
+  }
+  for (const pid of tree) {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {}
+  }
+}
+
+test.serial('system prune ends a stale resolver (its network gone in a crash), and only ours', async (t) => {
+  await host.ok('network', 'create', 'dnsst')
+  await host.ok('run', '-d', '--name', 'stale', '--network', 'dnsst', 'busybox', 'sleep', '600')
+  t.is(resolvers().length, 1)
+  // a crash: the container dies without cleanup, and the network's record and leases are lost
+  crashContainers()
+  fs.rmSync(path.join(host.root, 'networks', 'dnsst.json'))
+  fs.rmSync(path.join(host.root, 'ipam', 'dnsst'), {recursive: true, force: true})
+  t.is(resolvers().length, 1, 'the resolver outlived them')
+  // a dnsmasq that is not ours behind a pid file of ours: prune must leave it alone
+  const dir = path.join(host.runtime, 'dns', 'notours')
+  fs.mkdirSync(dir, {recursive: true})
+  fs.writeFileSync(path.join(dir, 'dnsmasq.pid'), `${upstreamPid}\n`)
+  fs.writeFileSync(path.join(dir, 'resolver.json'), JSON.stringify({pid: upstreamPid, pidStart: 0, gateway: '10.0.0.1'}))
+  const prune = await host.mr('system', 'prune', '-f')
+  t.is(prune.exitCode, 0, prune.stderr)
+  t.regex(prune.stdout, /resolver dnsst/)
+  t.notRegex(prune.stdout, /resolver notours/)
+  t.deepEqual(resolvers(), [])
+  t.true(fs.existsSync(`/proc/${upstreamPid}/exe`), 'the upstream dnsmasq (not ours) still runs')
+  t.false(fs.existsSync(dir), 'the stale files are gone')
+  t.deepEqual(await host.leaks(), [])
+})
