@@ -71,7 +71,7 @@ export async function ensureResolver(net: NetworkRecord, joining: string, rb: Ro
   const conf = resolverConf({network: net.name, gateway: net.gateway!, upstreams: upstreamServers(hostResolv), files})
   note(`cat > ${confFile(net.name)} <<'EOF'\n${conf.replace(/\n$/, '')}\nEOF`, `the resolver's configuration: ${net.gateway}:53 only, names from the hosts files, the rest forwarded to the host's nameservers`)
   await fs.writeFile(confFile(net.name), conf)
-  if (!(await fs.access(DNSMASQ).then(() => true, () => false))) throw new UserError(`${DNSMASQ} is not installed: networks other than bridge need it to resolve names; install Debian's dnsmasq-base (scripts/install-deps.sh)`)
+  if (!(await fs.access(DNSMASQ).then(() => true, () => false))) throw new UserError(`${DNSMASQ} is not installed: user-defined bridge networks need it to resolve names; install Debian's dnsmasq-base (scripts/install-deps.sh)`)
   // dnsmasq forks into the background once it listens: when this returns, it answers.
   const r = await run([DNSMASQ, `--conf-file=${confFile(net.name)}`], {allowFail: true, env: {LC_ALL: 'C'}, why: `network ${net.name}'s DNS server, as podman's aardvark-dns: it binds ${net.gateway}:53, then answers as nobody`})
   if (r.exitCode !== 0) {
