@@ -6,6 +6,7 @@ import type {Rollback} from '../../kernel/rollback.js'
 import {already, note, phase, run} from '../../kernel/runner.js'
 import {listDir, readJson, writeJsonAtomic} from '../../state/files.js'
 import {runtimeDir} from '../../state/paths.js'
+import {DEFAULT_NAMESERVERS} from '../etc-files.js'
 import {leases} from '../ipam/leases.js'
 import type {NetworkRecord} from '../records.js'
 import {readNetwork} from '../records.js'
@@ -67,8 +68,7 @@ export async function ensureResolver(net: NetworkRecord, joining: string, rb: Ro
   await fs.mkdir(files.hostsDir, {recursive: true})
   await readableByNobody(files.hostsDir)
   await writeReadable(files.serversFile, '')
-  const hostResolv = await fs.readFile('/etc/resolv.conf', 'utf8').catch(() => '')
-  const conf = resolverConf({network: net.name, gateway: net.gateway!, upstreams: upstreamServers(hostResolv), files})
+  const conf = resolverConf({network: net.name, gateway: net.gateway!, upstreams: await hostUpstreams(), files})
   note(`cat > ${confFile(net.name)} <<'EOF'\n${conf.replace(/\n$/, '')}\nEOF`, `the resolver's configuration: ${net.gateway}:53 only, names from the hosts files, the rest forwarded to the host's nameservers`)
   await fs.writeFile(confFile(net.name), conf)
   if (!(await fs.access(DNSMASQ).then(() => true, () => false))) throw new UserError(`${DNSMASQ} is not installed: user-defined bridge networks need it to resolve names; install Debian's dnsmasq-base (scripts/install-deps.sh)`)
@@ -180,4 +180,17 @@ async function readableByNobody(hostsDir: string): Promise<void> {
     if ((st.mode & 0o001) === 0) throw new UserError(`the resolver (dnsmasq, running as nobody) cannot reach ${hostsDir}: ${dir} is not searchable by others (mode ${(st.mode & 0o777).toString(8)}); chmod o+x ${dir}, or set MINIRUN_RUNTIME_DIR elsewhere`)
     if (dir === path.dirname(dir)) return
   }
+}
+
+/**
+ * The host's nameservers the resolver forwards to: /etc/resolv.conf's without loopback ones; with
+ * only a local stub there (systemd-resolved's 127.0.0.53), the servers behind it, as Docker reads
+ * them; with none at all, Docker's fallback, which the default bridge's containers get too.
+ */
+async function hostUpstreams(): Promise<string[]> {
+  for (const file of ['/etc/resolv.conf', '/run/systemd/resolve/resolv.conf']) {
+    const servers = upstreamServers(await fs.readFile(file, 'utf8').catch(() => ''))
+    if (servers.length > 0) return servers
+  }
+  return DEFAULT_NAMESERVERS
 }
