@@ -138,6 +138,27 @@ export class TestHost {
     return out
   }
 
+  /**
+   * A crash: SIGKILL the container launchers (their monitors) of this host's store and everything
+   * below them (PID 1), so no cleanup runs. Returns how many launchers there were.
+   */
+  crashContainers(): number {
+    const procs = processTable()
+    const roots = procs.filter((p) => p.cmd.includes('tools/launcher launch') && p.cmd.includes(this.root)).map((p) => p.pid)
+    const tree = new Set(roots)
+    let grew = true
+    while (grew) {
+      grew = false
+      for (const p of procs) if (!tree.has(p.pid) && tree.has(p.ppid)) (tree.add(p.pid), (grew = true))
+    }
+    for (const pid of tree) {
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {}
+    }
+    return roots.length
+  }
+
   /** Remove every pod and container: after a failed test, so the next one starts clean. */
   async clear(): Promise<void> {
     const pods = (await this.ok('pod', 'ls', '--format', '{{.Name}}').catch(() => '')).split('\n').filter(Boolean)
@@ -158,6 +179,20 @@ export class TestHost {
     await this.holder.catch(() => {})
     fs.rmSync(this.dir, {recursive: true, force: true})
   }
+}
+
+/** All processes, with their parent and command line. */
+function processTable(): Array<{pid: number; ppid: number; cmd: string}> {
+  const out: Array<{pid: number; ppid: number; cmd: string}> = []
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8')
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      out.push({pid: Number(d), ppid, cmd: fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ')})
+    } catch {}
+  }
+  return out
 }
 
 /** dnsmasq processes in the holder's network namespace (a test's own upstream lives in a peer's). */

@@ -211,34 +211,12 @@ test.serial('20 parallel runs on one network all resolve each other', async (t) 
   t.deepEqual(await host.leaks(), [])
 })
 
-/** SIGKILL every container monitor of this store and what runs below it: a crash, no cleanup runs. */
-function crashContainers(): void {
-  const procs = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map((d) => {
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8')
-      return {pid: Number(d), ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]), cmd: fs.readFileSync(`/proc/${d}/cmdline`, 'utf8')}
-    } catch {
-      return {pid: Number(d), ppid: 0, cmd: ''}
-    }
-  })
-  const tree = new Set(procs.filter((p) => p.cmd.includes('launcher') && p.cmd.includes(host.root)).map((p) => p.pid))
-  for (let grew = true; grew; ) {
-    grew = false
-    for (const p of procs) if (!tree.has(p.pid) && tree.has(p.ppid)) (tree.add(p.pid), (grew = true))
-  }
-  for (const pid of tree) {
-    try {
-      process.kill(pid, 'SIGKILL')
-    } catch {}
-  }
-}
-
 test.serial('system prune ends a stale resolver (its network gone in a crash), and only ours', async (t) => {
   await host.ok('network', 'create', 'dnsst')
   await host.ok('run', '-d', '--name', 'stale', '--network', 'dnsst', 'busybox', 'sleep', '600')
   t.is(resolvers().length, 1)
   // a crash: the container dies without cleanup, and the network's record and leases are lost
-  crashContainers()
+  host.crashContainers()
   fs.rmSync(path.join(host.root, 'networks', 'dnsst.json'))
   fs.rmSync(path.join(host.root, 'ipam', 'dnsst'), {recursive: true, force: true})
   t.is(resolvers().length, 1, 'the resolver outlived them')

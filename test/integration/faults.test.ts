@@ -43,42 +43,6 @@ async function orphans(): Promise<string[]> {
   return out
 }
 
-/** All processes, with their parent and command line. */
-function processTable(): Array<{pid: number; ppid: number; cmd: string}> {
-  const out: Array<{pid: number; ppid: number; cmd: string}> = []
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8')
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-      out.push({pid: Number(d), ppid, cmd: fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ')})
-    } catch {}
-  }
-  return out
-}
-
-/**
- * SIGKILL the container launchers (their monitors) of this test's store and everything below them
- * (PID 1): the containers the killed `run`s started, and nothing else.
- */
-function killContainers(): number {
-  const procs = processTable()
-  const roots = procs.filter((p) => p.cmd.includes('tools/launcher launch') && p.cmd.includes(host.root)).map((p) => p.pid)
-  const tree = new Set(roots)
-  let grew = true
-  while (grew) {
-    grew = false
-    for (const p of procs) if (!tree.has(p.pid) && tree.has(p.ppid)) (tree.add(p.pid), (grew = true))
-  }
-  for (const pid of tree) {
-    try {
-      process.kill(pid, 'SIGKILL')
-    } catch {}
-  }
-  return roots.length
-}
-
-/** One `minirun run -d -p PORT:80 ...` in its own process group, SIGKILLed after `delay` ms. */
 async function runAndKill(port: number, delay: number): Promise<{killed: boolean; exitCode?: number; stderr: string}> {
   const child = execa('nsenter', ['-t', String(host.pid), '-n', '-m', '--', process.execPath, BIN, 'run', '-d', '-p', `${port}:80`, '--pids-limit', '100', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/www'], {
     env: host.env(),
@@ -113,7 +77,7 @@ test.serial(`SIGKILL at ${KILLS} random points of run -d -p, then system prune: 
     if (r.killed) kills++
     else if (r.exitCode === 0) finished++
     else unexpected.push(`run #${i}: exit ${r.exitCode}: ${r.stderr.trim()}`)
-    killContainers()
+    host.crashContainers()
     if (i % BATCH === BATCH - 1) {
       const p = await host.mr('system', 'prune', '-f')
       if (p.exitCode !== 0) unexpected.push(`prune after run #${i}: ${p.stderr.trim()}`)
