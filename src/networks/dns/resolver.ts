@@ -59,11 +59,12 @@ export async function ensureResolver(net: NetworkRecord, joining: string, rb: Ro
   if (running && running.gateway === net.gateway) {
     return already(`${DNSMASQ} --conf-file=${confFile(net.name)}`, `network ${net.name}'s resolver answers on ${net.gateway}:53 (pid ${running.pid})`)
   }
-  if (running) await stopResolver(net.name, 'its gateway changed')
+  if (!(await fs.access(DNSMASQ).then(() => true, () => false))) throw new UserError(`${DNSMASQ} is not installed: user-defined bridge networks need it to resolve names; install Debian's dnsmasq-base (scripts/install-deps.sh)`)
+  // one with another gateway, or one a crash left without its state file (its pid file names it), goes first
+  await stopResolver(net.name, running ? 'its gateway changed' : 'left behind by a crash')
   phase('names', `the resolver of network ${net.name}: dnsmasq on ${net.gateway}:53`)
   rb.push('resolver', () => stopResolverIfIdle(net, joining))
   const files = resolverFiles(net.name)
-  await fs.rm(resolverDir(net.name), {recursive: true, force: true}) // what a dead one left
   note(`mkdir -p ${files.hostsDir}`, "one hosts file per container, watched by dnsmasq (inotify): names come and go without a restart")
   await fs.mkdir(files.hostsDir, {recursive: true})
   await readableByNobody(files.hostsDir)
@@ -71,7 +72,6 @@ export async function ensureResolver(net: NetworkRecord, joining: string, rb: Ro
   const conf = resolverConf({network: net.name, gateway: net.gateway!, upstreams: await hostUpstreams(), files})
   note(`cat > ${confFile(net.name)} <<'EOF'\n${conf.replace(/\n$/, '')}\nEOF`, `the resolver's configuration: ${net.gateway}:53 only, names from the hosts files, the rest forwarded to the host's nameservers`)
   await fs.writeFile(confFile(net.name), conf)
-  if (!(await fs.access(DNSMASQ).then(() => true, () => false))) throw new UserError(`${DNSMASQ} is not installed: user-defined bridge networks need it to resolve names; install Debian's dnsmasq-base (scripts/install-deps.sh)`)
   // dnsmasq forks into the background once it listens: when this returns, it answers.
   const r = await run([DNSMASQ, `--conf-file=${confFile(net.name)}`], {allowFail: true, env: {LC_ALL: 'C'}, why: `network ${net.name}'s DNS server, as podman's aardvark-dns: it binds ${net.gateway}:53, then answers as nobody`})
   if (r.exitCode !== 0) {

@@ -110,6 +110,10 @@ async function ensureBridge(net: NetworkRecord, rb: Rollback): Promise<void> {
 
   phase('driver', `bridge ${br} for network ${net.name}`)
   const more: string[] = []
+  // A bridge whose MAC is not set takes the lowest of its ports' and changes as containers come
+  // and go: the others' ARP entries for the gateway (their route out, their resolver) would go
+  // stale. Set once, as Docker does, it stays.
+  if (!link) more.push(`link set ${br} address ${macFromIp(net.gateway!)}`)
   if (!state.addrs.includes(gateway)) more.push(`addr add ${gateway} dev ${br}`)
   if (!state.up) more.push(`link set ${br} up`)
   const why = `the virtual switch of network ${net.name}, with the gateway address containers route through`
