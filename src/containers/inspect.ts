@@ -66,6 +66,11 @@ export function inspectView(rec: ContainerRecord) {
       Binds: rec.hostConfig.binds.filter((b) => !b.anonymous).map((b) => `${b.volume ?? b.hostPath}:${b.containerPath}${b.readOnly ? ':ro' : ''}`),
       PortBindings: portBindings(rec),
       CapAdd: rec.hostConfig.capAdd,
+      // Docker's names: empty lists when not given
+      Dns: rec.hostConfig.dns?.servers ?? [],
+      DnsSearch: rec.hostConfig.dns?.search ?? [],
+      DnsOptions: rec.hostConfig.dns?.options ?? [],
+      ExtraHosts: rec.hostConfig.extraHosts ?? [],
       CapDrop: rec.hostConfig.capDrop,
       Privileged: rec.hostConfig.privileged,
       Init: rec.hostConfig.init,

@@ -105,6 +105,7 @@ test.serial('--network-alias: one alias on three containers answers with all thr
   await host.ok('network', 'create', 'dnsrr')
   for (const n of [1, 2, 3]) await host.ok('run', '-d', '--name', `rr${n}`, '--network', 'dnsrr', '--network-alias', 'svc', 'busybox', 'sleep', '600')
   const all = [await ipOf('rr1'), await ipOf('rr2'), await ipOf('rr3')]
+  t.deepEqual(JSON.parse(await host.ok('inspect', 'rr1'))[0].NetworkSettings.Networks.dnsrr.Aliases, ['rr1', 'svc'])
   t.deepEqual((await lookup('rr1', 'svc')).sort(), [...all].sort())
   const bridge = JSON.parse(await host.ok('network', 'inspect', 'dnsrr'))[0].Options['com.docker.network.bridge.name'] as string
   const mac = async () => JSON.parse((await host.sh(`ip -j link show ${bridge}`)).stdout)[0].address as string
@@ -193,6 +194,8 @@ test.serial('pods: the pod name and its members resolve to the pod address; --dn
   t.deepEqual(await lookup('dasker', 'dmember'), [podIp])
   t.regex(await host.ok('exec', 'dmember', 'cat', '/etc/hosts'), /^10\.1\.2\.3\tdb\.local$/m, "the pod's --add-host")
   t.regex(await host.ok('exec', 'dmember', 'cat', '/etc/resolv.conf'), /^options ndots:0 edns0$/m, "the pod's --dns-option")
+  const infra = JSON.parse(await host.ok('inspect', 'dpod-infra'))[0].HostConfig
+  t.deepEqual([infra.DnsOptions, infra.ExtraHosts], [['edns0'], ['db.local:10.1.2.3']], 'inspect shows them as Docker does')
   const own = await host.ok('run', '--rm', '--network', 'dnsp', '--dns', '192.0.2.9', '--dns-search', 'corp.example', '--dns-option', 'ndots:2', 'busybox', 'cat', '/etc/resolv.conf')
   t.is(own, 'nameserver 192.0.2.9\nsearch dnsp.dns.minirun corp.example\noptions ndots:2')
   const bad = await host.mr('run', '--rm', '--network', 'dnsp', '--dns', '1.2.3.4 evil', 'busybox', 'true')
