@@ -1,6 +1,6 @@
 import test from 'ava'
 import {containerResolvConf, hasResolver, hostsEntry, networkDomain, parseDnsSettings, parseNetworkAliases, resolverConf, serversFile, upstreamServers, withDnsSettings} from '../../src/networks/dns/config.js'
-import {networkRulesScript} from '../../src/networks/nft-script.js'
+import {networkRulesScript} from '../../src/networks/firewall/nft-script.js'
 
 const files = {hostsDir: '/run/minirun/dns/n1/hosts', serversFile: '/run/minirun/dns/n1/servers', pidFile: '/run/minirun/dns/n1/dnsmasq.pid', logFile: '/run/minirun/dns/n1/dnsmasq.log'}
 
