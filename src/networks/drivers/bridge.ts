@@ -26,9 +26,9 @@ export function defaultBridgeName(): string {
   return tag ? `mr${tag}0` : 'minirun0'
 }
 
-/** veth host end: "mr" + 11 hex of the container id + the interface index (eth0 → 0). */
+/** veth host end: "mr" + 11 hex of the container id + the interface index (eth0 → 0; none for another name, whose id is per interface: the CNI plugin). */
 export function vethName(containerId: string, ifname: string): string {
-  return `mr${containerId.slice(0, 11)}${ifname.replace(/^eth/, '')}`
+  return `mr${containerId.slice(0, 11)}${/^eth(\d{1,2})$/.exec(ifname)?.[1] ?? ''}`
 }
 
 /** Subnets already taken: other minirun networks and every route the host has. */
