@@ -39,3 +39,7 @@ test('no file under src/networks/ imports src/containers/', (t) => {
 test('src/kernel/ imports nothing from the layers above it', (t) => {
   t.deepEqual(violations('kernel', ['networks', 'containers', 'cli', 'commands', 'pods', 'images', 'volumes', 'diagram', 'cp']), [])
 })
+
+test('the CNI plugin (src/cni-plugin/) stands on the network wing alone: no CLI, no container lifecycle', (t) => {
+  t.deepEqual(violations('cni-plugin', ['containers', 'cli', 'commands', 'pods', 'images', 'volumes', 'diagram', 'cp']), [])
+})
