@@ -1,4 +1,6 @@
 import test from 'ava'
+import fs from 'node:fs'
+import {fileURLToPath} from 'node:url'
 import {addressIn, cniResult, type ResultContext} from '../../src/cni-plugin/cni-result.js'
 import {CODES, CniError, errorJson, parseCommand, parseConfig, parseRequest, requestedVersion} from '../../src/cni-plugin/request.js'
 import type {NetworkAttachment} from '../../src/networks/driver.js'
@@ -71,4 +73,12 @@ test('the environment: code 4 for a missing or bad variable; DEL without a netns
   t.is(requestedVersion(''), '1.0.0')
   t.is(requestedVersion('{"cniVersion":"0.4.0"}'), '0.4.0')
   t.deepEqual(JSON.parse(errorJson('1.0.0', new CniError(7, 'bad', 'why'))), {cniVersion: '1.0.0', code: 7, msg: 'bad', details: 'why'})
+})
+
+test('examples/cni/minirun-bridge.conflist is a config the plugin accepts, as libcni would pass it', (t) => {
+  const file = fileURLToPath(new URL('../../../examples/cni/minirun-bridge.conflist', import.meta.url))
+  const list = JSON.parse(fs.readFileSync(file, 'utf8')) as {cniVersion: string; name: string; plugins: Array<Record<string, unknown>>}
+  const c = parseConfig(JSON.stringify({...list.plugins[0], cniVersion: list.cniVersion, name: list.name, runtimeConfig: {portMappings: [{hostPort: 8080, containerPort: 80, protocol: 'tcp'}]}}))
+  t.like(c, {name: 'minirun-pods', bridge: 'mrpods0', stateDir: '/var/lib/cni/minirun'})
+  t.is(c.ports.length, 1)
 })
