@@ -46,7 +46,11 @@ async function ensureNetwork(req: PluginRequest): Promise<NetworkRecord> {
 
 export async function add(req: PluginRequest, id: string): Promise<CniResult> {
   const net = await ensureNetwork(req)
-  const att = await transaction(async (rb) => {
+  const att = await withLock(() => transaction(async (rb) => {
+    // a second ADD without DEL (the spec forbids it) must not reach the rollback, which would undo the first one's veth and lease
+    if (await fs.stat(endpointFile(id)).then(() => true, () => false)) {
+      throw new CniError(CODES.failed, `container ${req.containerId} already has ${req.ifname} on network ${net.name}`, 'DEL it first')
+    }
     const a = await attachNetwork(endpointRequest(req, id), net, rb)
     if (req.config.mac) {
       await ipBatch([`link set dev ${req.ifname} address ${req.config.mac}`], {netns: req.netns, why: 'runtimeConfig.mac: the MAC the runtime asked for'})
@@ -56,7 +60,7 @@ export async function add(req: PluginRequest, id: string): Promise<CniResult> {
     await fs.mkdir(path.dirname(endpointFile(id)), {recursive: true})
     await writeJsonAtomic(endpointFile(id), rec)
     return a
-  })
+  }))
   const hostLinks = new Map((await links()).map((l) => [l.ifname, l.address]))
   return cniResult(att, {
     cniVersion: req.config.cniVersion,

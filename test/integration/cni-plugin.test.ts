@@ -137,6 +137,10 @@ test.serial('minirun-bridge + tuning: the result, CHECK, -p through minirun\'s o
   t.is(rb.interfaces[2].mac, '02:42:0a:59:28:99', 'runtimeConfig.mac')
   t.regex((await inNs(b, 'ip -o link show eth0')).stdout, /02:42:0a:59:28:99/)
 
+  // a second ADD without DEL is refused and leaves the first endpoint as it was
+  const again = await exec('minirun-bridge', 'ADD', a, input(list, list.plugins[0], rcA))
+  t.like(again.json, {code: 100})
+  t.regex(again.json?.msg, /already has eth0/)
   await checkList(list, a, ra, rcA)
   await checkList(list, b, rb, rcB)
   t.is((await inNs(a, 'cat /proc/sys/net/ipv4/conf/eth0/accept_redirects')).stdout.trim(), '0', 'tuning ran on the interface minirun made')
