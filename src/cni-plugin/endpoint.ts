@@ -10,7 +10,7 @@ import {attachNetwork} from '../networks/attach.js'
 import type {EndpointRequest, NetworkAttachment} from '../networks/driver.js'
 import {bridgeNetworks} from '../networks/drivers/bridge-network.js'
 import {bridgeDriver, removeBridgeIfUnused} from '../networks/drivers/bridge.js'
-import {readNetwork, type NetworkRecord} from '../networks/records.js'
+import {readNetwork, writeNetwork, type NetworkRecord} from '../networks/records.js'
 import {addressIn, cniResult, type CniResult} from './cni-result.js'
 import {CODES, CniError, type PluginRequest} from './request.js'
 
@@ -35,13 +35,22 @@ function endpointRequest(req: PluginRequest, id: string): EndpointRequest {
 async function ensureNetwork(req: PluginRequest): Promise<NetworkRecord> {
   const c = req.config
   return withLock(async () => {
-    const net = (await readNetwork(c.name)) ?? (await bridgeNetworks.create({name: c.name, driver: 'bridge', subnet: c.subnet, gateway: c.gateway, options: c.bridge ? {'com.docker.network.bridge.name': c.bridge} : {}}).catch((error: Error) => {
-      throw new CniError(CODES.invalidConfig, `network ${c.name}: ${error.message}`)
-    }))
+    const net = (await readNetwork(c.name)) ?? (await createNetwork(req))
     const differs = net.driver !== 'bridge' || (c.subnet && c.subnet !== net.subnet) || (c.gateway && c.gateway !== net.gateway) || (c.bridge && c.bridge !== net.bridge)
     if (differs) throw new CniError(CODES.invalidConfig, `network ${c.name} exists in ${rootDir()} with bridge ${net.bridge}, subnet ${net.subnet}, gateway ${net.gateway}: the configuration asks for others`, 'DEL every container on it, or use another name or stateDir')
     return net
   })
+}
+
+async function createNetwork(req: PluginRequest): Promise<NetworkRecord> {
+  const c = req.config
+  const net = await bridgeNetworks.create({name: c.name, driver: 'bridge', subnet: c.subnet, gateway: c.gateway, options: c.bridge ? {'com.docker.network.bridge.name': c.bridge} : {}}).catch((error: Error) => {
+    throw new CniError(CODES.invalidConfig, `network ${c.name}: ${error.message}`)
+  })
+  // no resolver: a pod's DNS is the runtime's business (kubelet writes its resolv.conf), and a plugin leaves no daemon behind
+  const rec = {...net, noResolver: true}
+  await writeNetwork(rec)
+  return rec
 }
 
 export async function add(req: PluginRequest, id: string): Promise<CniResult> {

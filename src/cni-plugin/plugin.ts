@@ -24,8 +24,9 @@ export async function main(): Promise<void> {
     const req = parseRequest(command, process.env, stdin)
     version = req.config.cniVersion
     // The state dir comes from the config alone, never from an environment the runtime leaks; it is
-    // set before anything reads MINIRUN_ROOT (paths are resolved on each use).
+    // set before anything reads MINIRUN_ROOT or MINIRUN_RUNTIME_DIR (paths are resolved on each use).
     process.env.MINIRUN_ROOT = req.config.stateDir ?? DEFAULT_STATE
+    process.env.MINIRUN_RUNTIME_DIR = `${process.env.MINIRUN_ROOT}/run`
     const {add, check, del} = await import('./endpoint.js')
     if (command === 'ADD') process.stdout.write(JSON.stringify(await add(req, endpointId(req))) + '\n')
     else if (command === 'CHECK') await check(req, endpointId(req))

@@ -24,6 +24,8 @@ export interface NetworkRecord {
   cni?: import('./drivers/cni-config.js').CniConfigList
   /** the default `bridge` network: no name resolution between containers, as in Docker */
   isDefault?: boolean
+  /** a network of the CNI plugin (bin/minirun-bridge): no resolver, the runtime gives pods their DNS */
+  noResolver?: boolean
 }
 
 export const BUILTIN = ['bridge', 'host', 'none'] as const

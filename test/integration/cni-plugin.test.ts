@@ -136,6 +136,7 @@ test.serial('minirun-bridge + tuning: the result, CHECK, -p through minirun\'s o
   t.is(rb.ips[0].address, '10.89.40.77/24', 'runtimeConfig.ips')
   t.is(rb.interfaces[2].mac, '02:42:0a:59:28:99', 'runtimeConfig.mac')
   t.regex((await inNs(b, 'ip -o link show eth0')).stdout, /02:42:0a:59:28:99/)
+  t.false(fs.existsSync(path.join(host.root, 'run', 'dns')), "no resolver: the runtime sets a pod's DNS, and a plugin leaves no daemon")
 
   // a second ADD without DEL is refused and leaves the first endpoint as it was
   const again = await exec('minirun-bridge', 'ADD', a, input(list, list.plugins[0], rcA))

@@ -8,8 +8,8 @@ import {UserError} from '../../errors.js'
 
 export const DNS_DOMAIN = 'dns.minirun'
 
-/** Which networks have a resolver: user-defined bridges (the default bridge has no names, as in Docker). */
-export const hasResolver = (net: {driver: string; isDefault?: boolean}): boolean => net.driver === 'bridge' && !net.isDefault
+/** Which networks have a resolver: user-defined bridges (the default bridge has no names, as in Docker; nor the CNI plugin's: the runtime sets pods' DNS). */
+export const hasResolver = (net: {driver: string; isDefault?: boolean; noResolver?: boolean}): boolean => net.driver === 'bridge' && !net.isDefault && !net.noResolver
 
 /** A network's DNS zone: `<network>.dns.minirun`, its name made a valid DNS label sequence. */
 export function networkDomain(network: string): string {

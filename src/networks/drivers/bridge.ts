@@ -11,6 +11,7 @@ import {allocate, leases, release} from '../ipam/leases.js'
 import {macFromIp} from '../ipam/mac.js'
 import {baseTableScript, deleteNetworkRulesScript, deleteTableScript, networkComment, networkRulesScript} from '../firewall/nft-script.js'
 import {publishPorts, unpublishPorts} from '../firewall/publish.js'
+import {hasResolver} from '../dns/config.js'
 import {bridgeRefusal} from '../owner.js'
 import {listNetworks, networkId, readNetwork, writeNetwork, type NetworkRecord} from '../records.js'
 
@@ -214,7 +215,7 @@ export const bridgeDriver: NetworkDriver = {
       await publishPorts(ep, ip, rb)
     }
     // user-defined networks answer names (dns/resolver.ts); the default bridge has none, as in Docker
-    if (!net.isDefault) await (await import('../dns/resolver.js')).ensureResolver(net, ep.containerId, rb)
+    if (hasResolver(net)) await (await import('../dns/resolver.js')).ensureResolver(net, ep.containerId, rb)
     const att: NetworkAttachment = {networkId: net.id, networkName: net.name, ifname: ep.ifname, ip, prefixLen: subnet.prefix, gateway: net.gateway!, mac, hostIfname: veth, aliases: ep.aliases}
     if (ep.ports.length > 0) att.ports = ep.ports
     return att
@@ -228,7 +229,7 @@ export const bridgeDriver: NetworkDriver = {
     if (att?.ports?.length) await unpublishPorts(ep.containerId, att.ports)
     await deleteVeth(ep, att?.hostIfname ?? vethName(ep.containerId, ep.ifname))
     await release(net.name, ep.containerId)
-    if (!net.isDefault) {
+    if (hasResolver(net)) {
       const dns = await import('../dns/resolver.js')
       await dns.forgetNames(net.name, ep.containerId)
       await dns.stopResolverIfIdle(net)
