@@ -106,6 +106,15 @@ function corrupt(label: string, why: string): UserError {
 
 let warnedSpecial = false
 
+/** This process's umask, read without changing it (process.umask() sets it to read it). */
+function currentUmask(): number {
+  try {
+    const m = /^Umask:\s+([0-7]+)$/m.exec(fsSync.readFileSync('/proc/self/status', 'utf8'))
+    if (m) return Number.parseInt(m[1], 8)
+  } catch {}
+  return 0o777 // unknown: every mode is set with fchmod
+}
+
 function lstatOrUndefined(file: string): fsSync.Stats | undefined {
   try {
     return fsSync.lstatSync(file)
@@ -125,12 +134,23 @@ class TreeWriter {
   private readonly touched = new Set<string>()
   private readonly written = new Set<string>()
   private readonly chown = process.getuid?.() === 0
+  /** Archive dir paths (as named) → their real root-relative components; see resolveDir. */
+  private readonly resolved = new Map<string, string[]>()
+  /**
+   * Whether a new file is ours as root:root already (so 0:0 entries need no chown): not when the
+   * root is setgid, whose group new entries would inherit (the dirs we make are never setgid).
+   */
+  private readonly bornRootOwned: boolean
+  /** Permission bits the umask takes from a new file: a mode without them is given at open. */
+  private readonly umask = currentUmask()
 
   constructor(
     private readonly root: string,
     private readonly label: string,
     private readonly opts: ExtractOptions,
-  ) {}
+  ) {
+    this.bornRootOwned = this.chown && process.getegid?.() === 0 && (fsSync.statSync(root).mode & 0o2000) === 0
+  }
 
   private refuse(name: string, why: string): never {
     throw new UserError(`archive ${this.label}: entry "${name}" ${why}; refusing to extract it`)
@@ -139,10 +159,21 @@ class TreeWriter {
   /**
    * Resolve directory components inside the root (securejoin): returns the real root-relative
    * components. Missing directories are created when `create`, else undefined is returned.
+   * Resolutions are remembered (most entries share their parent with the one before) until this
+   * archive removes anything: only a removal can change where an existing path leads.
    */
-  private async resolveDir(comps: string[], name: string, create: boolean): Promise<string[] | undefined> {
-    const todo = [...comps]
-    const resolved: string[] = []
+  private resolveDir(comps: string[], name: string, create: boolean): string[] | undefined {
+    const key = comps.join('/')
+    const known = this.resolved.get(key)
+    if (known) return known
+    // Start from the longest prefix already resolved: the walk below is a left-to-right fold.
+    let start = comps.length - 1
+    let base: string[] | undefined
+    for (; start > 0 && !base; start--) base = this.resolved.get(comps.slice(0, start).join('/'))
+    if (base) start++
+    else start = 0
+    const todo = comps.slice(start)
+    const resolved = base ? [...base] : []
     let hops = 0
     while (todo.length > 0) {
       const part = todo.shift()!
@@ -176,6 +207,7 @@ class TreeWriter {
         return undefined
       }
     }
+    this.resolved.set(key, resolved)
     return resolved
   }
 
@@ -186,7 +218,7 @@ class TreeWriter {
   }
 
   /** Make room for a new entry at abs without following it; keeps an existing real directory when asked. */
-  private async clear(abs: string, keepDir: boolean): Promise<boolean> {
+  private clear(abs: string, keepDir: boolean): boolean {
     let st
     try {
       st = fsSync.lstatSync(abs)
@@ -194,17 +226,30 @@ class TreeWriter {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false
       throw error
     }
-    if (st.isDirectory()) {
-      if (keepDir) return true
-      fsSync.rmSync(abs, {recursive: true, force: true}) // rm never follows symlinks inside
-    } else {
-      fsSync.unlinkSync(abs)
-    }
+    if (st.isDirectory() && keepDir) return true
+    this.resolved.clear() // whatever led through abs now leads elsewhere
+    if (st.isDirectory()) fsSync.rmSync(abs, {recursive: true, force: true}) // rm never follows symlinks inside
+    else fsSync.unlinkSync(abs)
     return false
   }
 
-  private async own(abs: string, entry: ReadEntry): Promise<void> {
-    if (this.chown) fsSync.lchownSync(abs, entry.uid ?? 0, entry.gid ?? 0)
+  /** Run make(), which fails with EEXIST when something is at abs: then clear abs and run it again. */
+  private create<T>(abs: string, make: () => T): T {
+    try {
+      return make()
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    }
+    this.clear(abs, false)
+    return make()
+  }
+
+  private needsChown(entry: ReadEntry): boolean {
+    return this.chown && !(this.bornRootOwned && !entry.uid && !entry.gid)
+  }
+
+  private own(abs: string, entry: ReadEntry): void {
+    if (this.needsChown(entry)) fsSync.lchownSync(abs, entry.uid ?? 0, entry.gid ?? 0)
   }
 
   async apply(entry: ReadEntry): Promise<void> {
@@ -229,10 +274,15 @@ class TreeWriter {
       case 'ContiguousFile':
         return this.file(entry, comps)
       case 'Directory': {
-        const rel = await this.place(comps, name)
+        const rel = this.place(comps, name)
         const abs = path.join(this.root, ...rel)
-        if (!(await this.clear(abs, true))) fsSync.mkdirSync(abs, {mode: 0o700})
-        await this.own(abs, entry)
+        try {
+          fsSync.mkdirSync(abs, {mode: 0o700})
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+          if (!this.clear(abs, true)) fsSync.mkdirSync(abs, {mode: 0o700})
+        }
+        this.own(abs, entry)
         fsSync.chmodSync(abs, safeMode(entry.mode, true))
         this.mark(rel)
         return entry.resume()
@@ -240,11 +290,10 @@ class TreeWriter {
       case 'SymbolicLink': {
         const target = entry.linkpath ?? ''
         if (target === '' || target.includes('\0')) this.refuse(name, 'is a symbolic link with an empty or invalid target')
-        const rel = await this.place(comps, name)
+        const rel = this.place(comps, name)
         const abs = path.join(this.root, ...rel)
-        await this.clear(abs, false)
-        fsSync.symlinkSync(target, abs)
-        await this.own(abs, entry)
+        this.create(abs, () => fsSync.symlinkSync(target, abs))
+        this.own(abs, entry)
         this.mark(rel)
         return entry.resume()
       }
@@ -262,8 +311,8 @@ class TreeWriter {
   }
 
   /** Resolve an entry's parent (creating missing dirs) and return the root-relative path of the entry. */
-  private async place(comps: string[], name: string): Promise<string[]> {
-    const parent = (await this.resolveDir(comps.slice(0, -1), name, true))!
+  private place(comps: string[], name: string): string[] {
+    const parent = this.resolveDir(comps.slice(0, -1), name, true)!
     return [...parent, comps.at(-1)!]
   }
 
@@ -277,10 +326,11 @@ class TreeWriter {
       }
       budget.used += entry.size
     }
-    const rel = await this.place(comps, name)
+    const rel = this.place(comps, name)
     const abs = path.join(this.root, ...rel)
-    await this.clear(abs, false)
-    const fd = fsSync.openSync(abs, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o600)
+    const mode = safeMode(entry.mode, false)
+    const modeAtOpen = (mode & this.umask) === 0
+    const fd = this.create(abs, () => fsSync.openSync(abs, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, modeAtOpen ? mode : 0o600))
     let got = 0
     try {
       for await (const chunk of entry as AsyncIterable<Buffer>) {
@@ -289,8 +339,8 @@ class TreeWriter {
         fsSync.writeSync(fd, chunk)
       }
       if (got !== entry.size) throw corrupt(this.label, `entry "${name}" has ${got} of its ${entry.size} bytes`)
-      if (this.chown) fsSync.fchownSync(fd, entry.uid ?? 0, entry.gid ?? 0)
-      fsSync.fchmodSync(fd, safeMode(entry.mode, false))
+      if (this.needsChown(entry)) fsSync.fchownSync(fd, entry.uid ?? 0, entry.gid ?? 0)
+      if (!modeAtOpen) fsSync.fchmodSync(fd, mode)
       if (entry.mtime) fsSync.futimesSync(fd, entry.mtime, entry.mtime)
     } finally {
       fsSync.closeSync(fd)
@@ -304,16 +354,15 @@ class TreeWriter {
     const linkpath = entry.linkpath ?? ''
     const targetComps = entryComponents(linkpath, this.label)
     if (targetComps.length === 0) this.refuse(name, 'is a hard link to the root')
-    const targetParent = await this.resolveDir(targetComps.slice(0, -1), name, false)
+    const targetParent = this.resolveDir(targetComps.slice(0, -1), name, false)
     const source = targetParent && path.join(this.root, ...targetParent, targetComps.at(-1)!)
     const st = source ? lstatOrUndefined(source) : undefined
     if (!source || !st) this.refuse(name, `is a hard link to "${linkpath}", which is not in the archive before it`)
     if (st.isDirectory()) this.refuse(name, `is a hard link to the directory "${linkpath}"`)
-    const rel = await this.place(comps, name)
+    const rel = this.place(comps, name)
     const abs = path.join(this.root, ...rel)
     if (abs === source) return entry.resume()
-    await this.clear(abs, false)
-    fsSync.linkSync(source, abs) // link(2) does not follow a symlink at source
+    this.create(abs, () => fsSync.linkSync(source, abs)) // link(2) does not follow a symlink at source
     this.mark(rel)
     entry.resume()
   }
@@ -323,9 +372,9 @@ class TreeWriter {
     entry.resume()
     const name = entry.path
     const base = comps.at(-1)!
-    const parent = await this.resolveDir(comps.slice(0, -1), name, false)
+    const parent = this.resolveDir(comps.slice(0, -1), name, false)
     if (base === '.wh..wh..opq') {
-      if (parent) await this.opaque(parent)
+      if (parent) this.opaque(parent)
       return
     }
     if (base.startsWith('.wh..wh.')) return // other AUFS metadata (.wh..wh.plnk...)
@@ -334,10 +383,10 @@ class TreeWriter {
     if (!parent) return
     const rel = [...parent, victim]
     if (this.written.has(rel.join('/'))) return // this layer's own entry: the whiteout is for lower layers only
-    await this.clear(path.join(this.root, ...rel), false)
+    this.clear(path.join(this.root, ...rel), false)
   }
 
-  private async opaque(dirRel: string[]): Promise<void> {
+  private opaque(dirRel: string[]): void {
     const abs = path.join(this.root, ...dirRel)
     const st = lstatOrUndefined(abs)
     if (!st?.isDirectory()) return
@@ -345,11 +394,11 @@ class TreeWriter {
       const rel = [...dirRel, child]
       const key = rel.join('/')
       if (!this.touched.has(key)) {
-        await this.clear(path.join(abs, child), false)
+        this.clear(path.join(abs, child), false)
         continue
       }
       const cst = fsSync.lstatSync(path.join(abs, child))
-      if (cst.isDirectory()) await this.opaque(rel) // keep this layer's entries, drop older ones beneath
+      if (cst.isDirectory()) this.opaque(rel) // keep this layer's entries, drop older ones beneath
     }
   }
 }
@@ -416,9 +465,9 @@ export async function extractTar(file: string, dest: string, opts: ExtractOption
   })
   let tarBytes = 0
   const diffHash = createHash('sha256')
-  const input = createReadStream(file)
+  const input = createReadStream(file, {highWaterMark: 1 << 20}) // fewer, bigger chunks: most entries then arrive whole
   const source: Readable =
-    compression === 'gzip' ? pipeline(input, counter, createGunzip(), () => {}) : pipeline(input, counter, () => {})
+    compression === 'gzip' ? pipeline(input, counter, createGunzip({chunkSize: 1 << 18}), () => {}) : pipeline(input, counter, () => {})
   try {
     for await (const chunk of source as AsyncIterable<Buffer>) {
       if (failure) break

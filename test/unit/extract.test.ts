@@ -123,6 +123,49 @@ test('a chain of symlinks escaping is contained', async (t) => {
   t.is(await fs.readFile(path.join(sb.dest, 'outside'), 'utf8'), 'overwritten')
 })
 
+test('a dir the archive later replaces with a symlink to the host: files after it are still contained', async (t) => {
+  // The writer remembers where parent dirs lead; replacing one must make it look again.
+  const {sb, error} = await hostile(t, [
+    {name: 'd/', type: 'dir'},
+    {name: 'd/sub/', type: 'dir'},
+    {name: 'd/sub/first', data: 'first'},
+    {name: 'd', type: 'symlink', linkname: '../victim'}, // followed from dest/d: the sandbox's victim/, which has sub/
+    {name: 'd/sub/second', data: 'second'},
+    {name: 'd/secret', data: 'overwritten'},
+  ])
+  t.is(error, undefined)
+  t.is(await fs.readlink(path.join(sb.dest, 'd')), '../victim')
+  t.is(await fs.readFile(path.join(sb.dest, 'victim/sub/second'), 'utf8'), 'second')
+  t.is(await fs.readFile(path.join(sb.dest, 'victim/secret'), 'utf8'), 'overwritten')
+})
+
+test('modes the umask would cut are kept exactly; root-owned entries stay root:root under a setgid dest', async (t) => {
+  const sb = await sandbox(t)
+  const file = await archive(
+    sb,
+    'modes.tar',
+    tarArchive([
+      {name: 'open', data: 'x', mode: 0o666},
+      {name: 'tool', data: 'x', mode: 0o777},
+      {name: 'plain', data: 'x', mode: 0o644},
+      {name: 'dir/', type: 'dir', mode: 0o775},
+      {name: 'dir/in', data: 'x', mode: 0o600},
+    ]),
+  )
+  await fs.chmod(sb.dest, 0o2755)
+  if (process.getuid?.() === 0) await fs.chown(sb.dest, 0, 4242)
+  await extractTar(file, sb.dest)
+  const mode = async (p: string) => (await fs.stat(path.join(sb.dest, p))).mode & 0o7777
+  t.is(await mode('open'), 0o666)
+  t.is(await mode('tool'), 0o777)
+  t.is(await mode('plain'), 0o644)
+  t.is(await mode('dir'), 0o775)
+  t.is(await mode('dir/in'), 0o600)
+  if (process.getuid?.() === 0) {
+    for (const p of ['open', 'dir', 'dir/in']) t.is((await fs.stat(path.join(sb.dest, p))).gid, 0, `${p} is root:root, not the setgid dest's group`)
+  }
+})
+
 test('relative symlink "up -> ../../.." then "up/x" lands at dest/x', async (t) => {
   const {sb, error} = await hostile(t, [
     {name: 'up', type: 'symlink', linkname: '../../..'},
