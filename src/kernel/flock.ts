@@ -1,21 +1,15 @@
 import {spawn, type ChildProcessByStdio} from 'node:child_process'
 import type {Socket} from 'node:net'
 import type {Readable, Writable} from 'node:stream'
+import {fileURLToPath} from 'node:url'
 import {UserError} from '../errors.js'
-import {toolPath} from './runner.js'
 
-// A kernel flock(2) on the lock file, held through one small shell per minirun process: the shell
-// keeps the file open on fd 9 and runs `flock 9` / `flock -u 9` on request (the lock belongs to
-// that open file, not to the short-lived flock process). One spawn per process, not one per
-// locked section. When minirun dies, the shell's stdin closes, it exits, and the kernel drops the
-// lock with the file: a SIGKILLed holder never leaves it behind and no staleness guess is needed.
-const SCRIPT = `exec 9>>"$1"
-while read -r op; do
-  case $op in
-    lock) flock -w "$2" 9; echo "rc $?" ;;
-    unlock) flock -u 9; echo "rc $?" ;;
-  esac
-done`
+// A kernel flock(2) on the lock file, held through one small helper per minirun process
+// (rootfs/tools/lockhold.c): it keeps the file open and locks / unlocks it on request (the lock
+// belongs to that open file). One spawn per process, not one or two per locked section. When
+// minirun dies, the helper's stdin closes, it exits, and the kernel drops the lock with the file:
+// a SIGKILLed holder never leaves it behind and no staleness guess is needed.
+const LOCKHOLD = fileURLToPath(new URL('../../tools/lockhold', import.meta.url))
 
 export interface Flock {
   release(): void
@@ -32,7 +26,7 @@ const holders = new Map<string, Holder>()
 function holderFor(file: string, waitSeconds: number): Holder {
   const known = holders.get(file)
   if (known) return known
-  const child = spawn('/bin/sh', ['-c', SCRIPT, 'minirun-lock', file, String(waitSeconds)], {stdio: ['pipe', 'pipe', 'inherit'], env: {...process.env, PATH: toolPath()}})
+  const child = spawn(LOCKHOLD, [file, String(Math.ceil(waitSeconds))], {stdio: ['pipe', 'pipe', 'inherit'], env: {}})
   const entry: Holder = {child, replies: [], pending: 0}
   child.stdin.on('error', () => {}) // a dead holder is reported by 'exit'
   let buf = ''
@@ -72,6 +66,6 @@ export async function holdFlock(file: string, waitSeconds: number, what: string)
   const reply = await request(h, 'lock')
   if (reply === 'rc 0') return {release: () => void request(h, 'unlock')}
   if (reply === 'rc 1') throw new UserError(`${what} stayed locked by another minirun for ${waitSeconds}s; retry when it has finished`)
-  if (reply === 'rc 127' || reply.startsWith('error')) throw new UserError(`cannot lock ${what}: flock is missing (install util-linux)`)
+  if (reply.startsWith('error')) throw new UserError(`cannot lock ${what}: ${LOCKHOLD} is missing (${reply.slice(6)}); run npm run build`)
   throw new UserError(`cannot lock ${what} (${reply})`)
 }
