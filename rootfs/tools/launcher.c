@@ -73,7 +73,7 @@ static struct {
   const char *shm_size;
   struct { const char *path, *opts; } tmpfs[32]; int ntmpfs;
   struct { int resource; rlim_t soft, hard; } rlimits[16]; int nrlimits;
-  const char *log, *exit_file, *pid_file, *attach, *cleanup[3];
+  const char *log, *exit_file, *pid_file, *attach, *cleanup[3], *cleanup_unless;
 } o = {.workdir = "/", .seccomp = 1, .shm_fd = -1};
 
 /* the launcher's file on the host (argv[0], kept across the sealed re-exec) */
@@ -172,6 +172,7 @@ static void parse(int argc, char **argv) {
     else if (ARG("--exit-file")) o.exit_file = argv[++i];
     else if (ARG("--pid-file")) o.pid_file = argv[++i];
     else if (ARG("--attach-socket")) o.attach = argv[++i];
+    else if (ARG("--cleanup-unless")) o.cleanup_unless = argv[++i];
     else if (ARG("--cleanup")) {
       if (i + 3 >= argc) usage();
       for (int k = 0; k < 3; k++) o.cleanup[k] = argv[i + 1 + k];
@@ -858,7 +859,8 @@ static int monitor(void) {
   write_exit_file(code);
   if (o.attach) unlink(o.attach);
   for (int i = 0; i < nclients; i++) close(clients[i]);
-  if (o.cleanup[0]) {
+  /* rm -f cleans up itself: it says so with this file, made before it kills */
+  if (o.cleanup[0] && !(o.cleanup_unless && access(o.cleanup_unless, F_OK) == 0)) {
     sigprocmask(SIG_UNBLOCK, &monitored, NULL);
     char *argv[] = {(char *)o.cleanup[0], (char *)o.cleanup[1], "container", "cleanup", (char *)o.cleanup[2], NULL};
     extern char **environ;

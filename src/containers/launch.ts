@@ -62,6 +62,8 @@ export interface MonitorSpec {
   attachSocket?: string
   /** [node, bin, id]: once the exit is recorded, the launcher becomes `minirun container cleanup id` */
   cleanup?: [string, string, string]
+  /** no cleanup when this file exists at the exit: the caller that ended it (rm -f) cleans up */
+  cleanupUnless?: string
 }
 
 export interface LaunchSpec extends ProcessSpec, MonitorSpec {
@@ -123,6 +125,7 @@ export function launchArgv(s: LaunchSpec): string[] {
   if (s.pidFile) argv.push('--pid-file', s.pidFile)
   if (s.attachSocket) argv.push('--attach-socket', s.attachSocket)
   if (s.cleanup) argv.push('--cleanup', ...s.cleanup)
+  if (s.cleanupUnless) argv.push('--cleanup-unless', s.cleanupUnless)
   return [...argv, ...processArgs(s), '--', ...s.argv]
 }
 

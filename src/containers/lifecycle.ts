@@ -27,7 +27,7 @@ import {type ResolvedUser, resolveUser} from './run-options.js'
 import {etcFile, networkNamesOf, refreshHosts} from './etc.js'
 import {findContainer, listContainers} from './find.js'
 import {DEFAULT_PATH, HOST_ENV, LAUNCHER, launchArgv, type LaunchSpec, type Mount, type ProcessSpec} from './launch.js'
-import {attachSocket, type ContainerRecord, exitFile, logFile, readRecord, removeStateDir, writeRecord} from './record.js'
+import {attachSocket, callerCleansFile, type ContainerRecord, exitFile, logFile, readRecord, removeStateDir, writeRecord} from './record.js'
 
 // The container lifecycle: create → start → (exit) → cleanup → remove.
 // A detached container is kept by its own process tree: the launcher's host side stays as its
@@ -68,6 +68,7 @@ export async function startContainer(ref: string, opts: {attach: boolean; intera
     rec = await withLock(async () => {
       const cur = (await readRecord(found.id)) ?? found
       await fs.rm(exitFile(cur.id), {force: true})
+      await fs.rm(callerCleansFile(cur.id), {force: true})
       cur.state = {...cur.state, status: 'created', exitCode: 0, stoppedByUser: false, creatorPid: process.pid, creatorStart: pidStartTime(process.pid)}
       cur.hostConfig.detached = !opts.attach
       await writeRecord(cur)
@@ -118,7 +119,7 @@ async function startDetached(rec: ContainerRecord, spec: LaunchSpec, rb: Rollbac
   const socket = attachSocket(rec.id)
   note(`mkdir -p ${shellQuote(path.dirname(socket))}`, "where the monitor's attach socket goes")
   await fs.mkdir(path.dirname(socket), {recursive: true})
-  const argv = launchArgv({...spec, detached: true, log: logFile(rec.id), exitFile: exitFile(rec.id), pidFile: pidFile(rec.id), attachSocket: socket, cleanup: [process.execPath, BIN, rec.id]})
+  const argv = launchArgv({...spec, detached: true, log: logFile(rec.id), exitFile: exitFile(rec.id), pidFile: pidFile(rec.id), attachSocket: socket, cleanup: [process.execPath, BIN, rec.id], cleanupUnless: callerCleansFile(rec.id)})
   // The monitor and the `container cleanup` it becomes are host processes: a fixed environment,
   // nothing of the container's (an image's NODE_OPTIONS or LD_PRELOAD would run as host root).
   const env: Record<string, string> = {...HOST_ENV}
@@ -344,6 +345,15 @@ export async function stopContainer(ref: string, time?: number): Promise<Contain
 }
 
 /**
+ * rm -f cleans up after the kill itself (cleanupContainer, idempotent): this tells the monitor not
+ * to start `container cleanup` (a Node start) for it, and rm not to wait for one. An rm -f killed
+ * in between leaves a record that the next rm -f or prune cleans up.
+ */
+async function callerCleans(rec: ContainerRecord): Promise<void> {
+  if (rec.hostConfig.detached) await fs.writeFile(callerCleansFile(rec.id), '').catch(() => {})
+}
+
+/**
  * Before a stop, kill or rm signals it: its exit must not trigger the restart policy, and a
  * paused container is thawed (a frozen process does not die of SIGKILL until it is).
  */
@@ -473,6 +483,7 @@ export async function removeContainer(ref: string, force: boolean, opts: {withPo
   for (const d of deps) await removeContainer(d.id, true)
   await markStoppedByUser(rec.id)
   if (running) {
+    await callerCleans(rec)
     signal(rec.state.pid, 'SIGKILL', rec.state.pidStart)
     await waitFor(() => !isAlive(rec.state.pid, rec.state.pidStart), 5000, 10)
     await waitForExit(rec)

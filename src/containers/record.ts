@@ -120,6 +120,8 @@ export interface ContainerRecord {
 export const recordFile = (id: string) => path.join(paths.container(id), 'container.json')
 export const logFile = (id: string) => path.join(paths.container(id), 'ctr.log')
 export const exitFile = (id: string) => path.join(paths.container(id), 'exitcode')
+/** Made by rm -f before it kills: it cleans up itself, so the monitor need not start Node for it. */
+export const callerCleansFile = (id: string) => path.join(paths.container(id), 'caller-cleans')
 /** The monitor's attach socket: short (a unix socket path has 108 bytes), in the runtime dir. */
 export const attachSocket = (id: string) => path.join(paths.attachDir(), `${id.slice(0, 12)}.sock`)
 
