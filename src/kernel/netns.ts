@@ -1,21 +1,24 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
+import {fileURLToPath} from 'node:url'
 import {note, run, shellQuote} from './runner.js'
 
 // A container's network namespace lives as a bind-mounted nsfs file under the runtime dir, so it
 // outlives any process and can be found again by the container id (`system prune` relies on it).
 
+/** IPv6 off and loopback up, run inside the new namespace (rootfs/tools/netnsinit.c, built static). */
+const NETNSINIT = fileURLToPath(new URL('../../tools/netnsinit', import.meta.url))
+
 /**
  * Create a network namespace persisted at `file`, with loopback up (the container itself lacks
  * CAP_NET_ADMIN to do it) and, as in Docker without --ipv6, IPv6 off: minirun hands out IPv4
- * addresses only. One process does all of it: `unshare --net=FILE` runs its command inside.
+ * addresses only. `unshare --net=FILE` runs netnsinit inside: two processes in all.
  */
 export async function createNetns(file: string): Promise<void> {
   note(`mkdir -p ${shellQuote(path.dirname(file))} && touch ${shellQuote(file)}`, 'the mount point that will hold the new network namespace')
   await fs.mkdir(path.dirname(file), {recursive: true})
   await fs.writeFile(file, '', {flag: 'a'})
-  const inside = 'sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 && ip link set lo up'
-  await run(['unshare', `--net=${file}`, 'sh', '-c', inside], {why: 'create a network namespace, persist it as a bind mount; inside: IPv4 only, loopback up'})
+  await run(['unshare', `--net=${file}`, NETNSINIT], {why: 'create a network namespace, persist it as a bind mount; inside, netnsinit: net.ipv6.conf.{all,default}.disable_ipv6=1 (IPv4 only), loopback up'})
 }
 
 export async function deleteNetns(file: string): Promise<void> {
