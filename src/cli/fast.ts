@@ -11,7 +11,7 @@ type Handler = (p: Parsed) => Promise<void>
 const FAST: Record<string, {tail?: boolean; handle: Handler}> = {
   ps: {handle: async (p) => (await import('./handlers/ps.js')).ps(p.flags)},
   run: {tail: true, handle: async (p) => (await import('./handlers/run.js')).run(p.args[0], p.rest, p.flags)},
-  exec: {tail: true, handle: async (p) => (await import('./handlers/run.js')).exec(p.args[0], p.rest, p.flags)},
+  exec: {tail: true, handle: async (p) => (await import('./handlers/exec.js')).exec(p.args[0], p.rest, p.flags)},
   rm: {handle: async (p) => (await import('./handlers/end.js')).rm(p.args, p.flags)},
   stop: {handle: async (p) => (await import('./handlers/end.js')).stop(p.args, p.flags)},
   kill: {handle: async (p) => (await import('./handlers/end.js')).kill(p.args, p.flags)},

@@ -1,6 +1,6 @@
 import {Args, Command, Flags} from '@oclif/core'
 import {splitAtPositional} from '../cli/argv.js'
-import {exec} from '../cli/handlers/run.js'
+import {exec} from '../cli/handlers/exec.js'
 
 export default class Exec extends Command {
   static description = 'Run a command in a running container (same namespaces, capabilities and no_new_privs as its PID 1)'

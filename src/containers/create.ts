@@ -18,7 +18,8 @@ import {parseIp} from '../networks/ipam/cidr.js'
 import {hasResolver, type DnsSettings} from '../networks/dns/config.js'
 import {findPod} from '../pods/records.js'
 import {withLock} from '../state/lock.js'
-import {cgroupPlan, createCgroups, removeCgroups, validateLimits, type Limits} from '../kernel/cgroups.js'
+import {cgroupPlan, createCgroups, removeCgroups, validateLimits} from '../kernel/cgroups.js'
+import {limitsOf} from './process-spec.js'
 import {instanceTag, paths} from '../state/paths.js'
 import {effectiveCaps} from './capabilities.js'
 import {parseRestartPolicy} from './restart-policy.js'
@@ -354,10 +355,6 @@ async function ownNetns(rec: ContainerRecord, plan: NetworkPlan, rb: Rollback): 
     }
     rec.networks[net.name] = att
   }
-}
-
-export function limitsOf(rec: ContainerRecord): Limits {
-  return {memory: rec.hostConfig.memory, pidsLimit: rec.hostConfig.pidsLimit, cpus: rec.hostConfig.cpus}
 }
 
 /** Image Env first, then -e: a later KEY replaces an earlier one. */

@@ -3,7 +3,7 @@ import {isAlive, signal} from '../kernel/proc.js'
 import {spawnAttached, spawnDetached} from '../kernel/runner.js'
 import {validateEnv} from '../util/names.js'
 import {findContainer} from './find.js'
-import {processSpec} from './lifecycle.js'
+import {processSpec} from './process-spec.js'
 import {execArgv, HOST_ENV} from './launch.js'
 
 export interface ExecOptions {

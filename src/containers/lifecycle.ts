@@ -14,19 +14,18 @@ import {endpointOf} from './endpoint.js'
 import {readJson} from '../state/files.js'
 import {readPod} from '../pods/records.js'
 import {withLock} from '../state/lock.js'
-import {cgroupPlan, oomKilled, procsFiles, removeCgroups} from '../kernel/cgroups.js'
+import {cgroupPlan, oomKilled, removeCgroups} from '../kernel/cgroups.js'
 import {instanceTag, paths} from '../state/paths.js'
-import {readInRoot, resolveInRoot} from '../util/scoped-path.js'
+import {resolveInRoot} from '../util/scoped-path.js'
 import {removeAnonymousVolumes} from '../volumes/store.js'
-import {effectiveCaps} from './capabilities.js'
-import {createContainer, limitsOf, prepareContainer, type RunRequest} from './create.js'
+import {createContainer, prepareContainer, type RunRequest} from './create.js'
+import {limitsOf, processSpec} from './process-spec.js'
 import {liveStatus} from './inspect.js'
 import {freeze, freezerOf, removeFreezer, thaw} from '../kernel/freezer.js'
 import {parseRestartPolicy, restartDelay, shouldRestart} from './restart-policy.js'
-import {type ResolvedUser, resolveUser} from './run-options.js'
 import {etcFile, networkNamesOf, refreshHosts} from './etc.js'
 import {findContainer, listContainers} from './find.js'
-import {DEFAULT_PATH, HOST_ENV, LAUNCHER, launchArgv, type LaunchSpec, type Mount, type ProcessSpec} from './launch.js'
+import {DEFAULT_PATH, HOST_ENV, LAUNCHER, launchArgv, type LaunchSpec, type Mount} from './launch.js'
 import {attachSocket, callerCleansFile, type ContainerRecord, exitFile, logFile, readRecord, removeStateDir, writeRecord} from './record.js'
 
 // The container lifecycle: create → start → (exit) → cleanup → remove.
@@ -172,25 +171,6 @@ async function markRunning(rec: ContainerRecord, launcher: number, supervisor: n
   })
 }
 
-/** The container's environment (KEY=VALUE): the image's and -e, then Docker's defaults. */
-/** -u NAME|UID[:GROUP]: the ids from the container's own /etc/passwd and /etc/group (its files: size-capped). */
-async function imageUser(rec: ContainerRecord, spec: string): Promise<ResolvedUser> {
-  const read = (p: string) => readInRoot(rec.rootfs.merged, p, 1 << 20)
-  return resolveUser(spec, await read('/etc/passwd'), await read('/etc/group'))
-}
-
-export function containerEnv(rec: ContainerRecord, extra: string[] = [], home?: string): string[] {
-  const env = new Map<string, string>()
-  for (const e of [...rec.config.env, ...extra]) {
-    const i = e.indexOf('=')
-    env.set(e.slice(0, i), e.slice(i + 1))
-  }
-  if (!env.has('HOSTNAME')) env.set('HOSTNAME', rec.config.hostname)
-  if (!env.has('HOME')) env.set('HOME', home || '/root')
-  if (rec.config.tty && !env.has('TERM')) env.set('TERM', 'xterm')
-  return [...env].map(([k, v]) => `${k}=${v}`)
-}
-
 /** Everything the launcher needs to start `rec`. */
 async function launchSpec(rec: ContainerRecord): Promise<LaunchSpec> {
   const binds: Mount[] = (['hosts', 'hostname', 'resolv.conf'] as const).map((name) => ({source: etcFile(rec.id, name), target: `/etc/${name}`, readOnly: false}))
@@ -216,24 +196,6 @@ async function launchSpec(rec: ContainerRecord): Promise<LaunchSpec> {
     shmFrom: podShares ? `/proc/${podShares}/ns/mnt` : undefined,
     ...(await processSpec(rec)),
     argv: rec.config.argv,
-  }
-}
-
-/** What the container's processes get, for `run` and for `exec` (which may name another user). */
-export async function processSpec(rec: ContainerRecord, extraEnv: string[] = [], userSpec = rec.config.user): Promise<Omit<ProcessSpec, 'argv'>> {
-  const {hostConfig: h} = rec
-  const user = userSpec ? await imageUser(rec, userSpec) : undefined
-  return {
-    env: containerEnv(rec, extraEnv, user?.home),
-    user,
-    rlimits: h.ulimits,
-    workdir: rec.config.workdir,
-    caps: effectiveCaps(h.capAdd, h.capDrop, h.privileged),
-    privileged: h.privileged,
-    seccomp: !(h.securityOpt ?? []).some((o) => /^seccomp[=:]unconfined$/.test(o)),
-    cgroupProcs: procsFiles(cgroupPlan(rec.id, instanceTag(), limitsOf(rec))),
-    tty: rec.config.tty,
-    stdin: rec.config.interactive,
   }
 }
 

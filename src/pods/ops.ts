@@ -4,7 +4,7 @@ import {killContainer, startContainer, stopContainer} from '../containers/lifecy
 import {parseLog, timeOf} from '../containers/log-format.js'
 import {logFile, type ContainerRecord} from '../containers/record.js'
 import {findContainer} from '../containers/find.js'
-import {limitsOf} from '../containers/create.js'
+import {limitsOf} from '../containers/process-spec.js'
 import {cgroupPlan} from '../kernel/cgroups.js'
 import {instanceTag} from '../state/paths.js'
 import {UserError} from '../errors.js'

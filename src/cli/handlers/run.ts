@@ -2,12 +2,11 @@ import {createOnly, runContainer} from '../../containers/lifecycle.js'
 import {runRequest as runRequestOf, type RunRequest} from '../../containers/create.js'
 import {parsePublish} from '../../networks/ports.js'
 import {parseMountFlag, parseVolumeFlag} from '../../volumes/spec.js'
-import {execInContainer} from '../../containers/exec.js'
-import fs from 'node:fs/promises'
 import {UserError} from '../../errors.js'
-import {isTmpfsMount, parseAddHost, parseEnvFile, parseLabels, parseSignal, parseTmpfs, parseTmpfsMount, parseUlimit} from '../../containers/run-options.js'
+import {isTmpfsMount, parseAddHost, parseLabels, parseSignal, parseTmpfs, parseTmpfsMount, parseUlimit} from '../../containers/run-options.js'
 import {keepTranscript, startExplain} from '../explain.js'
 import {parseDnsSettings, parseNetworkAliases} from '../../networks/dns/config.js'
+import {envFiles, requireTerminal} from './exec.js'
 import {paths} from '../../state/paths.js'
 
 // run and exec, once their flags are parsed (by oclif or by the fast path, cli/fast.ts): both
@@ -130,25 +129,6 @@ async function runRequest(image: string, command: string[], flags: RunFlags): Pr
   })
 }
 
-export async function exec(ref: string, command: string[], flags: {interactive?: boolean; tty?: boolean; env?: string[]; workdir?: string; user?: string; detach?: boolean; 'env-file'?: string[]}): Promise<void> {
-  if (command.length === 0) throw new UserError('exec needs a command, e.g. minirun exec web sh')
-  if (flags.tty && flags.interactive && !flags.detach) requireTerminal()
-  const env = [...(await envFiles(flags['env-file'] ?? [])), ...(flags.env ?? [])]
-  process.exitCode = await execInContainer(ref, command, {env, workdir: flags.workdir, interactive: flags.interactive ?? false, tty: flags.tty ?? false, user: flags.user, detach: flags.detach})
-}
-
-/** --env-file FILE...: their KEY=VALUE lines, in order (later -e flags override them). */
-async function envFiles(files: string[]): Promise<string[]> {
-  const out: string[] = []
-  for (const f of files) {
-    const text = await fs.readFile(f, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      throw new UserError(`cannot read --env-file ${f}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`)
-    })
-    out.push(...parseEnvFile(text, f))
-  }
-  return out
-}
-
 function parseCpus(v: string): number {
   if (!/^\d+(\.\d+)?$/.test(v.trim())) throw new UserError(`invalid --cpus "${v}": use a number of CPUs, e.g. 0.5`)
   return Number(v)
@@ -165,9 +145,4 @@ export function parseBytes(v: string): number {
   if (!m) throw new UserError(`invalid size "${v}": use a number of bytes or a suffix k, m, g (e.g. 32m)`)
   const mult = {'': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3}[m[2].toLowerCase() as '' | 'b' | 'k' | 'm' | 'g']
   return Number(m[1]) * mult
-}
-
-/** Docker's rule: -it relays a terminal, so stdin must be one. */
-function requireTerminal(): void {
-  if (!process.stdin.isTTY) throw new UserError('the input device is not a TTY; drop -t (or -i), or run it from a terminal', 1)
 }
