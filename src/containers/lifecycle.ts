@@ -389,8 +389,9 @@ export async function waitContainer(ref: string): Promise<number> {
 
 /** Wait for the launcher to die and (detached) the monitor to record the exit code. */
 async function waitForExit(rec: ContainerRecord): Promise<void> {
-  await waitFor(() => !isAlive(rec.state.launcherPid), 5000, 10)
-  if (rec.hostConfig.detached) await waitFor(async () => (await readExitCode(rec.id)) !== undefined || !isAlive(rec.state.supervisorPid), 2000, 10)
+  // polled every 2 ms: these follow a kill and end within milliseconds (rm -f waits for both)
+  await waitFor(() => !isAlive(rec.state.launcherPid), 5000, 2)
+  if (rec.hostConfig.detached) await waitFor(async () => (await readExitCode(rec.id)) !== undefined || !isAlive(rec.state.supervisorPid), 2000, 2)
 }
 
 export async function killContainer(ref: string, sig: string): Promise<ContainerRecord> {
@@ -447,7 +448,7 @@ export async function removeContainer(ref: string, force: boolean, opts: {withPo
   if (running) {
     await callerCleans(rec)
     signal(rec.state.pid, 'SIGKILL', rec.state.pidStart)
-    await waitFor(() => !isAlive(rec.state.pid, rec.state.pidStart), 5000, 10)
+    await waitFor(() => !isAlive(rec.state.pid, rec.state.pidStart), 5000, 2)
     await waitForExit(rec)
   }
   await cleanupContainer(rec.id, running ? 137 : undefined)
