@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {isMounted} from './mount.js'
 import {note, run, shellQuote} from './runner.js'
 
 // A container's network namespace lives as a bind-mounted nsfs file under the runtime dir, so it
@@ -22,7 +23,8 @@ export async function createNetns(file: string): Promise<void> {
 }
 
 export async function deleteNetns(file: string): Promise<void> {
-  await run(['umount', file], {allowFail: true, why: 'release the network namespace (the kernel frees it with its last user)'})
+  // cleanup is idempotent (rm of an exited container runs it again): no umount spawn for nothing
+  if (await isMounted(file)) await run(['umount', file], {allowFail: true, why: 'release the network namespace (the kernel frees it with its last user)'})
   note(`rm -f ${shellQuote(file)}`)
   await fs.rm(file, {force: true})
 }
