@@ -94,7 +94,10 @@ test.serial("eth0 has its subnet's broadcast address, as Docker sets it", async 
 
 test.serial('stats without --no-stream keeps printing readings until it is stopped', async (t) => {
   await host.ok('run', '-d', '--name', 'busy1', '--network', 'none', 'busybox', 'sleep', '600')
-  const r = await host.sh(`timeout -s INT 3.5 ${process.execPath} ${BIN} stats --format '{{.Name}} {{.PIDs}}' busy1; true`)
+  // wait for two readings (bounded), not a fixed time: under load the CLI alone can take seconds to start
+  const r = await host.sh(`f=$(mktemp); ${process.execPath} ${BIN} stats --format '{{.Name}} {{.PIDs}}' busy1 >$f 2>&1 & p=$!
+    for i in $(seq 600); do [ "$(grep -c '^busy1 ' $f)" -ge 2 ] && break; sleep 0.1; done
+    kill -INT $p; wait $p; cat $f; rm -f $f`)
   const lines = r.stdout.trim().split('\n').filter((l) => l.startsWith('busy1 '))
   t.true(lines.length >= 2, r.stdout + r.stderr)
   await host.ok('rm', '-f', 'busy1')

@@ -18,6 +18,42 @@ test.after.always(async () => {
 
 const minirun = `${process.execPath} ${BIN}`
 
+/**
+ * A Python program that runs `minirun attach ARGS` on a pty and types as a person would: it
+ * waits until attach has put the terminal in raw mode, then for each step waits for the text
+ * (if any) to appear and types the keys; it prints everything attach wrote. Waiting for
+ * states instead of sleeping keeps it right on a loaded machine.
+ */
+function typeInto(args: string, steps: Array<[string | null, string]>): string {
+  return `
+import os, pty, termios, time, sys, select, json
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp("sh", ["sh", "-c", "${minirun} attach ${args}"])
+out = b""
+def pump(done, limit=60):
+    global out
+    end = time.time() + limit
+    while time.time() < end and not done():
+        if select.select([fd], [], [], 0.05)[0]:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                return
+            if not chunk:
+                return
+            out += chunk
+pump(lambda: not (termios.tcgetattr(fd)[3] & termios.ICANON))
+for want, keys in json.loads(${JSON.stringify(JSON.stringify(steps))}):
+    if want:
+        pump(lambda: want.encode() in out)
+    os.write(fd, keys.encode())
+pump(lambda: False)
+os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+`
+}
+
 test.serial('-t: the container has a pty of its own, /dev/pts/0, with or without a terminal on our side', async (t) => {
   const viaScript = await host.sh(`script -qec "${minirun} run --rm -t --network none busybox tty" /dev/null`)
   t.is(viaScript.exitCode, 0, viaScript.stderr)
@@ -70,15 +106,13 @@ test.serial('run -dit stays up; exec works; attach gets the prompt, runs a comma
   await host.ok('run', '-dit', '--name', 'shell', '--network', 'none', 'busybox', 'sh')
   t.is((await host.mr('exec', 'shell', 'true')).exitCode, 0)
   t.is((await host.ok('exec', '-t', 'shell', 'tty')).trim(), '/dev/pts/1', "PID 1 has /dev/pts/0; exec gets a pty of its own")
-  // `script` gives attach a terminal and feeds it what we type, with pauses a person would make
-  const typed = `(sleep 1; printf 'echo attached-$((6*7))\\n'; sleep 1; printf '\\020\\021'; sleep 1)`
-  const r = await host.sh(`${typed} | script -qec "${minirun} attach shell" /dev/null`)
+  const r = await host.exec(['python3', '-c', typeInto('shell', [[null, 'echo attached-$((6*7))\n'], ['attached-42', '\x10\x11']])])
   t.regex(r.stdout, /attached-42/, r.stdout + r.stderr)
   t.regex(r.stdout, /read escape sequence/)
   t.is(JSON.parse(await host.ok('inspect', 'shell'))[0].State.Status, 'running', 'detaching leaves the container running')
   t.regex(await host.ok('logs', 'shell'), /attached-42/)
   // --detach-keys, and attach to a stopped container is one clear line
-  const custom = await host.sh(`(sleep 1; printf 'x'; sleep 1) | script -qec "${minirun} attach --detach-keys x shell" /dev/null`)
+  const custom = await host.exec(['python3', '-c', typeInto('--detach-keys x shell', [[null, 'x']])])
   t.regex(custom.stdout, /read escape sequence/, custom.stdout + custom.stderr)
   await host.ok('stop', '-t', '1', 'shell')
   const stopped = await host.mr('attach', 'shell')
