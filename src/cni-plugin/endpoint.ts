@@ -89,9 +89,9 @@ export async function del(req: PluginRequest, id: string): Promise<void> {
   // without a record (a crash before it was written) the ports come from the DEL's own runtimeConfig, as libcni sends the ADD's
   const att = rec?.attachment ?? ({ports: req.config.ports} as NetworkAttachment)
   await withLock(async () => {
-    // only an endpoint ADD recorded is deleted from inside the namespace: without one, its eth0 may be another plugin's
-    const netns = rec ? req.netns || rec.netns : ''
-    await bridgeDriver.teardown({...endpointRequest(req, id), netns, ports: att.ports ?? [], network: net}, att)
+    // never from inside a namespace: DEL's CNI_NETNS need not be ADD's (it may even be the host's), and a
+    // recorded path may name another namespace by now. The host end goes after its ownership check, its peer with it.
+    await bridgeDriver.teardown({...endpointRequest(req, id), netns: '', ports: att.ports ?? [], network: net}, att)
     await fs.rm(endpointFile(id), {force: true})
     await removeBridgeIfUnused(net)
   })

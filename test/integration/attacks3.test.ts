@@ -1,0 +1,49 @@
+import test from 'ava'
+import {fileURLToPath} from 'node:url'
+import {TestHost} from '../helpers/host.js'
+
+// Attacks on the networking of issues 15, 18 and 20 (DNS, the CNI plugin, the live page) that
+// got through, each written as the attack with its control, as in attacks.test.ts. Everything
+// they could damage belongs to the test host (its own network namespace).
+
+const PLUGIN = fileURLToPath(new URL('../../../bin/minirun-bridge', import.meta.url))
+
+let host: TestHost
+test.before(async () => {
+  host = await TestHost.create('attack3')
+})
+test.after.always(async () => {
+  await host?.close()
+})
+
+async function sandbox(t: {teardown: (f: () => void) => void}): Promise<string> {
+  const pid = Number((await host.sh('unshare -n sleep 3600 >/dev/null 2>&1 & echo $!')).stdout.trim())
+  t.teardown(() => {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {}
+  })
+  return `/proc/${pid}/ns/net`
+}
+
+const plugin = (command: string, netns: string, config: object) =>
+  host.exec([PLUGIN], {input: JSON.stringify(config), env: {CNI_COMMAND: command, CNI_CONTAINERID: 'pod1', CNI_NETNS: netns, CNI_IFNAME: 'eth0', CNI_PATH: '/usr/lib/cni'}})
+
+test.serial("minirun-bridge DEL: a CNI_NETNS other than ADD's (here the host's own) never has its eth0 deleted", async (t) => {
+  const config = {cniVersion: '1.0.0', name: 'atk3', type: 'minirun-bridge', bridge: 'tstatk3', subnet: '10.89.60.0/24', stateDir: host.root}
+  // the host's own interface, named as the pod's: minirun did not make it
+  await host.sh('ip link add eth0 type veth peer name eth0peer')
+  t.teardown(() => host.sh('ip link del eth0 2>/dev/null; true'))
+  const netns = await sandbox(t)
+  const add = await plugin('ADD', netns, config)
+  t.is(add.exitCode, 0, add.stdout)
+  t.is((await host.sh(`nsenter --net=${netns} ip -br addr show dev eth0`)).exitCode, 0, "control: ADD gave the pod its eth0")
+
+  // DEL for the same container and interface, pointed at the plugin's own namespace
+  const del = await plugin('DEL', '/proc/self/ns/net', config)
+  t.is(del.exitCode, 0, del.stdout)
+  t.is((await host.sh('ip link show dev eth0')).exitCode, 0, "the host's eth0 is still there")
+  t.not((await host.sh(`nsenter --net=${netns} ip link show dev eth0`)).exitCode, 0, "the pod's eth0 went (with its host end)")
+  await host.sh('ip link del eth0')
+  t.deepEqual(await host.leaks(), [])
+})
