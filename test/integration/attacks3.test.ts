@@ -48,6 +48,31 @@ test.serial("minirun-bridge DEL: a CNI_NETNS other than ADD's (here the host's o
   t.deepEqual(await host.leaks(), [])
 })
 
+test.serial("a port minirun publishes cannot be published again by the CNI plugin's other root (two DNAT maps for one host port)", async (t) => {
+  const stateDir = `${host.dir}/plugin-root`
+  const config = (hostPort: number) => ({cniVersion: '1.0.0', name: 'atk3p', type: 'minirun-bridge', bridge: 'tstatk3p', subnet: '10.89.61.0/24', stateDir, runtimeConfig: {portMappings: [{hostPort, containerPort: 80, protocol: 'tcp'}]}})
+  await host.ok('run', '-d', '--name', 'atk3-web', '-p', '18500:80', 'busybox', 'sleep', '600')
+  t.teardown(() => host.mr('rm', '-f', 'atk3-web'))
+  const netns = await sandbox(t)
+  // control: a free port is published for the pod
+  const free = await plugin('ADD', netns, config(18501))
+  t.is(free.exitCode, 0, free.stdout)
+  t.is((await plugin('DEL', netns, config(18501))).exitCode, 0)
+  // the attack: the pod asks for the port the container holds
+  const taken = await plugin('ADD', netns, config(18500))
+  t.not(taken.exitCode, 0, 'the pod was given 18500/tcp too')
+  t.regex(taken.stdout, /18500\/tcp is already published/)
+  t.is((await plugin('DEL', netns, config(18500))).exitCode, 0)
+  // and the other way round: a port the plugin's root publishes is not minirun's to take
+  t.is((await plugin('ADD', netns, config(18502))).exitCode, 0)
+  const run = await host.mr('run', '-d', '--name', 'atk3-web2', '-p', '18502:80', 'busybox', 'sleep', '600')
+  t.not(run.exitCode, 0, 'minirun published 18502/tcp too')
+  t.regex(run.stderr, /18502\/tcp is already published/)
+  t.is((await plugin('DEL', netns, config(18502))).exitCode, 0)
+  await host.mr('rm', '-f', 'atk3-web', 'atk3-web2')
+  t.deepEqual(await host.leaks(), [])
+})
+
 // Known, not fixed: a network's dnsmasq forwards the zone of every other network one of its
 // members is also on (dns/config.ts serversFile), and dnsmasq cannot choose upstreams by client,
 // so every member of A learns the names and addresses of B's containers once one container sits

@@ -1,7 +1,7 @@
 import test from 'ava'
 import {
   addPortsScript, baseTableScript, deleteCountersScript, deleteElementsScript, deleteNetworkRulesScript, deletePortsScript, deleteTableScript, elementOf,
-  networkComment, networkRulesScript, parseTable, tableName,
+  networkComment, networkRulesScript, parseTable, portsOfOtherTables, tableName,
 } from '../../src/networks/firewall/nft-script.js'
 import type {PortMapping} from '../../src/networks/ports.js'
 
@@ -152,4 +152,11 @@ test('unpublished ports forget their counters: add then delete, once per port an
       'add element ip minirunab12 pub_count_udp { 53 }\ndelete element ip minirunab12 pub_count_udp { 53 }\n',
   )
   t.is(deleteCountersScript('ab12', [{hostPort: 0, protocol: 'tcp'}]), '', 'a port not chosen yet has no counter')
+})
+
+test("portsOfOtherTables: other minirun roots' published ports, never our own table's or a stranger's", (t) => {
+  const map = (table: string, port: number) => ({map: {family: 'ip', name: 'pub_tcp', table, elem: [[{elem: {val: port, comment: 'c:abc'}}, {concat: ['10.0.0.2', 80]}]]}})
+  const json = {nftables: [{metainfo: {}}, map('minirun', 18500), map('minirunabc234', 18501), map('docker', 18502), map('miniruN-x', 18503)]}
+  t.deepEqual(portsOfOtherTables(json, 'minirun'), [{table: 'minirunabc234', entry: {mapping: m('0.0.0.0', 18501, 80), containerIp: '10.0.0.2', owner: 'abc'}}])
+  t.deepEqual(portsOfOtherTables(json, 'minirunabc234').map((o) => o.table), ['minirun'])
 })

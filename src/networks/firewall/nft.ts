@@ -1,6 +1,6 @@
 import {UserError} from '../../errors.js'
 import {tableRefusal} from '../owner.js'
-import {parseTable, tableName, type ParsedTable} from './nft-script.js'
+import {parseTable, portsOfOtherTables, tableName, type ParsedTable, type PortEntry} from './nft-script.js'
 import {ownerMark} from '../../state/paths.js'
 import {run} from '../../kernel/runner.js'
 
@@ -23,4 +23,10 @@ export async function readTable(tag: string, opts: {terse?: boolean} = {}): Prom
   const refusal = tableRefusal(tableName(tag), table.owner, ownerMark())
   if (refusal) throw new UserError(refusal)
   return table
+}
+
+/** Ports other minirun roots publish in this namespace (one `nft list maps`: elements only, every table). */
+export async function portsOfOtherRoots(tag: string): Promise<Array<{table: string; entry: PortEntry}>> {
+  const res = await run(['nft', '-j', 'list', 'maps', 'ip'], {quiet: true, allowFail: true})
+  return res.exitCode === 0 && res.stdout.trim() ? portsOfOtherTables(res.stdout, tableName(tag)) : []
 }

@@ -1,6 +1,6 @@
 import {randomInt} from 'node:crypto'
 import {UserError} from '../../errors.js'
-import {applyNft, readTable} from './nft.js'
+import {applyNft, portsOfOtherRoots, readTable} from './nft.js'
 import {probePort} from '../../kernel/portprobe.js'
 import type {Rollback} from '../../kernel/rollback.js'
 import {instanceTag} from '../../state/paths.js'
@@ -16,10 +16,11 @@ const EPHEMERAL = [32768, 60999] as const
 const clash = (a: PortMapping, b: PortMapping) =>
   a.protocol === b.protocol && a.hostPort === b.hostPort && (a.hostIp === b.hostIp || a.hostIp === '0.0.0.0' || b.hostIp === '0.0.0.0')
 
-/** Ports other containers publish, read from the kernel's maps (each element names its owner). */
-async function publishedByOthers(containerId: string): Promise<Array<{owner: string; port: PortMapping}>> {
-  const table = await readTable(instanceTag())
-  return (table?.elements ?? []).flatMap((e) => (e.entry && e.owner !== containerId ? [{owner: e.owner ?? '', port: e.entry.mapping}] : []))
+/** Ports other containers publish, read from the kernel's maps (each element names its owner), this root's and other roots' (`root`: their table). */
+async function publishedByOthers(containerId: string): Promise<Array<{owner: string; port: PortMapping; root?: string}>> {
+  const [table, elsewhere] = await Promise.all([readTable(instanceTag()), portsOfOtherRoots(instanceTag())])
+  const ours = (table?.elements ?? []).flatMap((e) => (e.entry && e.owner !== containerId ? [{owner: e.owner ?? '', port: e.entry.mapping}] : []))
+  return [...ours, ...elsewhere.map((o) => ({owner: o.entry.owner, port: o.entry.mapping, root: o.table}))]
 }
 
 /** Choose host ports for -P / `-p CTR`, check the others are free, and add the DNAT entries. */
@@ -46,6 +47,7 @@ export async function publishPorts(ep: Pick<EndpointRequest, 'containerId' | 'po
   for (const p of ports) {
     const other = others.find((o) => clash(o.port, p))
     if (other) {
+      if (other.root) throw new UserError(`host port ${p.hostIp}:${p.hostPort}/${p.protocol} is already published by another minirun root (nft table ${other.root}, e.g. the CNI plugin's); choose another host port`)
       const name = (await ep.nameOf?.(other.owner).catch(() => undefined)) ?? other.owner.slice(0, 12)
       throw new UserError(`host port ${p.hostIp}:${p.hostPort}/${p.protocol} is already published by container ${name}; choose another host port`)
     }
