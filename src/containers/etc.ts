@@ -4,6 +4,7 @@ import {note, phase} from '../kernel/runner.js'
 import {hasResolver} from '../networks/dns/config.js'
 import {hostsFile} from '../networks/etc-files.js'
 import {driverFor} from '../networks/drivers/index.js'
+import {remotePeers} from '../networks/drivers/overlay/peers.js'
 import {readNetwork} from '../networks/records.js'
 import {paths} from '../state/paths.js'
 import {dnsSettingsOf, networksOf, resolvFor, syncNames} from './dns-names.js'
@@ -45,6 +46,7 @@ async function peersOf(rec: ContainerRecord, all: ContainerRecord[]) {
       if (!oatt || (other.netnsOwner ?? other.id) === self) continue
       peers.push({ip: oatt.ip, names: [...new Set([other.name, ...oatt.aliases, other.id.slice(0, 12)])]})
     }
+    peers.push(...(await remotePeers(netName))) // an overlay's members on other hosts, as its agent last read them
   }
   return peers
 }
@@ -88,6 +90,17 @@ export async function refreshHosts(networks: string[]): Promise<void> {
     phase('names', `name resolution on ${named.join(', ')}: the other members' /etc/hosts`)
     note(`cat > ${file} <<'EOF'\n${text.replace(/\n$/, '')}\nEOF`, `${rec.name}'s /etc/hosts, rewritten in place (same inode: it is bind-mounted): the names on ${named.join(', ')} now`)
     // Truncate and rewrite the same inode: a rename would leave the bind mount on the old file.
-    await fs.writeFile(file, text).catch(() => {})
+    // Never create it: a container being removed meanwhile must not get its file back (r+).
+    await rewriteInPlace(file, text).catch(() => {})
+  }
+}
+
+async function rewriteInPlace(file: string, text: string): Promise<void> {
+  const fh = await fs.open(file, 'r+')
+  try {
+    await fh.truncate(0)
+    await fh.write(text, 0)
+  } finally {
+    await fh.close()
   }
 }

@@ -12,12 +12,13 @@ export async function networkView(net: NetworkRecord) {
     if (!a || liveStatus(c) !== 'running') continue
     containers[c.id] = {Name: c.name, EndpointID: c.id, MacAddress: a.mac, IPv4Address: `${a.ip}/${a.prefixLen}`, IPv6Address: ''}
   }
-  const own = (await driverFor(net.driver)).describe(net)
-  return {
+  const driver = await driverFor(net.driver)
+  const own = driver.describe(net)
+  const view = {
     Name: net.name,
     Id: net.id,
     Created: net.created,
-    Scope: 'local',
+    Scope: driver.inspect ? 'global' : 'local',
     Driver: net.driver,
     EnableIPv6: false,
     IPAM: {Driver: 'default', Options: {}, Config: net.subnet ? [{Subnet: net.subnet, Gateway: net.gateway, ...(net.options['ip-range'] ? {IPRange: net.options['ip-range']} : {})}] : []},
@@ -27,6 +28,7 @@ export async function networkView(net: NetworkRecord) {
     Labels: {},
     ...(own.notes ? {Notes: own.notes} : {}),
   }
+  return driver.inspect ? {...view, ...(await driver.inspect(net))} : view
 }
 
 /** Networks any container (running or not) refers to: `network prune` keeps them. */

@@ -119,6 +119,8 @@ export async function prune(): Promise<PruneReport> {
     // 8. The network's share: veth host ends, DNAT entries and leases of containers that are
     //    gone, then bridges nobody uses (and with the last one, the nft table).
     report.orphans.push(...(await pruneNetworkState(isLive)))
+    // 9. Overlays: networks this host no longer uses, their tunnel ends, its stale etcd keys
+    report.orphans.push(...(await (await import('../networks/drivers/overlay/prune.js')).pruneOverlay(isLive)))
   })
   return report
 }

@@ -41,8 +41,19 @@ export interface Link {
   mac: string
 }
 
+/** An overlay's VXLAN device on its bridge and the peer hosts it floods to (read from the fdb). */
+export interface Tunnel {
+  network: string
+  bridge: string
+  name: string
+  vni: number
+  local: string
+  remotes: string[]
+}
+
 export interface Topology {
   hostname: string
+  tunnels?: Tunnel[]
   bridges: BridgeNode[]
   parents: Array<{network: string; name: string; ifindex: number}>
   containers: ContainerNode[]

@@ -24,9 +24,13 @@ export async function readTopology(only?: string): Promise<Topology> {
   const byIndex = new Map(hostLinks.map((l) => [l.ifindex, l]))
   const topo: Topology = {hostname: os.hostname(), bridges: [], parents: [], containers: [], links: []}
   for (const n of nets) {
-    if (n.driver === 'bridge' && n.bridge) {
+    if ((n.driver === 'bridge' || n.driver === 'overlay') && n.bridge) {
       const br = hostLinks.find((l) => l.ifname === n.bridge)
       if (br) topo.bridges.push({network: n.name, name: br.ifname, ifindex: br.ifindex, address: await addressOf(br.ifname), subnet: n.subnet ?? ''})
+    }
+    if (n.driver === 'overlay' && n.bridge) {
+      const tunnel = await (await import('../networks/drivers/overlay/vxlan.js')).readTunnel(n.name, n.bridge)
+      if (tunnel) (topo.tunnels ??= []).push(tunnel)
     }
     if (n.driver === 'macvlan') {
       const p = hostLinks.find((l) => l.ifname === n.options.parent)

@@ -35,6 +35,10 @@ export function renderText(t: Topology): string {
   for (const g of groups) {
     out.push(`│`, ...wrapTo(`├── ${g.title}`, '│       '))
     const ls = t.links.filter((l) => l.attachedTo === g.key && l.network === g.network)
+    const tunnel = t.tunnels?.find((x) => x.bridge === g.key)
+    if (tunnel) {
+      out.push(...wrapTo(`│   ├── vxlan ${tunnel.name} VNI ${tunnel.vni}, local ${tunnel.local} ══ UDP 8472 ══ ${tunnel.remotes.length > 0 ? `peer hosts ${tunnel.remotes.join(', ')}` : '(no peer host yet)'}`, '│   │       '))
+    }
     if (ls.length === 0) out.push('│     (no containers)')
     ls.forEach((l, i) => {
       const last = i === ls.length - 1
@@ -81,6 +85,10 @@ export function renderDot(t: Topology): string {
       lines.push(`    ${id(`c:${g.network}:${l.container}`)} [label=${id(c ? containerLabel(c, g.network).replace(' (', '\\n(') : l.container)}, style=rounded];`)
     }
     lines.push('  }', `  host -- ${id(`br:${g.network}`)};`)
+    const tunnel = t.tunnels?.find((x) => x.network === g.network)
+    for (const r of tunnel?.remotes ?? []) {
+      lines.push(`  ${id(`peer:${r}`)} [label=${id(`peer host\\n${r}`)}, shape=box3d];`, `  ${id(`br:${g.network}`)} -- ${id(`peer:${r}`)} [label=${id(`${tunnel!.name} VNI ${tunnel!.vni}`)}, style=bold];`)
+    }
   })
   for (const l of t.links) {
     lines.push(`  ${id(`br:${l.network}`)} -- ${id(`c:${l.network}:${l.container}`)} [label=${id(l.kind === 'veth' ? `${l.hostIf}@if${l.ctrIndex} <-> ${l.ctrIf}@if${l.ctrPeerIndex}` : `macvlan ${l.ctrIf}`)}];`)

@@ -16,7 +16,7 @@ import {readNetwork, type NetworkRecord} from './records.js'
 /** The network record, creating the default `bridge` on first use. */
 export async function ensureNetworkReady(name: string): Promise<NetworkRecord> {
   if (name === 'bridge') return ensureDefaultBridge()
-  const net = (await readNetwork(name)) ?? (await fromConfDir(name))
+  const net = (await readNetwork(name)) ?? (await fromConfDir(name)) ?? (await fromClusterStore(name))
   if (!net) throw new UserError(`network ${name} not found; create it with 'minirun network create ${name}' or use --network bridge`)
   return net
 }
@@ -30,6 +30,12 @@ async function fromConfDir(name: string): Promise<NetworkRecord | undefined> {
   const rec: NetworkRecord = {id: networkId(name), name, driver: 'cni', cni: config, options: {}, created: new Date().toISOString()}
   await withLock(() => writeNetwork(rec))
   return rec
+}
+
+/** An overlay network of the cluster store, not yet joined by this host (its driver joins it). */
+async function fromClusterStore(name: string): Promise<NetworkRecord | undefined> {
+  if (!process.env.MINIRUN_CLUSTER_STORE) return undefined
+  return (await import('./drivers/overlay/manage.js')).clusterNetwork(name)
 }
 
 /** A --network value resolved once: the driver that serves it, and the network for a named one. */

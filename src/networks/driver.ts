@@ -72,6 +72,8 @@ export interface NetworkDriver {
   teardown(ep: Endpoint, att: NetworkAttachment | undefined): Promise<void>
   /** Driver-specific fields of `network inspect`. */
   describe(network: NetworkRecord): {options?: Record<string, string>; notes?: string}
+  /** Fields of `network inspect` that need I/O beyond this host (an overlay: its peer hosts, every host's containers). */
+  inspect?(network: NetworkRecord): Promise<Record<string, unknown>>
 }
 
 /** The common validation: --ip only where the driver honours it, ports dropped (with Docker's warning) where it cannot publish. */

@@ -36,9 +36,15 @@ export async function endpointsOn(net: NetworkRecord): Promise<string[]> {
   return [...new Set(ids)]
 }
 
+/** An overlay this host has not joined: known only to the cluster store. */
+export async function findOverlay(ref: string): Promise<NetworkRecord | undefined> {
+  if (!process.env.MINIRUN_CLUSTER_STORE || !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(ref)) return undefined
+  return (await import('./drivers/overlay/manage.js')).clusterNetwork(ref)
+}
+
 /** `nameOf`: a container's name from its id, for the message. */
 export async function removeNetwork(ref: string, nameOf: (id: string) => Promise<string | undefined> = async () => undefined): Promise<NetworkRecord> {
-  const net = await findNetwork(ref)
+  const net = (await findNetwork(ref)) ?? (await findOverlay(ref))
   if (!net) throw new UserError(`network ${ref} not found (see minirun network ls)`)
   if ((BUILTIN as readonly string[]).includes(net.name)) throw new UserError(`${net.name} is a pre-defined network and cannot be removed`)
   return withLock(async () => {

@@ -15,7 +15,8 @@ import {BUILTIN, listNetworks} from './records.js'
 export async function pruneNetworks(used: Set<string>): Promise<string[]> {
   const removed: string[] = []
   for (const net of await listNetworks()) {
-    if ((BUILTIN as readonly string[]).includes(net.name) || used.has(net.name)) continue
+    // an overlay is the cluster's: this host only leaves it (system prune, overlay/prune.ts)
+    if ((BUILTIN as readonly string[]).includes(net.name) || used.has(net.name) || net.driver === 'overlay') continue
     await removeNetwork(net.name)
     removed.push(net.name)
   }

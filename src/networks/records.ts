@@ -8,7 +8,7 @@ import {paths} from '../state/paths.js'
 // Network records: $MINIRUN_ROOT/networks/<name>.json. `host` and `none` are built in and never
 // stored; `bridge` is stored the first time a container uses it (its subnet is chosen then).
 
-export type DriverName = 'bridge' | 'macvlan' | 'host' | 'null' | 'cni'
+export type DriverName = 'bridge' | 'macvlan' | 'host' | 'null' | 'cni' | 'overlay'
 
 export interface NetworkRecord {
   id: string

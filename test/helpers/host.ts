@@ -23,6 +23,8 @@ export interface Out {
 export class TestHost {
   readonly root: string
   readonly runtime: string
+  /** more environment for every minirun this host runs (an overlay test's MINIRUN_CLUSTER_STORE...) */
+  extraEnv: Record<string, string> = {}
   private constructor(
     readonly pid: number,
     private readonly holder: ResultPromise,
@@ -52,7 +54,7 @@ export class TestHost {
 
   env(): Record<string, string> {
     // toolPath: without node_modules/.bin, where `nft` is not nftables under npm
-    return {MINIRUN_ROOT: this.root, MINIRUN_RUNTIME_DIR: this.runtime, CI: 'true', PATH: toolPath()}
+    return {MINIRUN_ROOT: this.root, MINIRUN_RUNTIME_DIR: this.runtime, CI: 'true', PATH: toolPath(), ...this.extraEnv}
   }
 
   /** Run a command inside the test host's namespaces. */
@@ -167,14 +169,21 @@ export class TestHost {
     if (ids.length > 0) await this.mr('rm', '-f', ...ids)
   }
 
-  /** Remove every container, then end every process this host's namespaces still hold, by PID. */
-  async close(): Promise<void> {
-    await this.clear().catch(() => {})
-    for (const pid of processesIn(this.pid, this.dir)) {
+  /** SIGKILL every process this host's namespaces hold (its containers, monitors, helpers): a host that dies. */
+  killAll(): number[] {
+    const pids = processesIn(this.pid, this.dir)
+    for (const pid of pids) {
       try {
         process.kill(pid, 'SIGKILL')
       } catch {}
     }
+    return pids
+  }
+
+  /** Remove every container, then end every process this host's namespaces still hold, by PID. */
+  async close(): Promise<void> {
+    await this.clear().catch(() => {})
+    this.killAll()
     this.holder.kill('SIGKILL')
     await this.holder.catch(() => {})
     fs.rmSync(this.dir, {recursive: true, force: true})

@@ -191,10 +191,15 @@ export const bridgeDriver: NetworkDriver = {
     const subnet = parseCidr(net.subnet!)
     await ensureBridge(net, rb)
 
-    const ip = await allocate(net.name, subnet, net.gateway!, ep.containerId, ep.requestedIp)
+    // --ip-range (and an overlay host's own address block) narrows where addresses come from
+    const range = net.options['ip-range'] ? parseCidr(net.options['ip-range'], {anyPrefix: true}) : undefined
+    const ip = await allocate(net.name, subnet, net.gateway!, ep.containerId, ep.requestedIp, range)
     rb.push('ip lease', () => release(net.name, ep.containerId))
     const mac = macFromIp(ip)
     const veth = vethName(ep.containerId, ep.ifname)
+    // Docker's MTU option (an overlay sets 1450: room for the VXLAN headers on a 1500 underlay)
+    const mtuOpt = net.options['com.docker.network.driver.mtu']
+    const mtu = mtuOpt ? ` mtu ${Number(mtuOpt)}` : ''
 
     // Two processes for the whole pair: the host side in one `ip -batch`, the container side in another.
     rb.push('veth', async () => {
@@ -202,7 +207,7 @@ export const bridgeDriver: NetworkDriver = {
     })
     await addOwnedLinkBatch(
       veth,
-      `link add ${veth} type veth peer name ${ep.ifname} address ${mac} netns ${ep.netns}`,
+      `link add ${veth}${mtu} type veth peer name ${ep.ifname}${mtu} address ${mac} netns ${ep.netns}`,
       // hairpin: a container reaching its own published port through the host comes back out the same port
       [`link set ${veth} master ${net.bridge!}`, `link set ${veth} type bridge_slave hairpin on`, `link set ${veth} up`],
       `a veth pair: ${veth} stays on the host, plugged into bridge ${net.bridge}; its peer becomes the container's ${ep.ifname}, with a MAC derived from the IP as Docker does`,

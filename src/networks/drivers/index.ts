@@ -15,12 +15,14 @@ const DRIVERS: Record<string, () => Promise<NetworkDriver>> = {
   host: async () => hostDriver,
   null: async () => noneDriver,
   container: async () => containerJoinDriver,
+  overlay: async () => (await import('./overlay/driver.js')).overlayDriver,
 }
 
 const FACTORIES: Record<string, () => Promise<NetworkFactory>> = {
   bridge: async () => (await import('./bridge-network.js')).bridgeNetworks,
   macvlan: async () => (await import('./macvlan-network.js')).macvlanNetworks,
   cni: async () => (await import('./cni.js')).cniNetworks,
+  overlay: async () => (await import('./overlay/manage.js')).overlayNetworks,
 }
 
 export async function driverFor(name: string): Promise<NetworkDriver> {
