@@ -5,6 +5,7 @@
 # through the VXLAN tunnel. Everything lives in namespaces this script makes and removes.
 source "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d /tmp/minirun-overlay-XXXX)
+chmod 711 "$tmp" # each host's resolver (dnsmasq, as nobody) reads its hosts files below it
 UL=192.168.251
 declare -a H
 cleanup() {
@@ -50,7 +51,8 @@ mr_on 1 network create -d overlay --subnet 10.50.0.0/16 ov
 mr_on 2 network ls
 mr_on 3 run -d --name web --network ov busybox httpd -f -p 80 -h /www
 mr_on 1 run -d --name c1 --network ov busybox sleep 600
-mr_on 1 exec c1 cat /etc/hosts
+mr_on 1 exec c1 cat /etc/resolv.conf    # the overlay's resolver on host1's own bridge gateway
+mr_on 1 exec c1 nslookup web           # web runs on host3: host1's agent put its name there from etcd
 mr_on 1 exec c1 wget -qO- http://web/
 mr_on 2 run -d --name c2 --network ov busybox sleep 600
 step "host2\$ minirun network inspect ov | jq '.[0].Peers, [.[0].Containers[] | {Name, Host, IPv4Address}]'"

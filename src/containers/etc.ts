@@ -4,7 +4,6 @@ import {note, phase} from '../kernel/runner.js'
 import {hasResolver} from '../networks/dns/config.js'
 import {hostsFile} from '../networks/etc-files.js'
 import {driverFor} from '../networks/drivers/index.js'
-import {remotePeers} from '../networks/drivers/overlay/peers.js'
 import {readNetwork} from '../networks/records.js'
 import {paths} from '../state/paths.js'
 import {dnsSettingsOf, networksOf, resolvFor, syncNames} from './dns-names.js'
@@ -46,7 +45,6 @@ async function peersOf(rec: ContainerRecord, all: ContainerRecord[]) {
       if (!oatt || (other.netnsOwner ?? other.id) === self) continue
       peers.push({ip: oatt.ip, names: [...new Set([other.name, ...oatt.aliases, other.id.slice(0, 12)])]})
     }
-    peers.push(...(await remotePeers(netName))) // an overlay's members on other hosts, as its agent last read them
   }
   return peers
 }

@@ -23,6 +23,12 @@ test.after.always(async () => {
 const inspect = async (h: TestHost, net: string) => JSON.parse(await h.ok('network', 'inspect', net))[0]
 const peers = async (h: TestHost, net: string) => ((await inspect(h, net)).Peers as Array<{Name: string; IP: string}>).map((p) => `${p.Name}=${p.IP}`).sort()
 const ipOf = async (h: TestHost, name: string, net = 'ov') => JSON.parse(await h.ok('inspect', name))[0].NetworkSettings.Networks[net].IPAddress as string
+const gatewayOf = async (h: TestHost, net = 'ov') => (await inspect(h, net)).IPAM.Config[0].Gateway as string
+/** What busybox nslookup in container `from` on host `h` answers for `name` (the server's own line left out). */
+const lookup = async (h: TestHost, from: string, name: string, server?: string) => {
+  const r = await h.mr('exec', from, 'nslookup', name, ...(server ? [server] : []))
+  return [...r.stdout.matchAll(/^Address: (\S+)$/gm)].map((m) => m[1]).filter((a) => !a.endsWith(':53'))
+}
 
 /** alive and not a zombie (a detached helper's parent is init, which may reap it late) */
 const running = (pid: number) => {
@@ -80,8 +86,15 @@ test.serial('a container on host 1 fetches a page by name from a container on ho
   t.is(vx[0].mtu, 1450)
   t.regex(await h1.ok('exec', 'c1', 'ip', '-o', 'link', 'show', 'eth0'), /mtu 1450/)
   t.regex(await h1.ok('exec', 'c1', 'wget', '-qO-', `http://${webIp}/`), /minirun/i)
+  // names by DNS: c1 asks the overlay's resolver on its own host (its bridge's gateway), which
+  // knows web on host 3 from etcd; /etc/hosts holds only c1's own names
+  const gw1 = await gatewayOf(h1)
+  t.not(gw1, await gatewayOf(h3), 'each host has its own gateway, in its own block')
+  t.regex(await h1.ok('exec', 'c1', 'cat', '/etc/resolv.conf'), new RegExp(`^nameserver ${gw1.replace(/\./g, '\\.')}\nsearch ov\.dns\.minirun\n`))
+  t.deepEqual(await lookup(h1, 'c1', 'web'), [webIp])
+  t.notRegex(await h1.ok('exec', 'c1', 'cat', '/etc/hosts'), /\sweb(\s|$)/m)
   t.regex(await h1.ok('exec', 'c1', 'wget', '-qO-', 'http://web/'), /minirun/i)
-  // a new container on host 1 resolves web at once, and host 3's web sees c1 by name (its agent wrote it)
+  // a new container on host 1 resolves web at once, and host 3's web finds c1 by name (its agent wrote it)
   t.regex(await h1.ok('run', '--rm', '--network', 'ov', 'busybox', 'wget', '-qO-', 'http://web/'), /minirun/i)
   // -p publishes on the container's own host: the wire's namespace reaches it at host 3's underlay address
   t.regex((await cluster.wire.sh(`curl -s --max-time 5 --retry 10 --retry-connrefused --retry-delay 1 http://${cluster.addr(3)}:28080/`)).stdout, /minirun/i)
@@ -90,8 +103,15 @@ test.serial('a container on host 1 fetches a page by name from a container on ho
   // the diagram draws the tunnel to the other peer host
   const diagram = (await h1.ok('network', 'diagram', 'ov')).replace(/\n[│ ]+(?=hosts)/g, ' ') // unwrap
   t.regex(diagram, new RegExp(`vxlan mrv-\\S+ VNI \\d+, local ${cluster.addr(1)} ══ UDP 8472 ══ peer hosts ${cluster.addr(3)}`))
-  await until('c1 in web\'s /etc/hosts', () => h3.ok('exec', 'web', 'cat', '/etc/hosts'), (s) => /\sc1(\s|$)/m.test(s), 5000)
+  const c1Ip = await ipOf(h1, 'c1')
+  await until('c1 in host 3\'s resolver', () => lookup(h3, 'web', 'c1'), (a) => a.includes(c1Ip), 5000)
   t.regex(await h3.ok('exec', 'web', 'ping', '-c1', '-W', '3', 'c1'), /1 packets received/)
+  // the DNS isolation rule holds for overlays: a container of another network on host 1 may not ask ov's resolver
+  await h1.ok('network', 'create', 'lan1')
+  const r = await h1.mr('run', '--rm', '--network', 'lan1', 'busybox', 'nslookup', 'web', gw1)
+  t.not(r.exitCode, 0)
+  t.regex(r.stdout + r.stderr, /timed out|no servers could be reached/)
+  await h1.ok('network', 'rm', 'lan1')
 })
 
 test.serial('network inspect on host 2 lists the peers and every host\'s containers', async (t) => {
@@ -101,9 +121,10 @@ test.serial('network inspect on host 2 lists the peers and every host\'s contain
   t.is(byName.web.Host, 'host3')
   t.is(byName.c1.Host, 'host1')
   t.is(byName.web.IPv4Address, `${await ipOf(h3, 'web')}/16`)
-  // each host holds its own block, and its bridge the block's first address
+  // each host holds its own block; its bridge has the block's .1, and no container gets the block's first address
   const blocks = await cluster.keys('/minirun/blocks/ov/')
   t.is(blocks.length, 2)
+  for (const b of blocks) t.false([await ipOf(h3, 'web'), await ipOf(h1, 'c1')].includes(b.split('/').pop()!))
 })
 
 test.serial('30 parallel runs spread over the three hosts get 30 distinct addresses', async (t) => {
@@ -111,6 +132,7 @@ test.serial('30 parallel runs spread over the three hosts get 30 distinct addres
   const ids = await Promise.all(Array.from({length: 30}, (_, i) => hosts[i % 3].ok('run', '-d', '--network', 'ov', 'busybox', 'sleep', '600')))
   const ips = await Promise.all(ids.map(async (id, i) => ipOf(hosts[i % 3], id)))
   t.true(ips.every((ip) => /^10\.50\.\d+\.\d+$/.test(ip)), ips.join(' '))
+  t.false(ips.some((ip) => ip.endsWith('.0')), 'a block\'s first address is not handed out')
   t.is(new Set(ips).size, 30)
   // one block per host: a host's containers share it, no two hosts do
   const blockOf = (ip: string) => ip.split('.').slice(0, 3).join('.')
@@ -130,21 +152,25 @@ test.serial('host 2 dies (SIGKILL of its containers and agent): within the lease
   const vx1 = JSON.parse((await h1.sh('ip -j link show type vxlan')).stdout)[0].ifname as string
   const flood = async () => (await h1.sh(`bridge fdb show dev ${vx1} | grep ^00:00:00:00:00:00 | awk '{print $3}' | sort`)).stdout.trim().split('\n')
   t.deepEqual(await until('host 1 floods to host 2', flood, (f) => f.includes(cluster.addr(2)), 5000), [cluster.addr(2), cluster.addr(3)])
-  t.regex(await h1.ok('exec', 'c1', 'ping', '-c1', '-W', '3', await ipOf(h2, 'c2')), /1 packets received/)
+  const c2Ip = await ipOf(h2, 'c2')
+  t.regex(await h1.ok('exec', 'c1', 'ping', '-c1', '-W', '3', c2Ip), /1 packets received/)
+  for (const [h, c] of [[h1, 'c1'], [h3, 'web']] as const) await until(`c2 in ${c}'s resolver`, () => lookup(h, c, 'c2'), (a) => a.includes(c2Ip), 5000)
 
   t.true(h2.killAll().length > 0)
   await until('host 2 gone from the peers on host 1', () => peers(h1, 'ov'), (p) => p.length === 2, TTL * 3000)
   t.deepEqual(await peers(h3, 'ov'), [`host1=${cluster.addr(1)}`, `host3=${cluster.addr(3)}`])
   t.false(Object.values((await inspect(h1, 'ov')).Containers as Record<string, {Host: string}>).some((c) => c.Host === 'host2'))
   t.deepEqual(await until('host 1 stops flooding to host 2', flood, (f) => !f.includes(cluster.addr(2)), 5000), [cluster.addr(3)])
-  await until('c2 gone from c1\'s /etc/hosts', () => h1.ok('exec', 'c1', 'cat', '/etc/hosts'), (s) => !/\sc2(\s|$)/m.test(s), 5000)
+  // its names went with its lease: the other hosts' resolvers no longer know them
+  for (const [h, c] of [[h1, 'c1'], [h3, 'web']] as const) await until(`c2 gone from ${c}'s resolver`, () => lookup(h, c, 'c2'), (a) => a.length === 0, 5000)
 
   const prune = await h2.ok('system', 'prune', '-f')
   t.regex(prune, /overlay ov: this host left it|container/)
   t.deepEqual(await h2.leaks(), [])
   await h2.ok('run', '-d', '--name', 'c2b', '--network', 'ov', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/www')
   t.is((await peers(h1, 'ov')).length, 3)
-  await until('c2b in c1\'s /etc/hosts', () => h1.ok('exec', 'c1', 'cat', '/etc/hosts'), (s) => /\sc2b(\s|$)/m.test(s), 5000)
+  const c2bIp = await ipOf(h2, 'c2b')
+  await until('c2b in c1\'s resolver', () => lookup(h1, 'c1', 'c2b'), (a) => a.includes(c2bIp), 5000)
   t.regex(await h1.ok('exec', 'c1', 'wget', '-qO-', 'http://c2b/'), /minirun/i)
 })
 

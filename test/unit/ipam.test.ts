@@ -41,6 +41,9 @@ test('pickAddress: --ip-range narrows dynamic addresses only', (t) => {
   const range = parseCidr('10.1.0.128/25')
   t.is(pickAddress('lan', net, '10.1.0.1', new Set(), undefined, range), '10.1.0.128')
   t.is(pickAddress('lan', net, '10.1.0.1', new Set(), '10.1.0.9', range), '10.1.0.9')
+  // an overlay block's first address is skipped by dynamic picks, given when asked for
+  t.is(pickAddress('lan', net, '10.1.0.129', new Set(), undefined, range, ['10.1.0.128']), '10.1.0.130')
+  t.is(pickAddress('lan', net, '10.1.0.129', new Set(), '10.1.0.128', range, ['10.1.0.128']), '10.1.0.128')
   // the range's last address is the subnet's broadcast: skipped
   const tail = parseCidr('10.1.0.252/30')
   t.is(pickAddress('lan', net, '10.1.0.1', new Set(['10.1.0.252', '10.1.0.253']), undefined, tail), '10.1.0.254')

@@ -5,15 +5,13 @@ export default class NetworkOverlayAgent extends Command {
   static hidden = true
 
   async run(): Promise<void> {
-    const [{runAgent}, {refreshHosts}, {listContainers}] = await Promise.all([
+    const [{runAgent}, {listContainers}] = await Promise.all([
       import('../../networks/drivers/overlay/agent.js'),
-      import('../../containers/etc.js'),
       import('../../containers/find.js'),
     ])
     const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`)
     log(`overlay agent ${process.pid} started`)
     await runAgent({
-      peersChanged: (network) => refreshHosts([network]),
       async localEndpoints(network, host) {
         return (await listContainers()).flatMap((c) => {
           const a = c.networks[network]

@@ -8,8 +8,12 @@ import {UserError} from '../../errors.js'
 
 export const DNS_DOMAIN = 'dns.minirun'
 
-/** Which networks have a resolver: user-defined bridges (the default bridge has no names, as in Docker; nor the CNI plugin's: the runtime sets pods' DNS). */
-export const hasResolver = (net: {driver: string; isDefault?: boolean; noResolver?: boolean}): boolean => net.driver === 'bridge' && !net.isDefault && !net.noResolver
+/**
+ * Which networks have a resolver: user-defined bridges (the default bridge has no names, as in
+ * Docker; nor the CNI plugin's: the runtime sets pods' DNS) and overlays, whose every host runs
+ * one on its own bridge's gateway.
+ */
+export const hasResolver = (net: {driver: string; isDefault?: boolean; noResolver?: boolean}): boolean => (net.driver === 'bridge' || net.driver === 'overlay') && !net.isDefault && !net.noResolver
 
 /** A network's DNS zone: `<network>.dns.minirun`, its name made a valid DNS label sequence. */
 export function networkDomain(network: string): string {

@@ -101,7 +101,7 @@ export async function stopResolver(network: string, why: string): Promise<boolea
     if (!(await waitFor(() => !isAlive(pid, pidStart), 2000, 10))) signal(pid, 'SIGKILL', pidStart)
     stopped = true
   }
-  await fs.rm(resolverDir(network), {recursive: true, force: true})
+  await fs.rm(resolverDir(network), {recursive: true, force: true, maxRetries: 3}) // an overlay agent may be writing a name there
   return stopped
 }
 
@@ -123,27 +123,43 @@ export async function pruneResolvers(): Promise<string[]> {
 }
 
 /**
- * Make the network's hosts directory hold exactly `entries` (container id → hosts lines). Only
- * while the resolver runs (it made the directory). Each file is written aside (a dotfile, which
- * dnsmasq ignores) and renamed into place, so dnsmasq never reads half a file.
+ * The hosts files of containers on OTHER hosts (an overlay's, written by this host's overlay
+ * agent from etcd) are named `remote.<id>`: the local sync and the agent each keep their own set
+ * and never touch the other's, so they need no common lock.
  */
-export async function writeNames(network: string, entries: Map<string, string>): Promise<void> {
+export const REMOTE_PREFIX = 'remote.'
+const isRemote = (file: string) => file.replace(/^\./, '').startsWith(REMOTE_PREFIX)
+
+/**
+ * Make the network's hosts directory hold exactly `entries` (container id → hosts lines) of one
+ * kind: this host's containers, or (remote) other hosts'. Only while the resolver runs (it made
+ * the directory). Each file is written aside (a dotfile, which dnsmasq ignores) and renamed into
+ * place, so dnsmasq never reads half a file. True when a file changed.
+ */
+export async function writeNames(network: string, entries: Map<string, string>, kind: 'local' | 'remote' = 'local'): Promise<boolean> {
   const {hostsDir} = resolverFiles(network)
-  const present = await fs.readdir(hostsDir).catch(() => undefined)
-  if (!present) return
+  const present = (await fs.readdir(hostsDir).catch(() => undefined))?.filter((f) => isRemote(f) === (kind === 'remote'))
+  if (!present) return false
+  const fileOf = (id: string) => (kind === 'remote' ? REMOTE_PREFIX : '') + id
+  const mine = new Set([...entries.keys()].map(fileOf))
+  let changed = false
   for (const [id, text] of entries) {
-    const file = path.join(hostsDir, id)
+    const file = path.join(hostsDir, fileOf(id))
     if ((await fs.readFile(file, 'utf8').catch(() => undefined)) === text) continue
-    note(`cat > ${file} <<'EOF'\n${text.replace(/\n$/, '')}\nEOF`, `names of container ${id.slice(0, 12)} on network ${network} (dnsmasq reads the file as it appears)`)
-    const tmp = path.join(hostsDir, `.${id}.tmp`)
+    note(`cat > ${file} <<'EOF'\n${text.replace(/\n$/, '')}\nEOF`, `names of container ${id.slice(0, 12)} on network ${network}${kind === 'remote' ? ', on another host' : ''} (dnsmasq reads the file as it appears)`)
+    // per writer: a run joining an overlay and the agent may write the same remote file at once
+    const tmp = path.join(hostsDir, `.${fileOf(id)}.${process.pid}.tmp`)
     await writeReadable(tmp, text)
     await fs.rename(tmp, file)
+    changed = true
   }
   for (const f of present) {
-    if (entries.has(f)) continue
-    if (!f.startsWith('.')) note(`rm ${path.join(hostsDir, f)}`, `container ${f.slice(0, 12)} left network ${network}: its names go`)
+    if (mine.has(f) || (kind === 'remote' && f.startsWith('.'))) continue // another writer's file being written
+    if (!f.startsWith('.')) note(`rm ${path.join(hostsDir, f)}`, `container ${f.replace(REMOTE_PREFIX, '').slice(0, 12)} left network ${network}: its names go`)
     await fs.rm(path.join(hostsDir, f), {force: true})
+    changed = true
   }
+  return changed
 }
 
 /** A container's names leave the network at once (driver teardown), before anything else is tidied. */

@@ -193,7 +193,9 @@ export const bridgeDriver: NetworkDriver = {
 
     // --ip-range (and an overlay host's own address block) narrows where addresses come from
     const range = net.options['ip-range'] ? parseCidr(net.options['ip-range'], {anyPrefix: true}) : undefined
-    const ip = await allocate(net.name, subnet, net.gateway!, ep.containerId, ep.requestedIp, range)
+    // a block's first address (10.50.1.0 of 10.50.0.0/16) is valid but reads as a network address: not handed out
+    const skip = net.options.block ? [parseCidr(net.options.block, {anyPrefix: true}).network] : []
+    const ip = await allocate(net.name, subnet, net.gateway!, ep.containerId, ep.requestedIp, range, skip)
     rb.push('ip lease', () => release(net.name, ep.containerId))
     const mac = macFromIp(ip)
     const veth = vethName(ep.containerId, ep.ifname)

@@ -18,8 +18,9 @@ import {broadcast, contains, intToIp, ipToInt, isIp, type Cidr} from './cidr.js'
  * Skips the network address, the gateway, the broadcast address and `used`; lowest free first.
  * `requested` (--ip) must be inside the subnet, not reserved, not used.
  * `range` (--ip-range) narrows where dynamic addresses come from; a requested one may be anywhere in the subnet.
+ * `skip`: more addresses dynamic picks pass over (an overlay block's first address).
  */
-export function pickAddress(network: string, subnet: Cidr, gateway: string, used: Set<string>, requested?: string, range?: Cidr): string {
+export function pickAddress(network: string, subnet: Cidr, gateway: string, used: Set<string>, requested?: string, range?: Cidr, skip: string[] = []): string {
   const reserved = new Set([subnet.network, gateway, broadcast(subnet)])
   if (requested !== undefined) {
     if (!isIp(requested)) throw new UserError(`--ip ${requested} is not a valid IPv4 address; use dotted form like ${intToIp(ipToInt(subnet.network) + 2)}`)
@@ -30,6 +31,7 @@ export function pickAddress(network: string, subnet: Cidr, gateway: string, used
     return requested
   }
   const from = range ?? subnet
+  for (const ip of skip) reserved.add(ip)
   const start = ipToInt(from.network)
   const count = 2 ** (32 - from.prefix)
   for (let i = 0; i < count; i++) {
@@ -52,12 +54,12 @@ export async function leases(network: string): Promise<Map<string, string>> {
 }
 
 /** Lease an address on `network` to `owner`. Caller holds withLock(). */
-export async function allocate(network: string, subnet: Cidr, gateway: string, owner: string, requested?: string, range?: Cidr): Promise<string> {
+export async function allocate(network: string, subnet: Cidr, gateway: string, owner: string, requested?: string, range?: Cidr, skip: string[] = []): Promise<string> {
   const dir = paths.ipam(network)
   const used = new Set((await listDir(dir)).filter(isIp)) // the names are enough: no need to read owners
   // A lease file that appears between listing and creating (someone ignoring the lock) is skipped.
   for (;;) {
-    const ip = pickAddress(network, subnet, gateway, used, requested, range)
+    const ip = pickAddress(network, subnet, gateway, used, requested, range, skip)
     await fs.mkdir(dir, {recursive: true}) // only once there is something to lease: a refusal leaves nothing
     try {
       await fs.writeFile(path.join(dir, ip), owner, {flag: 'wx'})

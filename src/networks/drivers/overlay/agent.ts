@@ -7,13 +7,11 @@ import {syncNetwork} from './sync.js'
 // The agent of one host (`minirun network overlay-agent`, started on demand): it renews the
 // host's etcd lease and follows the cluster with one watch on /minirun/. A change under hosts/
 // or endpoints/ of a network this host has joined brings its flood list and the other hosts'
-// names up to date (sync.ts). A resync at every renewal covers anything a broken watch missed.
+// names (hosts files of the network's resolver here) up to date (sync.ts). A resync at every renewal covers anything a broken watch missed.
 // If the lease was lost anyway (etcd away longer than the TTL), it takes a new one and puts this
 // host's block, host entry and endpoints back. It ends when this host has no overlay left.
 
 export interface AgentHooks {
-  /** the other hosts' names changed on `network`: rewrite its members' /etc/hosts */
-  peersChanged(network: string): Promise<void>
   /** this host's live endpoints on `network`, to put back under a new lease */
   localEndpoints(network: string, host: string): Promise<EndpointEntry[]>
   log(line: string): void
@@ -38,8 +36,7 @@ export async function runAgent(hooks: AgentHooks): Promise<void> {
       const net = await readNetwork(name).catch(() => undefined)
       if (net?.driver !== 'overlay') continue
       try {
-        const r = await syncNetwork(client, id!, net)
-        if (r.peersChanged) await hooks.peersChanged(name)
+        await syncNetwork(client, id!, net)
       } catch (error) {
         hooks.log(`sync ${name}: ${(error as Error).message}`)
       }

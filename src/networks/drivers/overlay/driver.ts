@@ -12,7 +12,7 @@ import {deleteNetworkRecord, listNetworks, readNetwork, writeNetwork, type Netwo
 import {stopAgent, ensureAgent} from './agent-control.js'
 import {blockGateway, clientFor, deleteEndpoint, ensureIdentity, forgetIdentity, joinNetwork, leaveNetwork, putEndpoint, readConfig, readIdentity, type Identity} from './cluster.js'
 import {keys, type OverlayConfig} from './model.js'
-import {forgetPeers, syncNetwork} from './sync.js'
+import {syncNetwork} from './sync.js'
 import {ensureVxlan, OVERLAY_MTU, removeVxlan, vxlanName} from './vxlan.js'
 
 // The overlay driver: on each host, the bridge driver's bridge (its veths, NAT and -p, unchanged)
@@ -111,7 +111,6 @@ export async function leaveHost(net: NetworkRecord, client?: EtcdClient, id?: Id
   await removeBridgeIfUnused(net)
   await releaseAll(net.name)
   await deleteNetworkRecord(net.name)
-  await forgetPeers(net.name)
   if (client && id) await leaveNetwork(client, id, net.name, net.options.block?.split('/')[0]).catch(() => {})
   if ((await listNetworks()).some((n) => n.driver === 'overlay')) return
   await stopAgent()
