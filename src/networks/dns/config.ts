@@ -65,6 +65,8 @@ export function resolverConf(o: {network: string; gateway: string; upstreams: st
     `domain=${zone}`,
     'expand-hosts',
     `local=/${zone}/`,
+    // other networks' zones are answered only through the servers file, never sent upstream
+    'local=/dns.minirun/',
     // never forward bare names or reverse lookups of private addresses (the containers')
     'domain-needed',
     'bogus-priv',
