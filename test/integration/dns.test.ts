@@ -19,7 +19,7 @@ test.before(async () => {
   const peer = await host.peer({hostIf: 'tstUp', peerIf: 'tstDns', hostAddr: '198.51.100.1/24', peerAddr: `${UPSTREAM}/24`})
   const pidFile = path.join(host.dir, 'upstream.pid')
   const up = await host.sh(
-    `nsenter -t ${peer} -n /usr/sbin/dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces --listen-address=${UPSTREAM} --address=/example.test/${EXTERNAL} --pid-file=${pidFile}`,
+    `nsenter -t ${peer} -n /usr/sbin/dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces --listen-address=${UPSTREAM} --address=/example.test/${EXTERNAL} --address=/ghost.dns.minirun/${EXTERNAL} --pid-file=${pidFile}`,
   )
   if (up.exitCode !== 0) throw new Error(`upstream dnsmasq: ${up.stderr}`)
   upstreamPid = Number(fs.readFileSync(pidFile, 'utf8').trim())
@@ -176,6 +176,10 @@ test.serial("external names go to the host's upstream; the default bridge keeps 
   await host.ok('run', '-d', '--name', 'plain2', 'busybox', 'sleep', '600')
   t.is(await host.ok('exec', 'plain', 'cat', '/etc/resolv.conf'), `nameserver ${UPSTREAM}\nsearch lan.example`, "the host's, loopback servers left out")
   t.deepEqual(await lookup('plain', 'example.test'), [EXTERNAL])
+  // a name under dns.minirun that is no network's zone stays with the network's resolver: the
+  // upstream does answer it (the default bridge asks it directly), the network's resolver does not ask
+  t.deepEqual(await lookup('plain', 'ghost.dns.minirun'), [EXTERNAL])
+  t.true(await notFound('named', 'ghost.dns.minirun'))
   t.true(await notFound('plain', 'plain2'), 'no names on the default bridge, as in Docker')
   t.true(await notFound('plain', 'named'))
   t.is(resolvers().length, 1, 'no resolver for the default bridge')
