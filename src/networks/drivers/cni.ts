@@ -3,7 +3,7 @@ import path from 'node:path'
 import {UserError} from '../../errors.js'
 import type {Rollback} from '../../kernel/rollback.js'
 import {run} from '../../kernel/runner.js'
-import {readJson, writeJsonAtomic} from '../../state/files.js'
+import {listDir, readJson, writeJsonAtomic} from '../../state/files.js'
 import {rootDir} from '../../state/paths.js'
 import {withLock} from '../../state/lock.js'
 import {assertNameFree, networkId, writeNetwork, type NetworkRecord} from '../records.js'
@@ -113,7 +113,12 @@ export async function checkAttachment(network: string, containerId: string, ifna
 /** `system prune`: DEL what cached attachments of containers that are gone still hold. */
 export async function pruneCni(liveIds: Set<string>): Promise<string[]> {
   const done: string[] = []
+  // under the store lock no cache write is in flight: a temporary file is a writer's that was
+  // killed before its rename (the file it was to replace, if any, still describes the ADD)
   for (const f of await fs.readdir(cacheDir()).catch(() => [] as string[])) {
+    if (f.endsWith('.tmp')) await fs.rm(path.join(cacheDir(), f), {force: true})
+  }
+  for (const f of await listDir(cacheDir())) {
     const c = await readJson<Cache>(path.join(cacheDir(), f)).catch(() => undefined)
     if (!c || liveIds.has(c.containerId)) continue
     await del(c).catch(() => fs.rm(path.join(cacheDir(), f), {force: true}))
@@ -161,7 +166,7 @@ export const cniNetworks: NetworkFactory = {
 /** Containers with a cached attachment on `network`: its endpoints, as the cache files name them. */
 export async function cniEndpoints(network: string): Promise<string[]> {
   const out: string[] = []
-  for (const f of await fs.readdir(cacheDir()).catch(() => [] as string[])) {
+  for (const f of await listDir(cacheDir())) {
     const c = await readJson<Cache>(path.join(cacheDir(), f)).catch(() => undefined)
     if (c?.networkName === network) out.push(c.containerId)
   }
