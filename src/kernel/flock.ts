@@ -49,7 +49,7 @@ function holderFor(file: string, waitSeconds: number): Holder {
 }
 
 /** Send one request; the holder keeps Node alive only while a request is in flight. */
-function request(h: Holder, op: 'lock' | 'unlock'): Promise<string> {
+function request(h: Holder, op: string): Promise<string> {
   const [stdin, stdout] = [h.child.stdin as Socket, h.child.stdout as Socket] // pipes are sockets
   if (h.pending++ === 0) (h.child.ref(), stdout.ref())
   return new Promise<string>((resolve) => {
@@ -68,4 +68,18 @@ export async function holdFlock(file: string, waitSeconds: number, what: string)
   if (reply === 'rc 1') throw new UserError(`${what} stayed locked by another minirun for ${waitSeconds}s; retry when it has finished`)
   if (reply.startsWith('error')) throw new UserError(`cannot lock ${what}: ${LOCKHOLD} is missing (${reply.slice(6)}); run npm run build`)
   throw new UserError(`cannot lock ${what} (${reply})`)
+}
+
+/**
+ * A mount-table change made by this process's lock helper instead of a spawned tool (see
+ * lockhold.c: overlay, umount, netns): undefined when there is no helper (nothing was locked
+ * yet) or an argument could not travel on its request line, so the caller spawns the tool.
+ * Otherwise '' when done, or why it failed.
+ */
+export async function helperOp(op: 'overlay' | 'umount' | 'netns', ...args: string[]): Promise<string | undefined> {
+  const h = holders.values().next().value as Holder | undefined
+  if (!h || args.some((a) => a === '' || /[\t\n\0]/.test(a))) return undefined
+  const reply = await request(h, [op, ...args].join('\t'))
+  if (reply === 'rc 0') return ''
+  return reply.startsWith('rc 1 ') ? reply.slice(5) : reply
 }

@@ -1,19 +1,23 @@
 import fs from 'node:fs/promises'
-import {note, run, shellQuote} from './runner.js'
+import {helperOp} from './flock.js'
+import {note, run, shellLine, shellQuote} from './runner.js'
 
 // Each container's root is an overlay: the image's unpacked rootfs is the read-only lower layer,
 // writes go to a per-container upper dir. The image is never copied.
 export async function mountOverlay(lower: string, upper: string, work: string, merged: string): Promise<void> {
   note(`mkdir -p ${[upper, work, merged].map(shellQuote).join(' ')}`)
   for (const d of [upper, work, merged]) await fs.mkdir(d, {recursive: true})
-  await run(['mount', '-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${work}`, merged], {
-    why: "the container's root: image read-only below, its own writable layer above",
-  })
+  const argv = ['mount', '-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${work}`, merged]
+  const why = "the container's root: image read-only below, its own writable layer above"
+  // the lock helper mounts without a spawn; if it cannot, mount(8) does it or says why not
+  if ((await helperOp('overlay', lower, upper, work, merged)) === '') return note(shellLine(argv), why)
+  await run(argv, {why})
 }
 
-export async function unmount(target: string): Promise<void> {
+export async function unmount(target: string, why = 'unmount the container root'): Promise<void> {
   if (!(await isMounted(target))) return
-  await run(['umount', target], {allowFail: true, why: 'unmount the container root'})
+  if ((await helperOp('umount', target)) === '') return note(shellLine(['umount', target]), why)
+  await run(['umount', target], {allowFail: true, why})
   if (await isMounted(target)) await run(['umount', '-l', target], {allowFail: true})
 }
 

@@ -1,8 +1,9 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {isMounted} from './mount.js'
-import {note, run, shellQuote} from './runner.js'
+import {helperOp} from './flock.js'
+import {unmount} from './mount.js'
+import {note, run, shellLine, shellQuote} from './runner.js'
 
 // A container's network namespace lives as a bind-mounted nsfs file under the runtime dir, so it
 // outlives any process and can be found again by the container id (`system prune` relies on it).
@@ -19,12 +20,16 @@ export async function createNetns(file: string): Promise<void> {
   note(`mkdir -p ${shellQuote(path.dirname(file))} && touch ${shellQuote(file)}`, 'the mount point that will hold the new network namespace')
   await fs.mkdir(path.dirname(file), {recursive: true})
   await fs.writeFile(file, '', {flag: 'a'})
-  await run(['unshare', `--net=${file}`, NETNSINIT], {why: 'create a network namespace, persist it as a bind mount; inside, netnsinit: net.ipv6.conf.{all,default}.disable_ipv6=1 (IPv4 only), loopback up'})
+  const argv = ['unshare', `--net=${file}`, NETNSINIT]
+  const why = 'create a network namespace, persist it as a bind mount; inside, netnsinit: net.ipv6.conf.{all,default}.disable_ipv6=1 (IPv4 only), loopback up'
+  // the lock helper does the same without two spawns; if it cannot, unshare(1) does or says why not
+  if ((await helperOp('netns', file)) === '') return note(shellLine(argv), why)
+  await run(argv, {why})
 }
 
 export async function deleteNetns(file: string): Promise<void> {
-  // cleanup is idempotent (rm of an exited container runs it again): no umount spawn for nothing
-  if (await isMounted(file)) await run(['umount', file], {allowFail: true, why: 'release the network namespace (the kernel frees it with its last user)'})
+  // cleanup is idempotent (rm of an exited container runs it again): unmount checks first
+  await unmount(file, 'release the network namespace (the kernel frees it with its last user)')
   note(`rm -f ${shellQuote(file)}`)
   await fs.rm(file, {force: true})
 }
