@@ -3,7 +3,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {UserError} from '../errors.js'
-import {deleteNetns} from '../kernel/netns.js'
+import {deleteNetns, netnsFreedOnRelease} from '../kernel/netns.js'
 import {unmount} from '../kernel/mount.js'
 import {childrenOf, isAlive, pidStartTime, signal, sleep, waitFor} from '../kernel/proc.js'
 import {type Rollback, transaction} from '../kernel/rollback.js'
@@ -276,7 +276,10 @@ async function releaseKernelState(rec: ContainerRecord): Promise<void> {
   // a container that joined another's namespace holds nothing in it (records made before
   // joiners stopped copying the owner's networks still list them: not theirs to detach)
   if (!rec.netnsOwner) {
-    for (const att of Object.values(rec.networks)) await detachNetwork(endpointOf(rec, att.ifname), att)
+    // with nobody left in the namespace, its release frees the veths inside: deleting each one
+    // first would wait out the kernel's RCU grace period per link (10-25 ms here), on every exit
+    const netnsReleased = Object.keys(rec.networks).length > 0 && !!rec.netns && netnsFreedOnRelease(rec.netns)
+    for (const att of Object.values(rec.networks)) await detachNetwork(endpointOf(rec, att.ifname, {netnsReleased}), att)
     if (rec.netns) await deleteNetns(rec.netns)
   }
   await unmount(rec.rootfs.merged)

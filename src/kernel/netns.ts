@@ -1,3 +1,4 @@
+import fsSync from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -38,3 +39,29 @@ export async function deleteNetns(file: string): Promise<void> {
 export function inNetns(file: string, argv: string[]): string[] {
   return ['nsenter', `--net=${file}`, '--', ...argv]
 }
+
+/**
+ * Whether releasing the namespace persisted at `file` frees it, and the links inside with it:
+ * the file holds a namespace (nsfs) and no process is in it (a container: joiner, a helper),
+ * read from /proc as `ip netns pids` does.
+ */
+export function netnsFreedOnRelease(file: string): boolean {
+  let ino: number
+  try {
+    if (fsSync.statfsSync(file).type !== NSFS_MAGIC) return false
+    ino = fsSync.statSync(file).ino
+  } catch {
+    return false
+  }
+  const want = `net:[${ino}]`
+  for (const d of fsSync.readdirSync('/proc')) {
+    if (d.charCodeAt(0) > 57) continue // not a pid: the rest of /proc is named by letters
+    try {
+      if (fsSync.readlinkSync(`/proc/${d}/ns/net`) === want) return false
+    } catch {
+      // gone meanwhile, or a kernel thread
+    }
+  }
+  return true
+}
+const NSFS_MAGIC = 0x6e736673

@@ -39,6 +39,11 @@ export interface EndpointRequest {
   aliases: string[]
   /** a container's name from its id, for messages (another container holds a port) */
   nameOf?: (containerId: string) => Promise<string | undefined>
+  /**
+   * teardown: the namespace is released right after and no process is left in it, so the kernel
+   * frees the links inside with it (a driver need not delete them one by one)
+   */
+  netnsReleased?: boolean
 }
 
 export interface Endpoint extends EndpointRequest {

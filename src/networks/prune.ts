@@ -33,12 +33,21 @@ export async function pruneNetworkState(isLive: (id: string) => boolean): Promis
   const out: string[] = []
   // Host ends of veth pairs: mr + 11 hex of the id + interface number, marked by this root
   // (another root's veths have the same shape and are not ours to judge).
+  const orphans: string[] = []
   for (const l of await links()) {
     const m = /^mr([0-9a-f]{11})\d+$/.exec(l.ifname)
-    if (m && (await adoptIfMade(l.ifname, {alias: l.ifalias}))?.alias === ownerMark() && !isLive(m[1])) {
-      await deleteOwnedLink(l.ifname, 'orphaned veth: its container is gone')
-      out.push(`veth ${l.ifname}`)
-    }
+    if (m && (await adoptIfMade(l.ifname, {alias: l.ifalias}))?.alias === ownerMark() && !isLive(m[1])) orphans.push(l.ifname)
+  }
+  // a container's veths go with its namespace, which the kernel frees asynchronously after its
+  // release: one removed a moment ago may still be listed, and is not an orphan
+  for (let i = 0; i < 25 && orphans.length > 0; i++) {
+    await new Promise((r) => setTimeout(r, 20))
+    const present = new Set((await links()).map((l) => l.ifname))
+    orphans.splice(0, orphans.length, ...orphans.filter((o) => present.has(o)))
+  }
+  for (const name of orphans) {
+    await deleteOwnedLink(name, 'orphaned veth: its container is gone')
+    out.push(`veth ${name}`)
   }
   await sweepMadeRecords()
   out.push(...(await pruneDnat((owner) => !owner || !isLive(owner), 'orphaned DNAT entries: their containers are gone')))

@@ -1,9 +1,9 @@
 import {UserError} from '../../errors.js'
 import fs from 'node:fs'
-import {addOwnedLinkBatch, adoptIfMade, deleteMadeLink, deleteOwnedLink, hostRoutes, ipBatch, links, linkState, ownsLink, setSysctl} from '../../kernel/ip.js'
+import {addOwnedLinkBatch, adoptIfMade, deleteMadeLink, deleteOwnedLink, hostRoutes, ipBatch, linkExists, links, linkState, ownsLink, setSysctl} from '../../kernel/ip.js'
 import {applyNft, readTable} from '../firewall/nft.js'
 import type {Rollback} from '../../kernel/rollback.js'
-import {already, phase, run} from '../../kernel/runner.js'
+import {already, comment, phase, run} from '../../kernel/runner.js'
 import {instanceTag, ownerMark} from '../../state/paths.js'
 import {DEFAULT_POOL, findOverlap, firstHost, parseCidr, parseRoutesForOverlap, pickFreeSubnet, type Cidr} from '../ipam/cidr.js'
 import {checkRequest, type Endpoint, type NetworkAttachment, type NetworkDriver} from '../driver.js'
@@ -207,13 +207,21 @@ export const bridgeDriver: NetworkDriver = {
     rb.push('veth', async () => {
       if (await ownsLink(veth)) await deleteMadeLink(veth)
     })
-    await addOwnedLinkBatch(
-      veth,
-      `link add ${veth}${mtu} type veth peer name ${ep.ifname}${mtu} address ${mac} netns ${ep.netns}`,
-      // hairpin: a container reaching its own published port through the host comes back out the same port
-      [`link set ${veth} master ${net.bridge!}`, `link set ${veth} type bridge_slave hairpin on`, `link set ${veth} up`],
-      `a veth pair: ${veth} stays on the host, plugged into bridge ${net.bridge}; its peer becomes the container's ${ep.ifname}, with a MAC derived from the IP as Docker does`,
-    )
+    const addVeth = () =>
+      addOwnedLinkBatch(
+        veth,
+        `link add ${veth}${mtu} type veth peer name ${ep.ifname}${mtu} address ${mac} netns ${ep.netns}`,
+        // hairpin: a container reaching its own published port through the host comes back out the same port
+        [`link set ${veth} master ${net.bridge!}`, `link set ${veth} type bridge_slave hairpin on`, `link set ${veth} up`],
+        `a veth pair: ${veth} stays on the host, plugged into bridge ${net.bridge}; its peer becomes the container's ${ep.ifname}, with a MAC derived from the IP as Docker does`,
+      )
+    await addVeth().catch(async (error) => {
+      // the same container started again (stop+start, restart): its previous pair may still be
+      // going with its previous namespace, which the kernel frees asynchronously
+      if (!/File exists/.test((error as {stderr?: string}).stderr ?? '') || !(await ownsLink(veth))) throw error
+      await waitForLinkGone(veth)
+      await addVeth()
+    })
     const inside = [`addr add ${ip}/${subnet.prefix} dev ${ep.ifname} brd +`, `link set ${ep.ifname} up`]
     if (ep.ifname === 'eth0') inside.push(`route add default via ${net.gateway!}`)
     await ipBatch(inside, {netns: ep.netns, why: 'inside the container: its address, the link up, and (eth0) the default route through the bridge gateway'})
@@ -244,12 +252,19 @@ export const bridgeDriver: NetworkDriver = {
   },
 }
 
+/** A link of ours the kernel is freeing with its namespace: give it a second, then delete it. */
+async function waitForLinkGone(name: string): Promise<void> {
+  for (let i = 0; i < 50 && (await linkExists(name)); i++) await new Promise((r) => setTimeout(r, 20))
+  await deleteOwnedLink(name, 'a previous veth of this container, still there')
+}
+
 /**
  * A veth pair goes with either end. The container's end needs no ownership check (everything in
  * its namespace is the container's), so it is deleted from inside; the host end, after the
  * check, only when the namespace is already gone.
  */
 async function deleteVeth(ep: Endpoint, hostIfname: string): Promise<void> {
+  if (ep.netnsReleased) return comment(`the veth pair ${hostIfname}/${ep.ifname} goes with the container's namespace: the kernel frees both when it is released`)
   if (fs.existsSync(ep.netns)) {
     const r = await run(['nsenter', `--net=${ep.netns}`, '--', 'ip', 'link', 'del', 'dev', ep.ifname], {allowFail: true, why: `remove the veth pair from the container's side (${hostIfname} goes with it)`})
     if (r.exitCode === 0) return
