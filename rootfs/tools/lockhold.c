@@ -12,6 +12,9 @@
  *   umount   TARGET                    umount, lazily if busy → "rc 0", or "rc 1 <why>"
  *   netns    FILE                      a new network namespace bind-mounted on FILE, with
  *                                      netnsinit's setup (netns_init.h) done inside it
+ *   link     NAME      → "rc 0 IFINDEX UP ADDR/PREFIX" (UP 0 or 1, ADDR - when none), or
+ *                        "rc 1 <why>" (no such device): a bridge checked without `ip`
+ *   nftable  NAME      → "rc 0 HANDLE" of table ip NAME, or "rc 1 <why>": checked without `nft`
  * The lock belongs to the open file, so it lives exactly as long as this process: when minirun
  * dies, stdin closes, this exits and the kernel drops the lock. It replaces a shell running
  * flock(1) per request, and `mount`, `umount` and `unshare --net=FILE netnsinit` on every run
@@ -24,7 +27,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
 #include <sched.h>
+#include <endian.h>
+#include <stdint.h>
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <unistd.h>
@@ -68,6 +80,83 @@ static void overlay(char *args) {
 static void unmount(const char *target) {
   if (umount2(target, UMOUNT_NOFOLLOW) == 0 || (errno == EBUSY && umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)) return reply(0);
   reply_error("umount", errno);
+}
+
+static void link_probe(const char *name) {
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  if (strlen(name) >= IFNAMSIZ) return reply_error(name, ENAMETOOLONG);
+  strcpy(ifr.ifr_name, name);
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return reply_error("socket", errno);
+  if (ioctl(s, SIOCGIFINDEX, &ifr) < 0) {
+    int err = errno;
+    close(s);
+    return reply_error(name, err);
+  }
+  int index = ifr.ifr_ifindex, up = 0;
+  if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) up = (ifr.ifr_flags & IFF_UP) != 0;
+  char addr[INET_ADDRSTRLEN] = "-";
+  int prefix = 0;
+  if (ioctl(s, SIOCGIFADDR, &ifr) == 0) {
+    inet_ntop(AF_INET, &((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr, addr, sizeof addr);
+    if (ioctl(s, SIOCGIFNETMASK, &ifr) == 0) prefix = __builtin_popcount(((struct sockaddr_in *)&ifr.ifr_netmask)->sin_addr.s_addr);
+  }
+  close(s);
+  char line[128];
+  int n = snprintf(line, sizeof line, "rc 0 %d %d %s/%d\n", index, up, addr, prefix);
+  if (write(STDOUT_FILENO, line, (size_t)n) != n) _exit(1);
+}
+
+/* NFT_MSG_GETTABLE for table ip NAME: its handle, unique to each time the table is made. */
+static void nftable_probe(const char *name) {
+  size_t len = strlen(name) + 1;
+  if (len > 256) return reply_error(name, ENAMETOOLONG);
+  struct {
+    struct nlmsghdr nh;
+    struct nfgenmsg nf;
+    struct nlattr attr;
+    char name[256];
+  } req;
+  memset(&req, 0, sizeof req);
+  req.attr.nla_type = NFTA_TABLE_NAME;
+  req.attr.nla_len = (uint16_t)(NLA_HDRLEN + len);
+  memcpy(req.name, name, len);
+  req.nh.nlmsg_len = (uint32_t)(NLMSG_LENGTH(sizeof req.nf) + NLA_ALIGN(req.attr.nla_len));
+  req.nh.nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
+  req.nh.nlmsg_flags = NLM_F_REQUEST;
+  req.nh.nlmsg_seq = 1;
+  req.nf.nfgen_family = NFPROTO_IPV4;
+  req.nf.version = NFNETLINK_V0;
+  int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+  if (s < 0) return reply_error("netlink socket", errno);
+  static char answer[65536];
+  ssize_t n = -1;
+  if (send(s, &req, req.nh.nlmsg_len, 0) == (ssize_t)req.nh.nlmsg_len) n = recv(s, answer, sizeof answer, 0);
+  int err = errno;
+  close(s);
+  if (n < (ssize_t)sizeof(struct nlmsghdr)) return reply_error("netlink", n < 0 ? err : EPROTO);
+  struct nlmsghdr *h = (struct nlmsghdr *)answer;
+  if (h->nlmsg_type == NLMSG_ERROR) {
+    struct nlmsgerr *e = NLMSG_DATA(h);
+    return reply_error(name, e->error ? -e->error : EPROTO);
+  }
+  if (h->nlmsg_len > (size_t)n) return reply_error("netlink", EPROTO);
+  char *p = (char *)NLMSG_DATA(h) + NLMSG_ALIGN(sizeof(struct nfgenmsg)), *end = (char *)h + h->nlmsg_len;
+  while (p + NLA_HDRLEN <= end) {
+    struct nlattr *a = (struct nlattr *)p;
+    if (a->nla_len < NLA_HDRLEN || p + a->nla_len > end) break;
+    if ((a->nla_type & NLA_TYPE_MASK) == NFTA_TABLE_HANDLE && a->nla_len >= NLA_HDRLEN + 8) {
+      uint64_t be;
+      memcpy(&be, p + NLA_HDRLEN, 8);
+      char line[64];
+      int m = snprintf(line, sizeof line, "rc 0 %llu\n", (unsigned long long)be64toh(be));
+      if (write(STDOUT_FILENO, line, (size_t)m) != m) _exit(1);
+      return;
+    }
+    p += NLA_ALIGN(a->nla_len);
+  }
+  reply_error("netlink: no table handle", EPROTO);
 }
 
 /* Into a new network namespace and back: the bind mount on `file` is what keeps it. */
@@ -132,6 +221,10 @@ int main(int argc, char **argv) {
         unmount(buf + 7);
       } else if (strncmp(buf, "netns\t", 6) == 0) {
         new_netns(buf + 6);
+      } else if (strncmp(buf, "link\t", 5) == 0) {
+        link_probe(buf + 5);
+      } else if (strncmp(buf, "nftable\t", 8) == 0) {
+        nftable_probe(buf + 8);
       } else {
         reply(2);
       }

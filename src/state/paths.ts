@@ -76,4 +76,6 @@ export const paths = {
   netnsDir: () => path.join(runtimeDir(), 'netns'),
   netns: (id: string) => path.join(runtimeDir(), 'netns', id),
   attachDir: () => path.join(runtimeDir(), 'attach'),
+  /** bridges found complete (bridge.ts): the ifindex and nft table handle they were checked at */
+  bridgeChecked: (bridge: string) => path.join(runtimeDir(), 'bridges', `${bridge}.json`),
 }

@@ -192,6 +192,27 @@ test.serial('the default bridge stays after its last container (as docker0 does)
   t.deepEqual(await host.leaks(), [])
 })
 
+test.serial('a kept bridge is checked without ip and nft, yet a table or bridge removed behind its back is made again', async (t) => {
+  await host.ok('run', '--rm', 'busybox', 'true')
+  const br = JSON.parse(await host.ok('network', 'inspect', 'bridge'))[0].Options['com.docker.network.bridge.name'] as string
+  const table = (await host.sh('nft list tables')).stdout.match(/table ip (minirun\w+)/)![1]
+  const published = async () => {
+    await host.ok('run', '-d', '--name', 'kept1', '-p', '18620:80', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc')
+    const r = await curl('http://127.0.0.1:18620/hostname')
+    await host.ok('rm', '-f', 'kept1')
+    return r.stdout.trim()
+  }
+  t.regex(await published(), /^\w{12}$/, 'control: -p answers through the kept bridge')
+  // someone flushes minirun's table: the next run sees a table that is gone (or new) and makes it again
+  await host.sh(`nft delete table ip ${table}`)
+  t.regex(await published(), /^\w{12}$/, 'the table was made again: -p answers')
+  t.regex((await host.sh(`nft list table ip ${table}`)).stdout, /dnat/)
+  // and a bridge deleted behind its back comes back, with its gateway
+  await host.sh(`ip link del ${br}`)
+  t.regex(await published(), /^\w{12}$/, 'the bridge was made again: -p answers')
+  t.regex((await host.sh(`ip -o addr show dev ${br}`)).stdout, /172\.17\.0\.1\/16/)
+})
+
 test.serial('after everything: no veth, bridge, nft table, netns, mount or lease of minirun remains', async (t) => {
   t.deepEqual(await host.leaks(), [])
 })

@@ -4,12 +4,14 @@ import {addOwnedLinkBatch, adoptIfMade, deleteMadeLink, deleteOwnedLink, hostRou
 import {applyNft, readTable} from '../firewall/nft.js'
 import type {Rollback} from '../../kernel/rollback.js'
 import {already, comment, phase, run} from '../../kernel/runner.js'
-import {instanceTag, ownerMark} from '../../state/paths.js'
+import {helperProbe} from '../../kernel/flock.js'
+import {readJson, writeJsonAtomic} from '../../state/files.js'
+import {instanceTag, ownerMark, paths} from '../../state/paths.js'
 import {DEFAULT_POOL, findOverlap, firstHost, parseCidr, parseRoutesForOverlap, pickFreeSubnet, type Cidr} from '../ipam/cidr.js'
 import {checkRequest, type Endpoint, type NetworkAttachment, type NetworkDriver} from '../driver.js'
 import {allocate, leases, release} from '../ipam/leases.js'
 import {macFromIp} from '../ipam/mac.js'
-import {baseTableScript, deleteNetworkRulesScript, deleteTableScript, networkComment, networkRulesScript} from '../firewall/nft-script.js'
+import {baseTableScript, deleteNetworkRulesScript, deleteTableScript, networkComment, networkRulesScript, tableName} from '../firewall/nft-script.js'
 import {publishPorts, unpublishPorts} from '../firewall/publish.js'
 import {hasResolver} from '../dns/config.js'
 import {bridgeRefusal} from '../owner.js'
@@ -97,6 +99,11 @@ async function ensureBridge(net: NetworkRecord, rb: Rollback): Promise<void> {
   // user-defined networks have a resolver on the gateway: only their own containers may ask it
   const nat = {name: net.name, subnet: net.subnet!, bridge: br, resolver: net.isDefault ? undefined : net.gateway}
   const wantRules = networkRulesScript(tag, nat).split('\n').filter((l) => l.startsWith('add rule')).length
+  const checked = await checkedBefore(br, tag, gateway)
+  if (checked) {
+    phase('driver', `network ${net.name}`)
+    return already(`bridge ${br} up with ${gateway}, forwarding, and the nft rules of ${net.subnet}`, 'made by an earlier command; kept until network rm')
+  }
   // Both probes at once: they are independent, and each is a process.
   const [link, table] = await Promise.all([linkState(br).then((l) => adoptIfMade(br, l)), readTable(tag, {terse: true})])
   const refusal = bridgeRefusal(br, link, ownerMark())
@@ -106,6 +113,7 @@ async function ensureBridge(net: NetworkRecord, rb: Rollback): Promise<void> {
   const state = link ?? {up: false, addrs: [] as string[]}
   if (link && state.up && state.addrs.includes(gateway) && rules && haveRules === wantRules) {
     phase('driver', `network ${net.name}`)
+    await recordChecked(br, tag)
     return already(`bridge ${br} up with ${gateway}, forwarding, and the nft rules of ${net.subnet}`, 'made by an earlier command; kept until network rm')
   }
 
@@ -137,6 +145,27 @@ async function ensureBridge(net: NetworkRecord, rb: Rollback): Promise<void> {
   if (scripts.length > 0) {
     await applyNft(scripts.join('\n'), `minirun's nftables table (NAT and filter chains, the published-ports maps, its owner); NAT, the 127.0.0.1 guard and isolation from other networks for ${net.subnet} on ${br}`)
   }
+  await recordChecked(br, tag)
+}
+
+/**
+ * A bridge checked complete once (ours, up, its gateway, forwarding, its network's rules) is
+ * not read again with `ip` and `nft` on every run while it is the same link (ifindex) and the
+ * same table (handle: new each time a table is made) and still up with its gateway: the lock
+ * helper reads those without a spawn. minirun removes a network's rules only with its bridge.
+ */
+async function checkedBefore(br: string, tag: string, gateway: string): Promise<boolean> {
+  const stamp = await readJson<{ifindex: number; table: string}>(paths.bridgeChecked(br)).catch(() => undefined)
+  if (!stamp) return false
+  const [link, table] = await Promise.all([helperProbe('link', br), helperProbe('nftable', tableName(tag))])
+  const [ifindex, up, addr] = link?.split(' ') ?? []
+  return Number(ifindex) === stamp.ifindex && up === '1' && addr === gateway && table === stamp.table
+}
+
+async function recordChecked(br: string, tag: string): Promise<void> {
+  const [link, table] = await Promise.all([helperProbe('link', br), helperProbe('nftable', tableName(tag))])
+  if (!link || !table) return
+  await writeJsonAtomic(paths.bridgeChecked(br), {ifindex: Number(link.split(' ')[0]), table})
 }
 
 /** `network create`: the bridge, its address and rules now, as Docker makes them (undone if a step fails). */
@@ -151,6 +180,7 @@ async function removeBridge(net: NetworkRecord): Promise<void> {
   const tag = instanceTag()
   const script = deleteNetworkRulesScript(tag, net.name, (await readTable(tag, {terse: true}))?.rules ?? [])
   if (script) await applyNft(script, `drop network ${net.name}'s rules`)
+  await fs.promises.rm(paths.bridgeChecked(net.bridge!), {force: true})
   await deleteOwnedLink(net.bridge!, `remove bridge ${net.bridge}: no container uses network ${net.name}`)
   await dropTableIfUnused()
 }
