@@ -15,6 +15,10 @@
  *   link     NAME      → "rc 0 IFINDEX UP ADDR/PREFIX" (UP 0 or 1, ADDR - when none), or
  *                        "rc 1 <why>" (no such device): a bridge checked without `ip`
  *   nftable  NAME      → "rc 0 HANDLE" of table ip NAME, or "rc 1 <why>": checked without `nft`
+ *   ifup     NETNS IFNAME ADDR PREFIX GATEWAY|-
+ *                      inside the namespace persisted at NETNS: the address (broadcast the
+ *                      subnet's last), the link up, a default route via GATEWAY; what
+ *                      `nsenter --net=NETNS ip -batch` does for a new container endpoint
  * The lock belongs to the open file, so it lives exactly as long as this process: when minirun
  * dies, stdin closes, this exits and the kernel drops the lock. It replaces a shell running
  * flock(1) per request, and `mount`, `umount` and `unshare --net=FILE netnsinit` on every run
@@ -33,6 +37,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 #include <linux/sockios.h>
+#include <net/route.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <endian.h>
@@ -159,6 +164,62 @@ static void nftable_probe(const char *name) {
   reply_error("netlink: no table handle", EPROTO);
 }
 
+static int set_in4(struct sockaddr *sa, const char *text) {
+  struct sockaddr_in *in = (struct sockaddr_in *)sa;
+  memset(in, 0, sizeof *in);
+  in->sin_family = AF_INET;
+  return inet_pton(AF_INET, text, &in->sin_addr) == 1 ? 0 : -1;
+}
+
+/* The container side of an endpoint, by ioctl from inside its namespace (then back home). */
+static void ifup(char *args) {
+  char *f[5];
+  if (fields(args, f, 5) != 0) return reply(2);
+  const char *netns = f[0], *ifname = f[1], *addr = f[2], *gateway = f[4];
+  long prefix = strtol(f[3], NULL, 10);
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  if (strlen(ifname) >= IFNAMSIZ || prefix < 1 || prefix > 32 || set_in4(&ifr.ifr_addr, addr) != 0) return reply(2);
+  strcpy(ifr.ifr_name, ifname);
+  struct in_addr ip = ((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr, mask = {htonl(prefix == 32 ? 0xffffffffu : ~(0xffffffffu >> prefix))};
+  struct rtentry rt;
+  memset(&rt, 0, sizeof rt);
+  if (strcmp(gateway, "-") != 0 && set_in4(&rt.rt_gateway, gateway) != 0) return reply(2);
+  int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), target = open(netns, O_RDONLY | O_CLOEXEC);
+  if (home < 0 || target < 0 || setns(target, CLONE_NEWNET) != 0) {
+    int err = errno;
+    if (home >= 0) close(home);
+    if (target >= 0) close(target);
+    return reply_error(netns, err);
+  }
+  close(target);
+  const char *what = NULL;
+  int err = 0, s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) what = "socket", err = errno;
+  else if (ioctl(s, SIOCSIFADDR, &ifr) != 0) what = "set the address", err = errno;
+  else {
+    ((struct sockaddr_in *)&ifr.ifr_netmask)->sin_addr = mask;
+    if (ioctl(s, SIOCSIFNETMASK, &ifr) != 0) what = "set the netmask", err = errno;
+  }
+  if (!what) {
+    ((struct sockaddr_in *)&ifr.ifr_broadaddr)->sin_addr.s_addr = ip.s_addr | ~mask.s_addr;
+    if (ioctl(s, SIOCSIFBRDADDR, &ifr) != 0) what = "set the broadcast address", err = errno;
+  }
+  if (!what && (ioctl(s, SIOCGIFFLAGS, &ifr) != 0 || (ifr.ifr_flags |= IFF_UP, ioctl(s, SIOCSIFFLAGS, &ifr) != 0))) what = "set the link up", err = errno;
+  if (!what && strcmp(gateway, "-") != 0) {
+    set_in4(&rt.rt_dst, "0.0.0.0");
+    set_in4(&rt.rt_genmask, "0.0.0.0");
+    rt.rt_flags = RTF_UP | RTF_GATEWAY;
+    rt.rt_dev = (char *)ifname;
+    if (ioctl(s, SIOCADDRT, &rt) != 0) what = "add the default route", err = errno;
+  }
+  if (s >= 0) close(s);
+  if (setns(home, CLONE_NEWNET) != 0) _exit(1);
+  close(home);
+  if (what) return reply_error(what, err);
+  reply(0);
+}
+
 /* Into a new network namespace and back: the bind mount on `file` is what keeps it. */
 static void new_netns(const char *file) {
   int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -221,6 +282,8 @@ int main(int argc, char **argv) {
         unmount(buf + 7);
       } else if (strncmp(buf, "netns\t", 6) == 0) {
         new_netns(buf + 6);
+      } else if (strncmp(buf, "ifup\t", 5) == 0) {
+        ifup(buf + 5);
       } else if (strncmp(buf, "link\t", 5) == 0) {
         link_probe(buf + 5);
       } else if (strncmp(buf, "nftable\t", 8) == 0) {

@@ -1,7 +1,8 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {ownerMark, paths} from '../state/paths.js'
-import {already, note, run} from './runner.js'
+import {helperOp} from './flock.js'
+import {already, note, run, shellLine} from './runner.js'
 
 // Read-only link/route probes and the few link operations shared by drivers.
 
@@ -69,6 +70,21 @@ export async function addOwnedLink(name: string, argv: string[], why?: string): 
 export async function ipBatch(lines: string[], opts: {netns?: string; why?: string} = {}): Promise<void> {
   const argv = ['ip', '-batch', '-']
   await run(opts.netns ? ['nsenter', `--net=${opts.netns}`, '--', ...argv] : argv, {input: lines.join('\n') + '\n', why: opts.why})
+}
+
+/**
+ * A new endpoint inside its namespace: its address (broadcast the subnet's last), the link up and,
+ * with a gateway, the default route through it. The lock helper does it by ioctl from inside the
+ * namespace (no nsenter and ip to spawn); --explain prints the `ip -batch` it stands for, which
+ * also runs when the helper cannot.
+ */
+export async function endpointUp(o: {netns: string; ifname: string; ip: string; prefix: number; gateway?: string; why: string}): Promise<void> {
+  const lines = [`addr add ${o.ip}/${o.prefix} dev ${o.ifname} brd +`, `link set ${o.ifname} up`]
+  if (o.gateway) lines.push(`route add default via ${o.gateway}`)
+  if ((await helperOp('ifup', o.netns, o.ifname, o.ip, String(o.prefix), o.gateway ?? '-')) === '') {
+    return note(shellLine(['nsenter', `--net=${o.netns}`, '--', 'ip', '-batch', '-'], lines.join('\n') + '\n'), o.why)
+  }
+  await ipBatch(lines, {netns: o.netns, why: o.why})
 }
 
 /**

@@ -1,6 +1,6 @@
 import {UserError} from '../../errors.js'
 import fs from 'node:fs'
-import {addOwnedLinkBatch, adoptIfMade, deleteMadeLink, deleteOwnedLink, hostRoutes, ipBatch, linkExists, links, linkState, ownsLink, setSysctl} from '../../kernel/ip.js'
+import {addOwnedLinkBatch, adoptIfMade, deleteMadeLink, deleteOwnedLink, endpointUp, hostRoutes, ipBatch, linkExists, links, linkState, ownsLink, setSysctl} from '../../kernel/ip.js'
 import {applyNft, readTable} from '../firewall/nft.js'
 import type {Rollback} from '../../kernel/rollback.js'
 import {already, comment, phase, run} from '../../kernel/runner.js'
@@ -252,9 +252,7 @@ export const bridgeDriver: NetworkDriver = {
       await waitForLinkGone(veth)
       await addVeth()
     })
-    const inside = [`addr add ${ip}/${subnet.prefix} dev ${ep.ifname} brd +`, `link set ${ep.ifname} up`]
-    if (ep.ifname === 'eth0') inside.push(`route add default via ${net.gateway!}`)
-    await ipBatch(inside, {netns: ep.netns, why: 'inside the container: its address, the link up, and (eth0) the default route through the bridge gateway'})
+    await endpointUp({netns: ep.netns, ifname: ep.ifname, ip, prefix: subnet.prefix, gateway: ep.ifname === 'eth0' ? net.gateway! : undefined, why: 'inside the container: its address, the link up, and (eth0) the default route through the bridge gateway'})
     if (ep.ports.length > 0) {
       phase('ports', 'publish with DNAT')
       await publishPorts(ep, ip, rb)
