@@ -171,7 +171,12 @@ test.serial('a subnet overlapping an existing network or a host route is refused
   t.regex(overlap.stderr, /^Error: subnet 10\.30\.0\.128\/25 overlaps network first/)
   const route = await host.mr('network', 'create', '--subnet', '198.51.100.0/25', 'third')
   t.regex(route.stderr, /^Error: subnet 198\.51\.100\.0\/25 overlaps the host route 198\.51\.100\.0\/24/)
+  // a name whose DNS zone another network answers (first → first.dns.minirun) is refused too
+  const zone = await host.mr('network', 'create', 'First')
+  t.is(zone.stderr, 'Error: network First would answer names under first.dns.minirun, as network first does; choose another name\n')
   await host.ok('network', 'rm', 'first')
+  await host.ok('network', 'create', 'First') // the control: free once first is gone
+  await host.ok('network', 'rm', 'First')
 })
 
 test.serial('the default bridge stays after its last container (as docker0 does); system prune removes it with the table', async (t) => {

@@ -1,6 +1,7 @@
 import {UserError} from '../../errors.js'
 import {withLock} from '../../state/lock.js'
 import type {NetworkFactory} from '../driver.js'
+import {hasResolver, networkDomain} from '../dns/config.js'
 import {contains, DEFAULT_POOL, firstHost, parseCidr, parseIp, pickFreeSubnet} from '../ipam/cidr.js'
 import {assertNameFree, deleteNetworkRecord, listNetworks, networkId, writeNetwork, type NetworkRecord} from '../records.js'
 import {assertBridgeUsable, checkSubnetFree, ensureDefaultBridge, makeBridgeNow, removeBridgeIfUnused, takenSubnets} from './bridge.js'
@@ -9,6 +10,13 @@ import {assertBridgeUsable, checkSubnetFree, ensureDefaultBridge, makeBridgeNow,
 // (as Docker does), removed at rm.
 
 const IFNAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,14}$/
+
+/** Two networks answering one DNS zone (my_net and my-net, Web and web) would mix their names. */
+async function assertZoneFree(name: string): Promise<void> {
+  const zone = networkDomain(name)
+  const twin = (await listNetworks()).find((n) => hasResolver(n) && networkDomain(n.name) === zone)
+  if (twin) throw new UserError(`network ${name} would answer names under ${zone}, as network ${twin.name} does; choose another name`)
+}
 
 export const bridgeNetworks: NetworkFactory = {
   async create(req) {
@@ -25,6 +33,7 @@ export const bridgeNetworks: NetworkFactory = {
     await ensureDefaultBridge()
     return withLock(async () => {
       await assertNameFree(req.name)
+      await assertZoneFree(req.name)
       let subnet = requested
       if (subnet) await checkSubnetFree(subnet, req.name)
       else subnet = pickFreeSubnet(DEFAULT_POOL, await takenSubnets())
