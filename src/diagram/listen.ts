@@ -31,10 +31,13 @@ export function parseListen(value: string): Listen {
 /**
  * The Host header values a page from this server carries. Anything else is refused: a page of
  * another site that rebinds its name to 127.0.0.1 (DNS rebinding) must not read the topology.
+ * On 0.0.0.0 or :: (every address), that is each address of the host (`local`, e.g. from
+ * os.networkInterfaces()) and localhost: still IP literals, never a name.
  */
-export function allowedHosts(l: Listen): Set<string> {
-  const h = net.isIPv6(l.host) ? `[${l.host}]` : l.host
-  const out = new Set([`${h}:${l.port}`])
-  if (l.loopback) out.add(`localhost:${l.port}`)
+export function allowedHosts(l: Listen, local: string[] = []): Set<string> {
+  const literal = (ip: string) => `${net.isIPv6(ip) ? `[${ip}]` : ip}:${l.port}`
+  const any = l.host === '0.0.0.0' || l.host === '::'
+  const out = new Set(any ? local.filter((ip) => net.isIPv4(ip) || l.host === '::').map(literal) : [literal(l.host)])
+  if (l.loopback || any) out.add(`localhost:${l.port}`)
   return out
 }

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises'
 import http from 'node:http'
+import os from 'node:os'
 import {findContainer} from '../containers/find.js'
 import {inspectView} from '../containers/inspect.js'
 import type {ContainerRecord} from '../containers/record.js'
@@ -22,6 +23,7 @@ const WATCH_MS = 300
 const TRAFFIC_MS = 1000
 const MAX_CLIENTS = 32
 const MAX_TRANSCRIPT = 1 << 20
+const MAX_BACKLOG = 1 << 20
 
 const HEADERS = {
   'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
@@ -66,12 +68,16 @@ export async function serve(listen: Listen, network: string | undefined, print: 
   let svg = renderSvg(topo)
   let version = 1
   let traffic: Traffic = {links: {}, ports: {}}
-  const hosts = allowedHosts(listen)
+  const hosts = allowedHosts(listen, Object.values(os.networkInterfaces()).flatMap((as) => (as ?? []).map((a) => a.address)))
 
   const send = (res: http.ServerResponse, event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
   const topologyEvent = () => ({svg, version, containers: topo.containers.length})
   const broadcast = (event: string, data: unknown) => {
-    for (const c of clients) send(c, event, data)
+    for (const c of clients) {
+      // a viewer that stopped reading (a stalled tab, a paused socket) is dropped, not buffered for
+      if (c.writableLength > MAX_BACKLOG) (clients.delete(c), c.destroy())
+      else send(c, event, data)
+    }
   }
 
   const server = http.createServer(async (req, res) => {

@@ -22,6 +22,11 @@ test('the Host header must name this server (no DNS rebinding)', (t) => {
   t.deepEqual([...allowedHosts(parseListen('127.0.0.1:18400'))], ['127.0.0.1:18400', 'localhost:18400'])
   t.deepEqual([...allowedHosts(parseListen('[::1]:9'))], ['[::1]:9', 'localhost:9'])
   t.deepEqual([...allowedHosts(parseListen('10.0.0.5:80'))], ['10.0.0.5:80'])
+  // every address: the host's own addresses (IPv4 ones on 0.0.0.0) and localhost, never a name
+  const local = ['127.0.0.1', '10.0.0.5', 'fe80::1']
+  t.deepEqual([...allowedHosts(parseListen('0.0.0.0:80'), local)], ['127.0.0.1:80', '10.0.0.5:80', 'localhost:80'])
+  t.deepEqual([...allowedHosts(parseListen('[::]:80'), local)], ['127.0.0.1:80', '10.0.0.5:80', '[fe80::1]:80', 'localhost:80'])
+  t.false(allowedHosts(parseListen('0.0.0.0:80'), local).has('0.0.0.0:80'))
 })
 
 test('per-port counters from nft -j list set; link counters from ip -s -j link', (t) => {
