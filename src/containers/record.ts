@@ -143,7 +143,7 @@ export function readRecord(id: string): Promise<ContainerRecord | undefined> {
 }
 
 export function writeRecord(rec: ContainerRecord): Promise<void> {
-  return writeJsonAtomic(recordFile(rec.id), rec)
+  return writeJsonAtomic(recordFile(rec.id), rec, {durable: !rec.hostConfig.autoRemove})
 }
 
 /** Remove a container's state dir and give its name back. Idempotent. */

@@ -20,15 +20,18 @@ export class CorruptStateError extends UserError {
 
 // Readers (ps, inspect) never take the lock, so every record is written whole: temp file, fsync,
 // rename, fsync of the directory. A crash or a full disk leaves the old record or the new one, and
-// never a .tmp file (a failed write removes its own).
-export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+// never a .tmp file (a failed write removes its own). `durable: false` skips the two fsyncs for a
+// record that is removed when its command ends anyway (run --rm): still whole for readers (the
+// rename), and one a power cut leaves empty is moved aside by prune.
+export async function writeJsonAtomic(file: string, value: unknown, opts: {durable?: boolean} = {}): Promise<void> {
+  const durable = opts.durable ?? true
   await fs.mkdir(path.dirname(file), {recursive: true})
   const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`
   try {
     const fh = await fs.open(tmp, 'wx', 0o644)
     try {
       await fh.writeFile(JSON.stringify(value, null, 2) + '\n')
-      await fh.sync()
+      if (durable) await fh.sync()
     } finally {
       await fh.close()
     }
@@ -40,6 +43,7 @@ export async function writeJsonAtomic(file: string, value: unknown): Promise<voi
     if (e && typeof e === 'object' && e.code && !e.path) e.path = file
     throw error
   }
+  if (!durable) return
   const dir = await fs.open(path.dirname(file), 'r').catch(() => undefined)
   await dir?.sync().catch(() => {})
   await dir?.close()
