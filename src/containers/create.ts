@@ -23,6 +23,7 @@ import {limitsOf} from './process-spec.js'
 import {instanceTag, paths} from '../state/paths.js'
 import {effectiveCaps} from './capabilities.js'
 import {parseRestartPolicy} from './restart-policy.js'
+import {startForwarder} from './dns-names.js'
 import {writeEtcFiles} from './etc.js'
 import {mountSources} from '../volumes/sources.js'
 import type {MountRequest} from '../volumes/spec.js'
@@ -301,6 +302,8 @@ export async function prepareContainer(rec: ContainerRecord, rb: Rollback): Prom
     comment("--network host: no network namespace of its own; it uses the host's interfaces and ports")
   } else if (plan.driver.capabilities.netns === 'joined') await joinNetns(rec)
   else await ownNetns(rec, plan, rb)
+  // on several networks with a resolver: its own DNS forwarder answers before resolv.conf names it
+  await startForwarder(rec, rb)
   // ports now carry the host ports actually chosen (-P / -p CTR)
   await writeEtcFiles(rec)
   await withLock(() => writeRecord(rec))

@@ -1,13 +1,14 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {phase} from '../kernel/runner.js'
-import {containerResolvConf, hasResolver, hostsEntry, serversFile, withDnsSettings, type DnsSettings} from '../networks/dns/config.js'
+import {containerResolvConf, hasResolver, hostsEntry, needsForwarder, withDnsSettings, type DnsSettings, type ResolverNetwork} from '../networks/dns/config.js'
 import {resolvConf} from '../networks/etc-files.js'
 import {readNetwork, type NetworkRecord} from '../networks/records.js'
 import {withLock} from '../state/lock.js'
 import {paths} from '../state/paths.js'
 import {listContainers} from './find.js'
 import type {NetworkAttachment} from '../networks/driver.js'
+import type {Rollback} from '../kernel/rollback.js'
 import type {ContainerRecord} from './record.js'
 
 // What the resolvers of user-defined networks (networks/dns/) answer, read from the container
@@ -31,13 +32,24 @@ export function networksOf(rec: ContainerRecord, all: ContainerRecord[]): Contai
 }
 
 /** The networks of `rec` that have a resolver, its primary one first: the ones it asks and searches. */
-async function resolversOf(rec: ContainerRecord, nets: Nets, all: ContainerRecord[]): Promise<Array<{network: string; gateway: string}>> {
-  const out: Array<{network: string; gateway: string}> = []
+async function resolversOf(rec: ContainerRecord, nets: Nets, all: ContainerRecord[]): Promise<ResolverNetwork[]> {
+  const out: ResolverNetwork[] = []
   for (const [network, att] of Object.entries(networksOf(rec, all))) {
     const net = await nets(network)
-    if (net && hasResolver(net)) out.push({network, gateway: att.gateway})
+    if (net && hasResolver(net)) out.push({network, gateway: att.gateway, ip: att.ip, prefixLen: att.prefixLen})
   }
   return out
+}
+
+/**
+ * A container on two or more networks with a resolver gets its own DNS forwarder in its network
+ * namespace (networks/dns/forwarder.ts), before its command starts; `rb` stops it if the start
+ * fails. Nothing to do (one stat) for a container on one network or sharing another's namespace.
+ */
+export async function startForwarder(rec: ContainerRecord, rb: Rollback): Promise<void> {
+  if (!rec.netns || rec.netnsOwner || Object.keys(rec.networks).length < 2) return
+  const resolvers = await resolversOf(rec, cachedNetworks(), [])
+  if (needsForwarder(resolvers)) await withLock(async () => (await import('../networks/dns/forwarder.js')).syncForwarder(rec.id, rec.netns!, resolvers, rb))
 }
 
 /**
@@ -64,8 +76,8 @@ export async function resolvFor(rec: ContainerRecord, dns: DnsSettings = rec.hos
 const live = (c: ContainerRecord) => c.state.status !== 'exited'
 
 /**
- * Someone joined or left `networks`: make each resolver's hosts files, the zones it forwards and
- * its members' resolv.conf match the records. Under the store lock, so two commands never write
+ * Someone joined or left `networks`: make each resolver's hosts files, its members' forwarders
+ * and resolv.conf match the records. Under the store lock, so two commands never write
  * from two different pictures.
  */
 export async function syncNames(networks: string[]): Promise<void> {
@@ -76,28 +88,28 @@ export async function syncNames(networks: string[]): Promise<void> {
     if (net && hasResolver(net)) named.push(net)
   }
   if (named.length === 0) return
-  const {stopResolverIfIdle, writeForwards, writeNames} = await import('../networks/dns/resolver.js')
+  const {stopResolverIfIdle, writeNames} = await import('../networks/dns/resolver.js')
+  const {syncForwarder} = await import('../networks/dns/forwarder.js')
   await withLock(async () => {
     const all = (await listContainers()).filter(live)
     phase('names', `names on ${named.map((n) => n.name).join(', ')}: the resolver's hosts files`)
     for (const net of named) {
       const entries = new Map<string, string>()
-      const forwards = new Map<string, string>()
       for (const c of all) {
         const att = networksOf(c, all)[net.name]
         if (!att) continue
         const text = hostsEntry(att.ip, namesOf(c, att))
         if (text) entries.set(c.id, text)
-        // a container on several networks asks its primary one's resolver, which forwards the others' zones
-        const rs = c.netnsOwner ? [] : await resolversOf(c, nets, all)
-        if (rs[0]?.network === net.name) for (const r of rs.slice(1)) forwards.set(r.network, r.gateway)
       }
       await writeNames(net.name, entries)
-      await writeForwards(net.name, serversFile([...forwards].map(([network, gateway]) => ({network, gateway}))))
       // a container that left without its driver's teardown (salvage): the last lease takes the resolver
       await stopResolverIfIdle(net)
     }
-    // their search list follows the networks they are on (network connect / disconnect)
+    // their forwarder and search list follow the networks they are on (network connect /
+    // disconnect): a forwarder answers before resolv.conf names it, and goes after it does not
+    const owners = all.filter((c) => c.netns && !c.netnsOwner && named.some((n) => c.networks[n.name]))
+    const resolvers = new Map(await Promise.all(owners.map(async (c) => [c.id, await resolversOf(c, nets, all)] as const)))
+    for (const [id, rs] of resolvers) if (needsForwarder(rs)) await syncForwarder(id, owners.find((c) => c.id === id)!.netns!, rs)
     for (const c of all) {
       if (!named.some((n) => networksOf(c, all)[n.name])) continue
       const file = path.join(paths.container(c.id), 'resolv.conf')
@@ -106,6 +118,7 @@ export async function syncNames(networks: string[]): Promise<void> {
       // rewritten in place: it is bind-mounted, a rename would leave the mount on the old file
       if (old !== undefined && old !== text) await fs.writeFile(file, text).catch(() => {})
     }
+    for (const [id, rs] of resolvers) if (!needsForwarder(rs)) await syncForwarder(id, owners.find((c) => c.id === id)!.netns!, rs)
   })
 }
 

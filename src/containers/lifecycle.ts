@@ -10,6 +10,7 @@ import {type Rollback, transaction} from '../kernel/rollback.js'
 const PAUSE_LINE = 'sleep 2147483647' // pods.ts PAUSE_COMMAND, spelled out: importing pods here would be circular
 import {type Attached, note, phase, shellQuote, spawnAttached, spawnDetached} from '../kernel/runner.js'
 import {detachNetwork} from '../networks/attach.js'
+import {stopForwarder} from '../networks/dns/forwarder.js'
 import {endpointOf} from './endpoint.js'
 import {readJson} from '../state/files.js'
 import {readPod} from '../pods/records.js'
@@ -276,6 +277,8 @@ async function releaseKernelState(rec: ContainerRecord): Promise<void> {
   // a container that joined another's namespace holds nothing in it (records made before
   // joiners stopped copying the owner's networks still list them: not theirs to detach)
   if (!rec.netnsOwner) {
+    // its DNS forwarder runs inside the namespace and would keep it alive: it goes first
+    await stopForwarder(rec.id, 'the container stopped')
     // with nobody left in the namespace, its release frees the veths inside: deleting each one
     // first would wait out the kernel's RCU grace period per link (10-25 ms here), on every exit
     const netnsReleased = Object.keys(rec.networks).length > 0 && !!rec.netns && netnsFreedOnRelease(rec.netns)

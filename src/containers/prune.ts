@@ -6,6 +6,7 @@ import {mountsUnder, unmount} from '../kernel/mount.js'
 import {isAlive} from '../kernel/proc.js'
 import {liveStatus} from './inspect.js'
 import {phase} from '../kernel/runner.js'
+import {pruneForwarders} from '../networks/dns/forwarder.js'
 import {pruneCni} from '../networks/drivers/cni.js'
 import {pruneNetworkState} from '../networks/prune.js'
 import {isNetworkRecord} from '../networks/records.js'
@@ -89,7 +90,8 @@ export async function prune(): Promise<PruneReport> {
     }
     // CNI attachments of containers that are gone, while their netns files still exist.
     report.orphans.push(...(await pruneCni(new Set([...liveIds]))))
-    // 4. Network namespace files.
+    // 4. DNS forwarders (they hold their namespaces alive), then network namespace files.
+    report.orphans.push(...(await pruneForwarders(isLive)))
     for (const id of await listDir(paths.netnsDir())) {
       if (!isLive(id)) {
         await deleteNetns(paths.netns(id))

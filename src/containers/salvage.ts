@@ -6,6 +6,7 @@ import {deleteNetns} from '../kernel/netns.js'
 import {mountsUnder, unmount} from '../kernel/mount.js'
 import {isAlive, waitFor} from '../kernel/proc.js'
 import {phase} from '../kernel/runner.js'
+import {stopForwarder} from '../networks/dns/forwarder.js'
 import {releaseEndpointsOf} from '../networks/prune.js'
 import {moveAside} from '../state/files.js'
 import {withLock} from '../state/lock.js'
@@ -92,6 +93,7 @@ export async function releaseById(id: string, moveDir: boolean): Promise<Salvage
   const networks: string[] = []
   await withLock(async () => {
     for (const m of await mountsUnder(paths.container(id))) (await unmount(m), out.released.push(`mount ${m}`))
+    await stopForwarder(id, 'its container record is unreadable')
     if (fs.existsSync(paths.netns(id))) (await deleteNetns(paths.netns(id)), out.released.push(`netns ${id.slice(0, 12)}`))
     const net = await releaseEndpointsOf(id)
     networks.push(...net.networks)

@@ -135,6 +135,10 @@ export class TestHost {
     const dns = path.join(this.runtime, 'dns')
     if (fs.existsSync(dns)) out.push(...fs.readdirSync(dns).map((n) => `resolver dir: ${n}`))
     out.push(...dnsmasqsIn(this.pid).map((p) => `dnsmasq: pid ${p}`))
+    // containers' DNS forwarders: their files, and any dnsmasq of this runtime dir in any namespace
+    const fwd = path.join(this.runtime, 'dns-forwarders')
+    if (fs.existsSync(fwd)) out.push(...fs.readdirSync(fwd).map((n) => `dns forwarder dir: ${n}`))
+    out.push(...forwardersOf(this.runtime).map((p) => `dns forwarder: pid ${p}`))
     // cgroups (limits, freezer) are the machine's, not the test host's: this root's are tagged
     out.push(...(await listCgroupIds(tagOf(this.root))).map((id) => `cgroup: ${id.slice(0, 12)}`))
     return out
@@ -202,6 +206,20 @@ function processTable(): Array<{pid: number; ppid: number; cmd: string}> {
     } catch {}
   }
   return out
+}
+
+/** dnsmasq processes running a container's forwarder configuration under `runtime`, whatever their namespace. */
+export function forwardersOf(runtime: string): number[] {
+  return processTable()
+    .filter((p) => p.cmd.includes(`--conf-file=${path.join(runtime, 'dns-forwarders')}/`))
+    .filter((p) => {
+      try {
+        return fs.readlinkSync(`/proc/${p.pid}/exe`) === '/usr/sbin/dnsmasq'
+      } catch {
+        return false
+      }
+    })
+    .map((p) => p.pid)
 }
 
 /** dnsmasq processes in the holder's network namespace (a test's own upstream lives in a peer's). */

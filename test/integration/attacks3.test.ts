@@ -73,12 +73,11 @@ test.serial("a port minirun publishes cannot be published again by the CNI plugi
   t.deepEqual(await host.leaks(), [])
 })
 
-// Known, not fixed: a network's dnsmasq forwards the zone of every other network one of its
-// members is also on (dns/config.ts serversFile), and dnsmasq cannot choose upstreams by client,
-// so every member of A learns the names and addresses of B's containers once one container sits
-// on both. Docker's resolver answers per container and would not. Marked failing until the
-// resolver answers by the asking container's networks (as aardvark-dns does by source address).
-test.serial.failing("DNS: a container on network A alone cannot resolve network B's container names through A's resolver", async (t) => {
+// A network's dnsmasq forwarded the zone of every other network one of its members was also on,
+// and dnsmasq cannot choose upstreams by client, so every member of A learnt the names and
+// addresses of B's containers once one container sat on both. Now the container on both asks a
+// forwarder of its own (127.0.0.11 in its namespace, as Docker's), and A's resolver knows only A.
+test.serial("DNS: a container on network A alone cannot resolve network B's container names through A's resolver", async (t) => {
   await host.ok('network', 'create', 'atkna')
   await host.ok('network', 'create', 'atknb')
   t.teardown(async () => {
@@ -89,9 +88,20 @@ test.serial.failing("DNS: a container on network A alone cannot resolve network 
   await host.ok('run', '-d', '--name', 'atk-b', '--network', 'atknb', 'busybox', 'sleep', '600')
   await host.ok('run', '-d', '--name', 'atk-both', '--network', 'atkna', 'busybox', 'sleep', '600')
   await host.ok('network', 'connect', 'atknb', 'atk-both')
-  const ipB = JSON.parse(await host.ok('inspect', 'atk-b'))[0].NetworkSettings.IPAddress as string
-  // control: the container on both networks resolves atk-b
-  t.regex((await host.mr('exec', 'atk-both', 'nslookup', 'atk-b')).stdout, new RegExp(`Address: ${ipB.replace(/\./g, '\\.')}$`, 'm'))
+  const ipOf = async (name: string) => JSON.parse(await host.ok('inspect', name))[0].NetworkSettings.IPAddress as string
+  const answers = (ip: string) => new RegExp(`Address: ${ip.replace(/\./g, '\\.')}$`, 'm')
+  const ipA = await ipOf('atk-a')
+  const ipB = await ipOf('atk-b')
+  // control: the container on both networks resolves atk-b, by short name and by its zone, and atk-a
+  t.regex((await host.mr('exec', 'atk-both', 'nslookup', 'atk-b')).stdout, answers(ipB))
+  t.regex((await host.mr('exec', 'atk-both', 'nslookup', 'atk-b.atknb.dns.minirun')).stdout, answers(ipB))
+  t.regex((await host.mr('exec', 'atk-both', 'nslookup', 'atk-a')).stdout, answers(ipA))
+  t.regex((await host.mr('exec', 'atk-both', 'nslookup', 'atk-a.atkna.dns.minirun')).stdout, answers(ipA))
+  // the attack: atk-a asks its own network's resolver (its only nameserver) for B's names
   const leak = await host.mr('exec', 'atk-a', 'nslookup', 'atk-b.atknb.dns.minirun')
-  t.notRegex(leak.stdout, new RegExp(`Address: ${ipB.replace(/\./g, '\\.')}$`, 'm'), "atk-a learns atk-b's address")
+  t.notRegex(leak.stdout, answers(ipB), "atk-a learns atk-b's address")
+  t.notRegex((await host.mr('exec', 'atk-a', 'nslookup', 'atk-b')).stdout, answers(ipB), "atk-a learns atk-b's address by its short name")
+  await host.ok('rm', '-f', 'atk-a', 'atk-b', 'atk-both')
+  await host.ok('network', 'rm', 'atkna', 'atknb')
+  t.deepEqual(await host.leaks(), [])
 })

@@ -1,8 +1,8 @@
 import test from 'ava'
-import {containerResolvConf, hasResolver, hostsEntry, networkDomain, parseDnsSettings, parseNetworkAliases, resolverConf, serversFile, upstreamServers, withDnsSettings} from '../../src/networks/dns/config.js'
+import {containerResolvConf, hasResolver, hostsEntry, networkDomain, parseDnsSettings, parseNetworkAliases, resolverConf, upstreamServers, forwarderConf, forwarderServers, reverseZones, withDnsSettings} from '../../src/networks/dns/config.js'
 import {networkRulesScript} from '../../src/networks/firewall/nft-script.js'
 
-const files = {hostsDir: '/run/minirun/dns/n1/hosts', serversFile: '/run/minirun/dns/n1/servers', pidFile: '/run/minirun/dns/n1/dnsmasq.pid', logFile: '/run/minirun/dns/n1/dnsmasq.log'}
+const files = {hostsDir: '/run/minirun/dns/n1/hosts', pidFile: '/run/minirun/dns/n1/dnsmasq.pid', logFile: '/run/minirun/dns/n1/dnsmasq.log'}
 
 test('upstreams: the host\'s nameservers without loopback ones, once each', (t) => {
   t.deepEqual(upstreamServers('# c\nnameserver 127.0.0.53\nnameserver 192.0.2.1\nnameserver ::1\nnameserver 2001:db8::1\nnameserver 192.0.2.1\nsearch x\n'), ['192.0.2.1', '2001:db8::1'])
@@ -16,21 +16,44 @@ test('resolver configuration: the gateway only, our hosts files only, a zone of 
     t.true(lines.includes(l), l)
   }
   t.false(lines.some((l) => /^(dhcp|interface=|addn-hosts|resolv-file)/.test(l)), 'no DHCP, no other interface, no host files')
+  t.false(lines.some((l) => /^servers-file|^server=\//.test(l)), "a network's resolver never forwards to another network's")
 })
 
-test('hosts entries and forwards', (t) => {
+test("a container's forwarder: 127.0.0.11 only, each network's zones to its own resolver, the rest to the first one's", (t) => {
+  const fwd = {serversFile: '/run/minirun/dns-forwarders/c1/servers', pidFile: '/run/minirun/dns-forwarders/c1/dnsmasq.pid', logFile: '/run/minirun/dns-forwarders/c1/dnsmasq.log'}
+  const lines = forwarderConf({container: 'c1', files: fwd}).split('\n')
+  for (const l of ['port=53', 'listen-address=127.0.0.11', 'bind-interfaces', 'no-resolv', 'no-hosts', `servers-file=${fwd.serversFile}`, 'local=/dns.minirun/', 'cache-size=0', 'user=nobody']) t.true(lines.includes(l), l)
+  t.false(lines.some((l) => /^(dhcp|interface=|hostsdir|addn-hosts|resolv-file|server=)/.test(l)), 'no DHCP, no interface, no names of its own, servers only from the servers file')
+  const two = [{network: 'a', gateway: '10.5.0.1', ip: '10.5.0.7', prefixLen: 24}, {network: 'My_B', gateway: '10.6.0.1', ip: '10.6.0.9', prefixLen: 16}]
+  t.is(forwarderServers(two), 'server=/a.dns.minirun/10.5.0.1\nserver=/0.5.10.in-addr.arpa/10.5.0.1\nserver=/my-b.dns.minirun/10.6.0.1\nserver=/6.10.in-addr.arpa/10.6.0.1\nserver=10.5.0.1\n')
+})
+
+test('reverse zones cover exactly the subnet, one per whole-octet block', (t) => {
+  t.deepEqual(reverseZones('10.89.3.77', 24), ['3.89.10.in-addr.arpa'])
+  t.deepEqual(reverseZones('10.89.3.77', 8), ['10.in-addr.arpa'])
+  const z20 = reverseZones('172.20.19.5', 20)
+  t.is(z20.length, 16)
+  t.is(z20[0], '16.20.172.in-addr.arpa')
+  t.is(z20[15], '31.20.172.in-addr.arpa')
+  t.deepEqual(reverseZones('192.168.1.130', 26).slice(0, 2), ['128.1.168.192.in-addr.arpa', '129.1.168.192.in-addr.arpa'])
+  t.is(reverseZones('192.168.1.130', 26).length, 64)
+  t.deepEqual(reverseZones('192.168.1.130', 32), ['130.1.168.192.in-addr.arpa'])
+})
+
+test('hosts entries and zones', (t) => {
   t.is(hostsEntry('10.5.0.2', ['web', 'abc123def456', 'web', 'www', 'bad name', 'x\n1.2.3.4 evil', '']), '10.5.0.2\tweb abc123def456 www\n')
   t.is(hostsEntry('10.5.0.2', ['bad name']), '')
-  t.is(serversFile([{network: 'b', gateway: '10.6.0.1'}]), 'server=/b.dns.minirun/10.6.0.1\n')
   t.is(networkDomain('My_Net'), 'my-net.dns.minirun')
   t.true(hasResolver({driver: 'bridge'}))
   t.false(hasResolver({driver: 'bridge', isDefault: true}), 'the default bridge has no names, as in Docker')
   t.false(hasResolver({driver: 'macvlan'}))
 })
 
-test("a container's resolv.conf: its primary network's resolver, every network's zone, ndots:0", (t) => {
+test("a container's resolv.conf: its network's resolver (on several, its forwarder), every network's zone, ndots:0", (t) => {
   const two = [{network: 'a', gateway: '10.5.0.1'}, {network: 'b', gateway: '10.6.0.1'}]
-  t.is(containerResolvConf(two, {}), 'nameserver 10.5.0.1\nsearch a.dns.minirun b.dns.minirun\noptions ndots:0\n')
+  t.is(containerResolvConf(two, {}), 'nameserver 127.0.0.11\nsearch a.dns.minirun b.dns.minirun\noptions ndots:0\n')
+  t.is(containerResolvConf(two.slice(0, 1), {}), 'nameserver 10.5.0.1\nsearch a.dns.minirun\noptions ndots:0\n')
+  t.is(containerResolvConf(two, {servers: ['192.0.2.9']}), 'nameserver 192.0.2.9\nsearch a.dns.minirun b.dns.minirun\noptions ndots:0\n', '--dns still wins')
   t.is(containerResolvConf(two.slice(0, 1), {servers: ['192.0.2.9'], search: ['corp.example'], options: ['ndots:2', 'edns0']}), 'nameserver 192.0.2.9\nsearch a.dns.minirun corp.example\noptions ndots:2 edns0\n')
   const host = 'nameserver 192.0.2.1\nsearch lan\noptions rotate\n'
   t.is(withDnsSettings(host, {}), host)

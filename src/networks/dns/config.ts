@@ -36,8 +36,6 @@ export function upstreamServers(hostResolvConf: string): string[] {
 export interface ResolverFiles {
   /** hosts files, one per container (the directory dnsmasq watches) */
   hostsDir: string
-  /** `server=/zone/address` lines for the zones of networks this one forwards to (re-read on SIGHUP) */
-  serversFile: string
   pidFile: string
   logFile: string
 }
@@ -58,15 +56,15 @@ export function resolverConf(o: {network: string; gateway: string; upstreams: st
     // upstreams from the host's resolv.conf, given here: dnsmasq never reads a resolv.conf itself
     'no-resolv',
     ...o.upstreams.map((s) => `server=${s}`),
-    `servers-file=${o.files.serversFile}`,
     // names: the containers' hosts files only, never the host's /etc/hosts
     'no-hosts',
     `hostsdir=${o.files.hostsDir}`,
     `domain=${zone}`,
     'expand-hosts',
     `local=/${zone}/`,
-    // other networks' zones are answered only through the servers file, never sent upstream
-    'local=/dns.minirun/',
+    // other networks' zones are never answered here (a container on two networks asks its own
+    // forwarder, forwarderConf), nor sent upstream
+    `local=/${DNS_DOMAIN}/`,
     // never forward bare names or reverse lookups of private addresses (the containers')
     'domain-needed',
     'bogus-priv',
@@ -91,9 +89,87 @@ export function isDnsName(name: string): boolean {
   return name.length > 0 && name.length <= 253 && /^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/.test(name) && !name.includes('..')
 }
 
-/** The servers file of a network that forwards the zones of `others` (networks its members are also on). */
-export function serversFile(others: Array<{network: string; gateway: string}>): string {
-  return others.map((o) => `server=/${networkDomain(o.network)}/${o.gateway}\n`).join('')
+/**
+ * A container on two or more networks with a resolver gets a forwarder of its own, as Docker's
+ * 127.0.0.11: a dnsmasq inside its network namespace that asks each network's resolver for that
+ * network's names. The networks' resolvers never forward to one another: dnsmasq cannot choose
+ * upstreams by client, so one member on A and B would let every member of A resolve B's names.
+ */
+export const FORWARDER_ADDRESS = '127.0.0.11'
+
+/** A network a container asks names of: its resolver's gateway, and the container's address on it. */
+export interface ResolverNetwork {
+  network: string
+  gateway: string
+  ip: string
+  prefixLen: number
+}
+
+export const needsForwarder = (resolvers: unknown[]): boolean => resolvers.length > 1
+
+export interface ForwarderFiles {
+  /** the upstreams per zone (re-read on SIGHUP: `network connect` changes them without a restart) */
+  serversFile: string
+  pidFile: string
+  logFile: string
+}
+
+/**
+ * The forwarder's dnsmasq: 127.0.0.11:53 inside the container's namespace only, no DHCP, no
+ * hosts, no cache (a name that goes must go at once); which server answers what is in the
+ * servers file (forwarderServers).
+ */
+export function forwarderConf(o: {container: string; files: ForwarderFiles}): string {
+  const lines = [
+    `# minirun: the DNS forwarder of container ${o.container}, in its network namespace`,
+    'port=53',
+    `listen-address=${FORWARDER_ADDRESS}`,
+    'bind-interfaces',
+    'no-resolv',
+    'no-hosts',
+    `servers-file=${o.files.serversFile}`,
+    // a zone under dns.minirun that is none of the container's networks': not found, asked nowhere
+    `local=/${DNS_DOMAIN}/`,
+    'cache-size=0',
+    `pid-file=${o.files.pidFile}`,
+    `log-facility=${o.files.logFile}`,
+    'user=nobody',
+    'group=nogroup',
+  ]
+  return lines.join('\n') + '\n'
+}
+
+/**
+ * The forwarder's servers file: each network's zone and reverse zone to that network's resolver
+ * (asked from the container's address on it, which the nft input rule lets through); everything
+ * else to the first network's resolver, which forwards it upstream.
+ */
+export function forwarderServers(resolvers: ResolverNetwork[]): string {
+  const lines: string[] = []
+  for (const r of resolvers) {
+    lines.push(`server=/${networkDomain(r.network)}/${r.gateway}`)
+    for (const zone of reverseZones(r.ip, r.prefixLen)) lines.push(`server=/${zone}/${r.gateway}`)
+  }
+  lines.push(`server=${resolvers[0].gateway}`)
+  return lines.join('\n') + '\n'
+}
+
+/**
+ * The in-addr.arpa zones that cover exactly the subnet of `ip`/`prefixLen`: one per block of the
+ * next whole octet (a /20 is 16 /24 zones; at most 128 for any prefix).
+ */
+export function reverseZones(ip: string, prefixLen: number): string[] {
+  const n = ip.split('.').reduce((a, o) => a * 256 + Number(o), 0)
+  const octets = Math.min(4, Math.max(1, Math.ceil(prefixLen / 8)))
+  const span = 2 ** (32 - Math.max(prefixLen, 1))
+  const base = n - (n % span)
+  const step = 2 ** (32 - octets * 8)
+  const zones: string[] = []
+  for (let a = base; a < base + span; a += step) {
+    const parts = [24, 16, 8, 0].map((s) => Math.floor(a / 2 ** s) % 256).slice(0, octets)
+    zones.push(`${parts.reverse().join('.')}.in-addr.arpa`)
+  }
+  return zones
 }
 
 export interface DnsSettings {
@@ -106,13 +182,13 @@ export interface DnsSettings {
 }
 
 /**
- * /etc/resolv.conf of a container whose networks have resolvers (`resolvers`: the first one's
- * gateway is its nameserver, every one's zone is searched): Docker's 127.0.0.11 in spirit, with
- * ndots:0 so a bare name is asked as it is first. --dns replaces the nameserver (the container
+ * /etc/resolv.conf of a container whose networks have resolvers (`resolvers`, its primary one
+ * first; every one's zone is searched): on one network its resolver on the gateway, on several
+ * its own forwarder on 127.0.0.11, as Docker's; ndots:0 so a bare name is asked as it is first. --dns replaces the nameserver (the container
  * then resolves container names only if those servers do); --dns-search and --dns-option add to it.
  */
 export function containerResolvConf(resolvers: Array<{network: string; gateway: string}>, dns: DnsSettings): string {
-  const servers = dns.servers?.length ? dns.servers : [resolvers[0].gateway]
+  const servers = dns.servers?.length ? dns.servers : [needsForwarder(resolvers) ? FORWARDER_ADDRESS : resolvers[0].gateway]
   const search = [...new Set([...resolvers.map((r) => networkDomain(r.network)), ...(dns.search ?? []).filter((s) => s !== '.')])]
   const options = dns.options?.some((o) => o.startsWith('ndots:')) ? dns.options : ['ndots:0', ...(dns.options ?? [])]
   return [...servers.map((s) => `nameserver ${s}`), `search ${search.join(' ')}`, `options ${options.join(' ')}`].join('\n') + '\n'

@@ -1,9 +1,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import {KernelError, UserError} from '../../errors.js'
-import {isAlive, pidStartTime, signal, waitFor} from '../../kernel/proc.js'
 import type {Rollback} from '../../kernel/rollback.js'
-import {already, note, phase, run} from '../../kernel/runner.js'
+import {already, note, phase} from '../../kernel/runner.js'
 import {listDir, readJson, writeJsonAtomic} from '../../state/files.js'
 import {runtimeDir} from '../../state/paths.js'
 import {DEFAULT_NAMESERVERS} from '../etc-files.js'
@@ -11,15 +9,14 @@ import {leases} from '../ipam/leases.js'
 import type {NetworkRecord} from '../records.js'
 import {readNetwork} from '../records.js'
 import {hasResolver, resolverConf, upstreamServers, type ResolverFiles} from './config.js'
+import {DNSMASQ, isOurDnsmasq, pidFromFile, readableByNobody, requireDnsmasq, startDnsmasq, stopDnsmasq, writeReadable} from './dnsmasq.js'
 
 // The resolver of a user-defined bridge network: one dnsmasq, in the host's namespaces, bound to
 // the network's gateway address. Started by the first container that joins (bridge driver
 // setup), stopped when the network holds no lease any more (teardown), so nothing stays resident
 // while no container uses the network. Its files live in RUNTIME/dns/<network>/; it is tracked as
 // the container monitors are: by PID and start time, and checked to be our dnsmasq (its
-// executable and its --conf-file) before it is ever signalled.
-
-export const DNSMASQ = '/usr/sbin/dnsmasq'
+// executable and its --conf-file, dnsmasq.ts) before it is ever signalled.
 
 const dnsRoot = () => path.join(runtimeDir(), 'dns')
 export const resolverDir = (network: string) => path.join(dnsRoot(), network)
@@ -28,7 +25,7 @@ const stateFile = (network: string) => path.join(resolverDir(network), 'resolver
 
 export function resolverFiles(network: string): ResolverFiles {
   const dir = resolverDir(network)
-  return {hostsDir: path.join(dir, 'hosts'), serversFile: path.join(dir, 'servers'), pidFile: path.join(dir, 'dnsmasq.pid'), logFile: path.join(dir, 'dnsmasq.log')}
+  return {hostsDir: path.join(dir, 'hosts'), pidFile: path.join(dir, 'dnsmasq.pid'), logFile: path.join(dir, 'dnsmasq.log')}
 }
 
 interface ResolverState {
@@ -40,12 +37,7 @@ interface ResolverState {
 const isState = (v: unknown): boolean => typeof v === 'object' && v !== null && typeof (v as ResolverState).pid === 'number' && typeof (v as ResolverState).gateway === 'string'
 
 /** Is PID the dnsmasq started with this network's configuration (and not a recycled PID)? */
-export async function isOurResolver(network: string, pid: number, pidStart?: number): Promise<boolean> {
-  if (!isAlive(pid, pidStart)) return false
-  const exe = await fs.readlink(`/proc/${pid}/exe`).catch(() => '')
-  const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')
-  return exe === DNSMASQ && cmdline.split('\0').includes(`--conf-file=${confFile(network)}`)
-}
+const isOurResolver = (network: string, pid: number, pidStart?: number) => isOurDnsmasq(confFile(network), pid, pidStart)
 
 /** The network's resolver when it is running: its state, verified against /proc. */
 export async function runningResolver(network: string): Promise<ResolverState | undefined> {
@@ -59,7 +51,7 @@ export async function ensureResolver(net: NetworkRecord, joining: string, rb: Ro
   if (running && running.gateway === net.gateway) {
     return already(`${DNSMASQ} --conf-file=${confFile(net.name)}`, `network ${net.name}'s resolver answers on ${net.gateway}:53 (pid ${running.pid})`)
   }
-  if (!(await fs.access(DNSMASQ).then(() => true, () => false))) throw new UserError(`${DNSMASQ} is not installed: user-defined bridge networks need it to resolve names; install Debian's dnsmasq-base (scripts/install-deps.sh)`)
+  await requireDnsmasq('user-defined bridge networks')
   // one with another gateway, or one a crash left without its state file (its pid file names it), goes first
   await stopResolver(net.name, running ? 'its gateway changed' : 'left behind by a crash')
   phase('names', `the resolver of network ${net.name}: dnsmasq on ${net.gateway}:53`)
@@ -67,20 +59,17 @@ export async function ensureResolver(net: NetworkRecord, joining: string, rb: Ro
   const files = resolverFiles(net.name)
   note(`mkdir -p ${files.hostsDir}`, "one hosts file per container, watched by dnsmasq (inotify): names come and go without a restart")
   await fs.mkdir(files.hostsDir, {recursive: true})
-  await readableByNobody(files.hostsDir)
-  await writeReadable(files.serversFile, '')
+  await readableByNobody([dnsRoot(), resolverDir(net.name), files.hostsDir])
   const conf = resolverConf({network: net.name, gateway: net.gateway!, upstreams: await hostUpstreams(), files})
   note(`cat > ${confFile(net.name)} <<'EOF'\n${conf.replace(/\n$/, '')}\nEOF`, `the resolver's configuration: ${net.gateway}:53 only, names from the hosts files, the rest forwarded to the host's nameservers`)
   await fs.writeFile(confFile(net.name), conf)
-  // dnsmasq forks into the background once it listens: when this returns, it answers.
-  const r = await run([DNSMASQ, `--conf-file=${confFile(net.name)}`], {allowFail: true, env: {LC_ALL: 'C'}, why: `network ${net.name}'s DNS server, as podman's aardvark-dns: it binds ${net.gateway}:53, then answers as nobody`})
-  if (r.exitCode !== 0) {
-    const why = (r.stderr || r.stdout).trim().split('\n').pop() ?? ''
-    throw new UserError(`cannot start the DNS resolver of network ${net.name} on ${net.gateway}:53: ${why.replace(/^dnsmasq: /, '')}; stop what listens on port 53 there`)
-  }
-  const pid = Number((await fs.readFile(files.pidFile, 'utf8').catch(() => '')).trim())
-  if (!pid || !(await isOurResolver(net.name, pid))) throw new KernelError([DNSMASQ], `dnsmasq started but left no running process in ${files.pidFile}`, undefined)
-  await writeJsonAtomic(stateFile(net.name), {pid, pidStart: pidStartTime(pid), gateway: net.gateway!} satisfies ResolverState)
+  const {pid, pidStart} = await startDnsmasq({
+    confFile: confFile(net.name),
+    pidFile: files.pidFile,
+    why: `network ${net.name}'s DNS server, as podman's aardvark-dns: it binds ${net.gateway}:53, then answers as nobody`,
+    failure: (why) => `cannot start the DNS resolver of network ${net.name} on ${net.gateway}:53: ${why}; stop what listens on port 53 there`,
+  })
+  await writeJsonAtomic(stateFile(net.name), {pid, pidStart, gateway: net.gateway!} satisfies ResolverState)
 }
 
 /**
@@ -90,17 +79,8 @@ export async function ensureResolver(net: NetworkRecord, joining: string, rb: Ro
  */
 export async function stopResolver(network: string, why: string): Promise<boolean> {
   const st = await readJson<ResolverState>(stateFile(network), isState).catch(() => undefined)
-  const fromPidFile = Number((await fs.readFile(resolverFiles(network).pidFile, 'utf8').catch(() => '')).trim())
-  let stopped = false
-  for (const [pid, start] of [[st?.pid ?? 0, st?.pidStart], [fromPidFile, undefined]] as const) {
-    if (!pid || !(await isOurResolver(network, pid, start))) continue
-    const pidStart = pidStartTime(pid)
-    phase('names', `the resolver of network ${network}`)
-    note(`kill ${pid}`, `stop network ${network}'s dnsmasq: ${why}`)
-    signal(pid, 'SIGTERM', pidStart)
-    if (!(await waitFor(() => !isAlive(pid, pidStart), 2000, 10))) signal(pid, 'SIGKILL', pidStart)
-    stopped = true
-  }
+  phase('names', `the resolver of network ${network}`)
+  const stopped = await stopDnsmasq(confFile(network), [[st?.pid ?? 0, st?.pidStart], [await pidFromFile(resolverFiles(network).pidFile), undefined]], `stop network ${network}'s dnsmasq: ${why}`)
   await fs.rm(resolverDir(network), {recursive: true, force: true, maxRetries: 3}) // an overlay agent may be writing a name there
   return stopped
 }
@@ -165,37 +145,6 @@ export async function writeNames(network: string, entries: Map<string, string>, 
 /** A container's names leave the network at once (driver teardown), before anything else is tidied. */
 export async function forgetNames(network: string, containerId: string): Promise<void> {
   await fs.rm(path.join(resolverFiles(network).hostsDir, containerId), {force: true})
-}
-
-/** The zones this network's resolver forwards to other networks' resolvers; SIGHUP makes dnsmasq re-read them. */
-export async function writeForwards(network: string, text: string): Promise<void> {
-  const {serversFile} = resolverFiles(network)
-  const old = await fs.readFile(serversFile, 'utf8').catch(() => undefined)
-  if (old === undefined || old === text) return
-  const st = await runningResolver(network)
-  if (!st) return
-  note(`cat > ${serversFile} <<'EOF'\n${text.replace(/\n$/, '')}\nEOF\nkill -HUP ${st.pid}`, `network ${network}'s resolver forwards the zones of the other networks its members are on`)
-  await writeReadable(serversFile, text)
-  signal(st.pid, 'SIGHUP', st.pidStart)
-}
-
-/** dnsmasq reads its hosts and servers files as nobody: 0644 whatever the umask. */
-async function writeReadable(file: string, text: string): Promise<void> {
-  await fs.writeFile(file, text)
-  await fs.chmod(file, 0o644)
-}
-
-/**
- * dnsmasq answers as nobody and re-reads the hosts files as nobody: our directories are made
- * 0755, and every directory above them must let others through, or names would silently stay empty.
- */
-async function readableByNobody(hostsDir: string): Promise<void> {
-  for (const dir of [dnsRoot(), path.dirname(hostsDir), hostsDir]) await fs.chmod(dir, 0o755)
-  for (let dir = path.dirname(dnsRoot()); ; dir = path.dirname(dir)) {
-    const st = await fs.stat(dir)
-    if ((st.mode & 0o001) === 0) throw new UserError(`the resolver (dnsmasq, running as nobody) cannot reach ${hostsDir}: ${dir} is not searchable by others (mode ${(st.mode & 0o777).toString(8)}); chmod o+x ${dir}, or set MINIRUN_RUNTIME_DIR elsewhere`)
-    if (dir === path.dirname(dir)) return
-  }
 }
 
 /**
