@@ -1,7 +1,7 @@
 import test from 'ava'
 import fs from 'node:fs'
 import path from 'node:path'
-import {dnsmasqsIn, sleep, TestHost} from '../helpers/host.js'
+import {dnsmasqsIn, forwardersOf, sleep, TestHost} from '../helpers/host.js'
 
 // Issue 15: a DNS server per user-defined network (dnsmasq on its gateway), asked with real
 // clients (busybox nslookup and ping inside containers), inside a disposable host namespace.
@@ -165,6 +165,115 @@ test.serial('a container on two networks resolves the names of both; the others 
   t.true(await notFound('only-a', 'only-b'))
   await host.ok('rm', '-f', 'only-a', 'only-b', 'both')
   await host.ok('network', 'rm', 'dnsna', 'dnsnb')
+  t.deepEqual(await host.leaks(), [])
+})
+
+/** The container's network namespace, as the kernel names it (net:[INODE]). */
+const nsOf = async (name: string, ns: 'net' | 'mnt') => fs.readlinkSync(`/proc/${JSON.parse(await host.ok('inspect', name))[0].State.Pid as number}/ns/${ns}`)
+const forwarders = () => forwardersOf(host.runtime)
+const gone = (pid: number) => until(async () => !fs.existsSync(`/proc/${pid}/exe`), 5000)
+
+test.serial("a container on two networks asks a forwarder of its own on 127.0.0.11 in its namespace; one network keeps the plain resolver", async (t) => {
+  t.teardown(async () => {
+    await host.mr('rm', '-f', 'fwd-one', 'fwd-bee', 'fwd-multi')
+    await host.mr('network', 'rm', 'dnsfa', 'dnsfb')
+  })
+  await host.ok('network', 'create', 'dnsfa')
+  await host.ok('network', 'create', 'dnsfb')
+  await host.ok('run', '-d', '--name', 'fwd-one', '--network', 'dnsfa', 'busybox', 'sleep', '600')
+  await host.ok('run', '-d', '--name', 'fwd-bee', '--network', 'dnsfb', 'busybox', 'sleep', '600')
+  // the cheap path: one network, its resolver on the gateway, no forwarder
+  t.is(await host.ok('exec', 'fwd-one', 'cat', '/etc/resolv.conf'), `nameserver ${await gatewayOf('dnsfa')}\nsearch dnsfa.dns.minirun\noptions ndots:0`)
+  t.deepEqual(forwarders(), [])
+  await host.ok('run', '-d', '--name', 'fwd-multi', '--network', 'dnsfa', 'busybox', 'sleep', '600')
+  t.deepEqual(forwarders(), [], 'not before its second network')
+  await host.ok('network', 'connect', 'dnsfb', 'fwd-multi')
+  const [fwd] = forwarders()
+  t.truthy(fwd, 'network connect started it')
+  t.is(fs.readlinkSync(`/proc/${fwd}/ns/net`), await nsOf('fwd-multi', 'net'), "it runs in the container's network namespace")
+  t.not(fs.readlinkSync(`/proc/${fwd}/ns/mnt`), await nsOf('fwd-multi', 'mnt'), "never in the container's mount namespace")
+  t.regex(fs.readFileSync(`/proc/${fwd}/status`, 'utf8'), /^Uid:\s+65534\s/m, 'it answers as nobody')
+  t.is(fs.readFileSync(`/proc/${fwd}/environ`, 'utf8'), 'LC_ALL=C\0', 'a fixed environment, nothing of the caller\'s')
+  t.is(await host.ok('exec', 'fwd-multi', 'cat', '/etc/resolv.conf'), 'nameserver 127.0.0.11\nsearch dnsfa.dns.minirun dnsfb.dns.minirun\noptions ndots:0')
+  // it listens on 127.0.0.11:53 only (udp and tcp), nothing on the container's addresses
+  const listening = (await host.sh(`nsenter --net=${JSON.parse(await host.ok('inspect', 'fwd-multi'))[0].NetworkSettings.SandboxKey} ss -Hlntu`)).stdout
+  t.deepEqual([...listening.matchAll(/(\S+):53\s/g)].map((m) => m[1]).sort(), ['127.0.0.11', '127.0.0.11'])
+  // names of both networks, short and in their zones, PTR of both, external names, unknown zones stay unknown
+  t.deepEqual(await lookup('fwd-multi', 'fwd-one'), [await ipOf('fwd-one')])
+  t.deepEqual(await lookup('fwd-multi', 'fwd-bee'), [await ipOf('fwd-bee')])
+  t.deepEqual(await lookup('fwd-multi', 'fwd-bee.dnsfb.dns.minirun'), [await ipOf('fwd-bee')])
+  t.deepEqual(await names('fwd-multi', await ipOf('fwd-bee')), ['fwd-bee.dnsfb.dns.minirun'], "PTR of B's address, from B's resolver")
+  t.deepEqual(await names('fwd-multi', await ipOf('fwd-one')), ['fwd-one.dnsfa.dns.minirun'])
+  t.deepEqual(await lookup('fwd-multi', 'example.test'), [EXTERNAL], "forwarded through the first network's resolver to the upstream")
+  t.true(await notFound('fwd-multi', 'ghost.dns.minirun'), 'a zone of no network of its own is not asked upstream (which would answer it)')
+  t.is((await host.mr('exec', 'fwd-multi', 'ping', '-c1', '-W2', 'fwd-bee')).exitCode, 0, 'ping by name (the libc resolver)')
+  // the others still ask only their own resolver, which knows only its own network
+  t.true(await notFound('fwd-one', 'fwd-bee.dnsfb.dns.minirun'))
+  // stop and start: it goes with the namespace and comes back before the command starts
+  await host.ok('stop', '-t', '0', 'fwd-multi')
+  t.true(await gone(fwd), 'stopped with the container')
+  t.deepEqual(forwarders(), [])
+  t.false(fs.existsSync(path.join(host.runtime, 'dns-forwarders')) && fs.readdirSync(path.join(host.runtime, 'dns-forwarders')).length > 0, 'its files too')
+  await host.ok('start', 'fwd-multi')
+  const [again] = forwarders()
+  t.truthy(again, 'start brought it back')
+  t.deepEqual(await lookup('fwd-multi', 'fwd-bee'), [await ipOf('fwd-bee')])
+  // down to one network: it goes, and resolv.conf names the resolver again; back up: it returns
+  await host.ok('network', 'disconnect', 'dnsfb', 'fwd-multi')
+  t.true(await gone(again))
+  t.is(await host.ok('exec', 'fwd-multi', 'cat', '/etc/resolv.conf'), `nameserver ${await gatewayOf('dnsfa')}\nsearch dnsfa.dns.minirun\noptions ndots:0`)
+  t.deepEqual(await lookup('fwd-multi', 'fwd-one'), [await ipOf('fwd-one')])
+  const connect = await host.mr('network', 'connect', '--explain', 'dnsfb', 'fwd-multi')
+  t.is(connect.exitCode, 0, connect.stderr)
+  const explained = connect.stdout + connect.stderr
+  t.regex(explained, /^env -i LC_ALL=C nsenter --net=\S+ -- \/usr\/sbin\/dnsmasq (\\\n\s+)?--conf-file=\S+\/dns-forwarders\/[0-9a-f]{64}\/dnsmasq\.conf$/m, '--explain: the command that starts it')
+  t.regex(explained, /^listen-address=127\.0\.0\.11$/m, '--explain: its configuration')
+  t.regex(explained, /^server=\/dnsfb\.dns\.minirun\/\S+$/m, '--explain: its servers file')
+  const [third] = forwarders()
+  t.truthy(third)
+  t.deepEqual(await lookup('fwd-multi', 'fwd-bee'), [await ipOf('fwd-bee')])
+  // rm: the forwarder and the namespace file are gone
+  const sandbox = JSON.parse(await host.ok('inspect', 'fwd-multi'))[0].NetworkSettings.SandboxKey as string
+  await host.ok('rm', '-f', 'fwd-multi')
+  t.true(await gone(third), 'removed with the container')
+  t.false(fs.existsSync(sandbox), 'the netns file is gone')
+  t.deepEqual(forwarders(), [])
+  await host.ok('rm', '-f', 'fwd-one', 'fwd-bee')
+  await host.ok('network', 'rm', 'dnsfa', 'dnsfb')
+  t.deepEqual(await host.leaks(), [])
+})
+
+test.serial('system prune ends the forwarders of containers gone in a crash (record lost, record unreadable), before their namespaces go', async (t) => {
+  t.teardown(async () => {
+    await host.mr('rm', '-f', 'fwd-lost', 'fwd-bad')
+    await host.mr('network', 'rm', 'dnsfc', 'dnsfd')
+  })
+  await host.ok('network', 'create', 'dnsfc')
+  await host.ok('network', 'create', 'dnsfd')
+  const sandboxes: string[] = []
+  const ids: string[] = []
+  for (const name of ['fwd-lost', 'fwd-bad']) {
+    await host.ok('run', '-d', '--name', name, '--network', 'dnsfc', 'busybox', 'sleep', '600')
+    await host.ok('network', 'connect', 'dnsfd', name)
+    const [c] = JSON.parse(await host.ok('inspect', name))
+    sandboxes.push(c.NetworkSettings.SandboxKey as string)
+    ids.push(c.Id as string)
+  }
+  const before = forwarders()
+  t.is(before.length, 2)
+  t.is(host.crashContainers(), 2)
+  // one record is gone (a crash between its removal and the cleanup), one cannot be read
+  fs.rmSync(path.join(host.root, 'containers', ids[0], 'container.json'))
+  fs.writeFileSync(path.join(host.root, 'containers', ids[1], 'container.json'), '{"not a record')
+  t.deepEqual(forwarders().sort(), before.sort(), 'the forwarders outlived the crash')
+  const prune = await host.mr('system', 'prune', '-f')
+  t.is(prune.exitCode, 0, prune.stderr)
+  t.regex(prune.stdout, new RegExp(`dns forwarder ${ids[0].slice(0, 12)}`), 'found by its directory alone')
+  for (const pid of before) t.true(await gone(pid), `system prune ended ${pid}`)
+  for (const file of sandboxes) t.false(fs.existsSync(file), 'the netns file is gone')
+  t.deepEqual(forwarders(), [])
+  await host.mr('network', 'rm', 'dnsfc', 'dnsfd') // prune took them if no container used them
+  fs.rmSync(path.join(host.root, 'corrupt'), {recursive: true, force: true})
   t.deepEqual(await host.leaks(), [])
 })
 
