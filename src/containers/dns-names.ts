@@ -44,7 +44,7 @@ async function resolversOf(rec: ContainerRecord, nets: Nets, all: ContainerRecor
 /**
  * A container on two or more networks with a resolver gets its own DNS forwarder in its network
  * namespace (networks/dns/forwarder.ts), before its command starts; `rb` stops it if the start
- * fails. Nothing to do (one stat) for a container on one network or sharing another's namespace.
+ * fails. Nothing to do for a container on one network or sharing another's namespace.
  */
 export async function startForwarder(rec: ContainerRecord, rb: Rollback): Promise<void> {
   if (!rec.netns || rec.netnsOwner || Object.keys(rec.networks).length < 2) return
@@ -107,9 +107,10 @@ export async function syncNames(networks: string[]): Promise<void> {
     }
     // their forwarder and search list follow the networks they are on (network connect /
     // disconnect): a forwarder answers before resolv.conf names it, and goes after it does not
-    const owners = all.filter((c) => c.netns && !c.netnsOwner && named.some((n) => c.networks[n.name]))
-    const resolvers = new Map(await Promise.all(owners.map(async (c) => [c.id, await resolversOf(c, nets, all)] as const)))
-    for (const [id, rs] of resolvers) if (needsForwarder(rs)) await syncForwarder(id, owners.find((c) => c.id === id)!.netns!, rs)
+    const owners = await Promise.all(
+      all.filter((c) => c.netns && !c.netnsOwner && named.some((n) => c.networks[n.name])).map(async (c) => ({id: c.id, netns: c.netns!, rs: await resolversOf(c, nets, all)})),
+    )
+    for (const o of owners) if (needsForwarder(o.rs)) await syncForwarder(o.id, o.netns, o.rs)
     for (const c of all) {
       if (!named.some((n) => networksOf(c, all)[n.name])) continue
       const file = path.join(paths.container(c.id), 'resolv.conf')
@@ -118,7 +119,7 @@ export async function syncNames(networks: string[]): Promise<void> {
       // rewritten in place: it is bind-mounted, a rename would leave the mount on the old file
       if (old !== undefined && old !== text) await fs.writeFile(file, text).catch(() => {})
     }
-    for (const [id, rs] of resolvers) if (!needsForwarder(rs)) await syncForwarder(id, owners.find((c) => c.id === id)!.netns!, rs)
+    for (const o of owners) if (!needsForwarder(o.rs)) await syncForwarder(o.id, o.netns, o.rs)
   })
 }
 
