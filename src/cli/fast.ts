@@ -17,13 +17,15 @@ const FAST: Record<string, {tail?: boolean; handle: Handler}> = {
   kill: {handle: async (p) => (await import('./handlers/end.js')).kill(p.args, p.flags)},
   inspect: {handle: async (p) => (await import('./handlers/show.js')).inspect(p.args, p.flags)},
   logs: {handle: async (p) => (await import('./handlers/show.js')).logs(p.args[0], p.flags)},
+  'image:import': {handle: async (p) => (await import('./handlers/image.js')).imageImport(p.args[0], p.args[1])},
+  'image:rm': {handle: async (p) => (await import('./handlers/image.js')).imageRm(p.args, p.flags)},
   // The monitor becomes this when a detached container exits: the exit path is timed too.
   'container:cleanup': {handle: async (p) => (await import('../containers/lifecycle.js')).containerExited(p.args[0])},
 }
 
 /** The manifest id and the arguments after it: `container cleanup ID` is `container:cleanup`. */
 function commandOf(argv: string[]): [string, string[]] {
-  if (argv[0] === 'container' && argv[1] !== undefined) return [`container:${argv[1]}`, argv.slice(2)]
+  if ((argv[0] === 'container' || argv[0] === 'image') && argv[1] !== undefined) return [`${argv[0]}:${argv[1]}`, argv.slice(2)]
   return [argv[0], argv.slice(1)]
 }
 

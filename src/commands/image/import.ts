@@ -1,5 +1,5 @@
 import {Args, Command} from '@oclif/core'
-import {importImage} from '../../images/store.js'
+import {imageImport} from '../../cli/handlers/image.js'
 
 export default class ImageImport extends Command {
   static description = `Import an image from a file or directory, recognised by its content:
@@ -17,7 +17,6 @@ directory, or an oci-archive tarball. Prints the image id.`
 
   async run(): Promise<void> {
     const {args} = await this.parse(ImageImport)
-    const image = await importImage(args.source, args.ref, {progress: true})
-    this.log(image.id)
+    await imageImport(args.source, args.ref)
   }
 }

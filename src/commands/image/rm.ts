@@ -1,5 +1,5 @@
 import {Args, Command, Flags} from '@oclif/core'
-import {removeImage} from '../../images/store.js'
+import {imageRm} from '../../cli/handlers/image.js'
 
 export default class ImageRm extends Command {
   static description = `Remove images: NAME[:TAG] removes that tag (and the image with its last tag);
@@ -12,8 +12,6 @@ an id or id prefix removes the image. An image a container uses is kept: remove 
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(ImageRm)
-    for (const ref of argv as string[]) {
-      for (const line of await removeImage(ref, {force: flags.force})) this.log(line)
-    }
+    await imageRm(argv as string[], flags)
   }
 }
