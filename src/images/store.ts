@@ -46,8 +46,10 @@ export async function makeWorkDir(kind: string): Promise<string> {
   return fs.mkdtemp(path.join(paths.tmp(), `${kind}-${process.pid}-`))
 }
 
+// Sync: an image is thousands of entries, and the async rm paid a thread-pool round trip for
+// each (`image rm` of 2000 files: 140 ms of CPU against 20 for rm -rf); nothing else waits.
 async function removeTree(dir: string): Promise<void> {
-  await fs.rm(dir, {recursive: true, force: true, maxRetries: 3})
+  fsSync.rmSync(dir, {recursive: true, force: true, maxRetries: 3})
 }
 
 /** Ids of containers whose record says they run on this image. */
