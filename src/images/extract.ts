@@ -52,6 +52,11 @@ export interface ExtractStats {
   digest: string
   /** The file was not compressed: `digest` is then also the file's own sha256 (its blob digest). */
   plain: boolean
+  /**
+   * The bytes of the tree made (lstat sizes of its non-directories, as `image ls` SIZE counts
+   * them) when dest was empty and the archive replaced nothing; else undefined (walk the tree).
+   */
+  treeBytes?: number
 }
 
 const MAX_SYMLINK_HOPS = 255
@@ -145,6 +150,8 @@ interface OpenFile {
  */
 class TreeWriter {
   readonly stats: ExtractStats = {entries: 0, bytes: 0, skippedSpecial: 0, digest: '', plain: false}
+  /** Sizes of what was made, while that is the whole tree (see ExtractStats.treeBytes). */
+  treeBytes: number | undefined
   /** Root-relative real paths this archive wrote, and their ancestors: what an opaque marker must keep. */
   private readonly touched = new Set<string>()
   private readonly written = new Set<string>()
@@ -171,6 +178,11 @@ class TreeWriter {
   ) {
     this.bornRootOwned = this.chown && process.getegid?.() === 0 && (fsSync.statSync(root).mode & 0o2000) === 0
     this.prefix = root.endsWith('/') ? root : `${root}/`
+    this.treeBytes = fsSync.readdirSync(root).length === 0 ? 0 : undefined
+  }
+
+  private counted(bytes: number): void {
+    if (this.treeBytes !== undefined) this.treeBytes += bytes
   }
 
   private abs(rel: string[]): string {
@@ -285,6 +297,7 @@ class TreeWriter {
     }
     if (st.isDirectory() && keepDir) return true
     this.resolved.clear() // whatever led through abs now leads elsewhere
+    this.treeBytes = undefined // what it held is no longer counted
     if (st.isDirectory()) fsSync.rmSync(abs, {recursive: true, force: true}) // rm never follows symlinks inside
     else fsSync.unlinkSync(abs)
     return false
@@ -350,6 +363,7 @@ class TreeWriter {
         const rel = this.place(comps, name)
         const abs = this.abs(rel)
         this.create(abs, () => fsSync.symlinkSync(target, abs))
+        this.counted(Buffer.byteLength(target))
         this.own(abs, entry)
         this.mark(rel)
         return void entry.resume()
@@ -423,6 +437,7 @@ class TreeWriter {
       fsSync.closeSync(fd)
     }
     this.stats.bytes += open.got
+    this.counted(open.got)
     this.mark(open.rel)
   }
 
@@ -440,6 +455,7 @@ class TreeWriter {
     const abs = this.abs(rel)
     if (abs === source) return void entry.resume()
     this.create(abs, () => fsSync.linkSync(source, abs)) // link(2) does not follow a symlink at source
+    this.counted(st.size)
     this.mark(rel)
     entry.resume()
   }
@@ -568,6 +584,7 @@ export async function extractTar(file: string, dest: string, opts: ExtractOption
   if (writer.failure) throw writer.failure
   writer.stats.digest = `sha256:${diffHash.digest('hex')}`
   writer.stats.plain = compression === 'none'
+  if (writer.treeBytes !== undefined) writer.stats.treeBytes = writer.treeBytes
   if (writer.stats.skippedSpecial > 0 && !warnedSpecial) {
     warnedSpecial = true
     process.stderr.write(`WARNING: skipped ${writer.stats.skippedSpecial} device node(s)/FIFO(s) in ${label}: minirun never creates them in images\n`)

@@ -30,6 +30,8 @@ export interface ImageSource {
   chainId: string
   /** A rootfs tarball is already unpacked into this dir by the outer extraction. */
   unpacked?: string
+  /** The bytes of `unpacked` (image ls SIZE), when unpacking could count them. */
+  unpackedBytes?: number
   label: string
 }
 
@@ -98,8 +100,9 @@ export async function readImageSource(source: string, work: string, opts: {progr
   const outer = path.join(work, 'outer')
   const bar = progressLine(`Reading ${path.basename(source)}`, st.size, progressEnabled(opts.progress))
   let digest: string
+  let treeBytes: number | undefined
   try {
-    ;({digest} = await extractTar(source, outer, {label, budget: defaultBudget(), onProgress: (n) => bar.update(n)}))
+    ;({digest, treeBytes} = await extractTar(source, outer, {label, budget: defaultBudget(), onProgress: (n) => bar.update(n)}))
   } finally {
     bar.done()
   }
@@ -109,7 +112,7 @@ export async function readImageSource(source: string, work: string, opts: {progr
     if (Array.isArray(manifest)) return readDockerSave(outer, label)
   }
   // No config to check against: the tarball's own uncompressed digest, hashed while it was unpacked, names it.
-  return {id: rootfsImportId(digest), kind: 'rootfs', config: {}, layers: [], diffIds: [], chainId: digest, unpacked: outer, label}
+  return {id: rootfsImportId(digest), kind: 'rootfs', config: {}, layers: [], diffIds: [], chainId: digest, unpacked: outer, unpackedBytes: treeBytes, label}
 }
 
 async function readDockerSave(root: string, label: string): Promise<ImageSource> {

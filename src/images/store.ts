@@ -297,7 +297,7 @@ export async function installImage(
   const {applyLayers} = await import('./formats.js')
   const known = await applyLayers(image, rootfs, opts)
   const layers = await blobs(known)
-  return register({id: image.id, repoTag, work: unpacked, config: image.config, created: image.created, size: await treeSize(rootfs), layers, chainId: image.chainId})
+  return register({id: image.id, repoTag, work: unpacked, config: image.config, created: image.created, size: image.unpackedBytes ?? (await treeSize(rootfs)), layers, chainId: image.chainId})
 }
 
 /** After a failed pull: drop the blobs it stored that no image lists (a failed pull leaves nothing). */

@@ -5,6 +5,7 @@ import test from 'ava'
 import type {ExecutionContext} from 'ava'
 import {UserError} from '../../src/errors.js'
 import {entryComponents, extractTar, safeMode, type ExtractOptions} from '../../src/images/extract.js'
+import {treeSize} from '../../src/images/store.js'
 import {gzip, sha256, snapshot, tarArchive, type TarEntry} from '../helpers/tarballs.js'
 
 // Each hostile case runs in a sandbox: sandbox/victim (files an attacker would like to change),
@@ -392,6 +393,16 @@ test('files, dirs, symlinks and hardlinks are extracted with content, modes and 
   t.is((await fs.stat(path.join(sb.dest, 'bin/tool2'))).ino, tool.ino)
   t.is((await fs.stat(path.join(sb.dest, 'etc/conf'))).mode & 0o777, 0o640)
   t.is(sha256(await fs.readFile(path.join(sb.dest, 'empty'))), sha256(''))
+  t.is(stats.treeBytes, await treeSize(sb.dest), 'the size counted while unpacking is what a walk of the tree finds')
+})
+
+test('the tree size is only counted into an empty dest where nothing was replaced', async (t) => {
+  const sb = await sandbox(t)
+  const replacing = await archive(sb, 'r.tar', tarArchive([{name: 'a', data: 'first'}, {name: 'a', data: 'second, longer'}]))
+  t.is((await extractTar(replacing, path.join(sb.dir, 'r'))).treeBytes, undefined, 'a replaced entry: only a walk knows')
+  const plain = await archive(sb, 'p.tar', tarArchive([{name: 'a', data: 'first'}]))
+  t.is((await extractTar(plain, path.join(sb.dir, 'r'))).treeBytes, undefined, 'dest not empty: it holds more than this archive')
+  t.is((await extractTar(plain, path.join(sb.dir, 'p'))).treeBytes, 5)
 })
 
 test('an archive of zero blocks only (an empty layer) is fine', async (t) => {

@@ -30,3 +30,12 @@ test("a fast command's own errors are the handler's, as on the oclif path", asyn
   await t.throwsAsync(runFast(['stop', '-t', 'soon', 'web']), {message: /^invalid time "soon": use a whole number of seconds/})
   await t.throwsAsync(runFast(['inspect', 'nosuch']), {message: /^no such container: nosuch/})
 })
+
+test('image import and image rm run on the fast path (the bench times both); other image commands go to oclif', async (t) => {
+  await t.throwsAsync(runFast(['image', 'rm', 'nosuch:1']), {message: /^image "nosuch:1" not found/})
+  await t.throwsAsync(runFast(['image', 'import', path.join(root, 'missing.tar'), 'x']), {message: /^cannot import .*missing\.tar: no such file or directory/})
+  t.false(await runFast(['image', 'import', 'only-a-source']), 'a missing NAME goes to oclif, which says so')
+  t.false(await runFast(['image', 'ls']))
+  t.false(await runFast(['image', 'rm', '--help']))
+  t.false(await runFast(['image']))
+})
