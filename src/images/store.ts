@@ -48,8 +48,22 @@ export async function makeWorkDir(kind: string): Promise<string> {
 
 // Sync: an image is thousands of entries, and the async rm paid a thread-pool round trip for
 // each (`image rm` of 2000 files: 140 ms of CPU against 20 for rm -rf); nothing else waits.
-async function removeTree(dir: string): Promise<void> {
-  fsSync.rmSync(dir, {recursive: true, force: true, maxRetries: 3})
+export async function removeTree(dir: string): Promise<void> {
+  try {
+    unlinkTree(dir)
+  } catch {
+    fsSync.rmSync(dir, {recursive: true, force: true, maxRetries: 3}) // gone already, busy, or odd: rm's own retries
+  }
+}
+
+/** rm -r that takes each entry's type from its directory entry: no lstat per file (half of rmSync's cost). */
+function unlinkTree(dir: string): void {
+  for (const e of fsSync.readdirSync(dir, {withFileTypes: true})) {
+    const p = path.join(dir, e.name)
+    if (e.isDirectory()) unlinkTree(p)
+    else fsSync.unlinkSync(p) // a symlink is removed, never followed
+  }
+  fsSync.rmdirSync(dir)
 }
 
 /** Ids of containers whose record says they run on this image. */
