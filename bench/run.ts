@@ -317,8 +317,9 @@ const NOTES = `## Reading the figures
   is the same namespaces on the same rootfs without minirun. A \`run\` also makes an overlay, a
   network namespace with loopback up, the launcher's mounts, \`pivot_root\` and seccomp filter, takes the store
   lock and cleans everything up after \`--rm\`.
-- **Start-up.** \`run\`, \`exec\`, \`ps\`, \`inspect\`, \`logs\`, \`stop\`, \`kill\` and \`rm\` skip
-  oclif (its import alone costs about as much as Node's start): see "Development" in the README.
+- **Start-up.** \`run\`, \`exec\`, \`ps\`, \`inspect\`, \`logs\`, \`stop\`, \`kill\`, \`rm\`, \`image import\`
+  and \`image rm\` skip oclif (its import alone costs about as much as Node's start): see
+  "Development" in the README.
 - **Bridge.** The default bridge and its nft table are kept after the last container, as
   docker0 is, until \`system prune\`; a bridge run then adds a veth pair (one \`ip -batch\` on
   each side) and deletes it from inside the container's namespace. The row after a prune shows
@@ -347,11 +348,15 @@ const NOTES = `## Reading the figures
   cost per connection (DNAT, and SNAT of 127.0.0.1), with TIME_WAIT reuse on in the bench's own
   namespace so neither path runs out of ports.
 - **Import.** Bound by the kernel creating files, which varies a lot on these machines (\`tar -x\`
-  of the same archive took 0.2 to 4 s within one hour, each file's creating open(2) 0.04-0.8 ms),
-  so the two are measured in turns. minirun also checks every path (securejoin, resolved parent
-  dirs remembered until the archive removes something), hashes the archive and writes the record;
-  per file it makes the same system calls as \`tar -x\` (open, write, utimensat, close; chown and
-  chmod only when the owner or the umask need them).
+  of the same archive took 0.1 to 4 s within one hour, each file's creating open(2) 0.04-0.8 ms:
+  \`perf\` shows ext4 skipping, for every new inode, the inodes its group freed in the last minutes,
+  so everyone's churn sets the price), so the two are measured in turns. minirun also checks every
+  path (securejoin, resolved parent dirs remembered until the archive removes something), hashes
+  the archive and writes the record; it writes each entry synchronously inside the parser's
+  events (no await per entry), with fewer system calls per file than \`tar -x\` (open, write,
+  utimensat, close; chown and chmod only when the owner or the umask need them), and counts the
+  image's size as it goes. The row times \`image import\` then \`image rm\`, both on the fast path,
+  against \`tar -x\` then \`rm -r\` in the bench's own process: two Node starts against none.
 `
 
 async function main(): Promise<void> {
