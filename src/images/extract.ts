@@ -120,6 +120,16 @@ function currentUmask(): number {
   return 0o777 // unknown: every mode is set with fchmod
 }
 
+/** Without listing it: dest may be a big directory (`cp` into /usr/bin). */
+function isEmptyDir(dir: string): boolean {
+  const d = fsSync.opendirSync(dir)
+  try {
+    return d.readSync() === null
+  } finally {
+    d.closeSync()
+  }
+}
+
 function lstatOrUndefined(file: string): fsSync.Stats | undefined {
   try {
     return fsSync.lstatSync(file)
@@ -178,7 +188,7 @@ class TreeWriter {
   ) {
     this.bornRootOwned = this.chown && process.getegid?.() === 0 && (fsSync.statSync(root).mode & 0o2000) === 0
     this.prefix = root.endsWith('/') ? root : `${root}/`
-    this.treeBytes = fsSync.readdirSync(root).length === 0 ? 0 : undefined
+    this.treeBytes = isEmptyDir(root) ? 0 : undefined
   }
 
   private counted(bytes: number): void {
