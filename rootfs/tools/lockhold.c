@@ -15,6 +15,9 @@
  *   link     NAME      → "rc 0 IFINDEX UP ADDR/PREFIX" (UP 0 or 1, ADDR - when none), or
  *                        "rc 1 <why>" (no such device): a bridge checked without `ip`
  *   nftable  NAME      → "rc 0 HANDLE" of table ip NAME, or "rc 1 <why>": checked without `nft`
+ *   netnsrefs NETNS    → "rc 0 N": what else holds the namespace persisted at NETNS alive
+ *                        (processes in it, open fds of it, sockets in it, whoever has them
+ *                        now); 0 when releasing NETNS frees it, and the links inside with it
  *   ifup     NETNS IFNAME ADDR PREFIX GATEWAY|-
  *                      inside the namespace persisted at NETNS: the address (broadcast the
  *                      subnet's last), the link up, a default route via GATEWAY; what
@@ -42,7 +45,9 @@
 #include <sched.h>
 #include <endian.h>
 #include <stdint.h>
+#include <dirent.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/mount.h>
 #include <unistd.h>
 #include "netns_init.h"
@@ -220,6 +225,66 @@ static void ifup(char *args) {
   reply(0);
 }
 
+/* Does `link` (a /proc symlink) read `want`? */
+static int links_to(const char *link, const char *want) {
+  char text[64];
+  ssize_t n = readlink(link, text, sizeof text - 1);
+  return n > 0 && (text[n] = '\0', strcmp(text, want) == 0);
+}
+
+/*
+ * What holds the namespace at `netns` besides that file: processes in it and open fds of it
+ * (from /proc, as `ip netns pids` reads them), and sockets open in it ("sockets: used" of its
+ * sockstat, which counts every socket holding its namespace, whoever has it now).
+ */
+static void netns_refs_probe(const char *netns) {
+  struct stat st;
+  if (stat(netns, &st) != 0) return reply_error(netns, errno);
+  char want[64], path[600];
+  snprintf(want, sizeof want, "net:[%llu]", (unsigned long long)st.st_ino);
+  long refs = 0;
+  DIR *proc = opendir("/proc");
+  if (!proc) return reply_error("/proc", errno);
+  for (struct dirent *d; (d = readdir(proc)) != NULL;) {
+    if (d->d_name[0] < '1' || d->d_name[0] > '9') continue; /* not a pid */
+    snprintf(path, sizeof path, "/proc/%s/ns/net", d->d_name);
+    if (links_to(path, want)) {
+      refs++;
+      continue;
+    }
+    snprintf(path, sizeof path, "/proc/%s/fd", d->d_name);
+    DIR *fds = opendir(path);
+    if (!fds) continue; /* gone meanwhile */
+    for (struct dirent *f; (f = readdir(fds)) != NULL;) {
+      if (f->d_name[0] == '.') continue;
+      snprintf(path, sizeof path, "/proc/%s/fd/%s", d->d_name, f->d_name);
+      refs += links_to(path, want);
+    }
+    closedir(fds);
+  }
+  closedir(proc);
+  int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), target = open(netns, O_RDONLY | O_CLOEXEC);
+  if (home < 0 || target < 0 || setns(target, CLONE_NEWNET) != 0) {
+    int err = errno;
+    if (home >= 0) close(home);
+    if (target >= 0) close(target);
+    return reply_error(netns, err);
+  }
+  close(target);
+  /* /proc/PID/net is the namespace of the task that reads it: now the container's */
+  FILE *f = fopen("/proc/thread-self/net/sockstat", "re");
+  long sockets = -1;
+  int err = errno;
+  if (f && fscanf(f, "sockets: used %ld", &sockets) != 1) sockets = -1, err = EPROTO;
+  if (f) fclose(f);
+  if (setns(home, CLONE_NEWNET) != 0) _exit(1);
+  close(home);
+  if (sockets < 0) return reply_error("sockstat", err);
+  char line[64];
+  int n = snprintf(line, sizeof line, "rc 0 %ld\n", refs + sockets);
+  if (write(STDOUT_FILENO, line, (size_t)n) != n) _exit(1);
+}
+
 /* Into a new network namespace and back: the bind mount on `file` is what keeps it. */
 static void new_netns(const char *file) {
   int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -288,6 +353,8 @@ int main(int argc, char **argv) {
         link_probe(buf + 5);
       } else if (strncmp(buf, "nftable\t", 8) == 0) {
         nftable_probe(buf + 8);
+      } else if (strncmp(buf, "netnsrefs\t", 10) == 0) {
+        netns_refs_probe(buf + 10);
       } else {
         reply(2);
       }

@@ -84,8 +84,8 @@ export async function helperOp(op: 'overlay' | 'umount' | 'netns' | 'ifup', ...a
   return reply.startsWith('rc 1 ') ? reply.slice(5) : reply
 }
 
-/** A read-only probe of the lock helper (lockhold.c: link, nftable): its answer, or undefined. */
-export async function helperProbe(op: 'link' | 'nftable', arg: string): Promise<string | undefined> {
+/** A read-only probe of the lock helper (lockhold.c: link, nftable, netnsrefs): its answer, or undefined. */
+export async function helperProbe(op: 'link' | 'nftable' | 'netnsrefs', arg: string): Promise<string | undefined> {
   const h = holders.values().next().value as Holder | undefined
   if (!h || arg === '' || /[\t\n\0]/.test(arg)) return undefined
   const reply = await request(h, `${op}\t${arg}`)

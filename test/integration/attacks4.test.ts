@@ -1,0 +1,70 @@
+import test, {type ExecutionContext} from 'ava'
+import fs from 'node:fs'
+import path from 'node:path'
+import {compileFixtures, sleep, TestHost} from '../helpers/host.js'
+
+// Attacks on what changed with the lock helper and the per-container DNS forwarder (veths that
+// go with their namespace, kept bridges, 127.0.0.11), each the attack with its control, as in
+// attacks.test.ts. Everything they could damage belongs to the test host.
+
+let host: TestHost
+let tools: string
+test.before(async () => {
+  host = await TestHost.create('attack4')
+  tools = await compileFixtures(host, ['netns-holder'])
+})
+test.after.always(async () => {
+  await host?.close()
+})
+
+const bridgeOf = async (network: string) => JSON.parse(await host.ok('network', 'inspect', network))[0].Options['com.docker.network.bridge.name'] as string
+const ports = async (bridge: string) => (await host.sh(`ip -o link show master ${bridge}`)).stdout.trim().split('\n').filter(Boolean)
+async function logsUntil(name: string, text: string): Promise<string> {
+  let out = ''
+  for (let i = 0; i < 100 && !(out = (await host.mr('logs', name)).stdout).includes(text); i++) await sleep(100)
+  return out
+}
+
+/**
+ * A container hands `kind` (a UDP socket bound in its namespace, or the namespace itself) to a
+ * container on no network through a unix socket on a shared volume, then exits and is removed:
+ * what the receiver keeps holds its namespace alive. Its veth must still leave the bridge, or the
+ * old namespace answers for the address (and MAC) the next container is given.
+ */
+async function handOut(t: ExecutionContext, kind: 'sock' | 'ns'): Promise<void> {
+  const share = fs.mkdtempSync(path.join(host.dir, 'share-'))
+  await host.ok('network', 'create', 'atk4n')
+  t.teardown(async () => {
+    await host.mr('rm', '-f', 'atk4-holder', 'atk4-x', 'atk4-z')
+    await host.mr('network', 'rm', 'atk4n')
+  })
+  const bridge = await bridgeOf('atk4n')
+  const gateway = JSON.parse(await host.ok('network', 'inspect', 'atk4n'))[0].IPAM.Config[0].Gateway as string
+  // control: a container that hands nothing out leaves its veths to its namespace's release
+  const plain = await host.mr('run', '--rm', '--explain', '--network', 'atk4n', 'busybox', 'true')
+  t.regex(plain.stdout + plain.stderr, /goes with the container's namespace/)
+  // the receiver keeps what it is given and, a socket, sends from it to the gateway (so the
+  // bridge learns the MAC behind the old port, which is also the next container's)
+  await host.ok('run', '-d', '--name', 'atk4-holder', '--network', 'none', '-v', `${share}:/x`, '-v', `${tools}:/probe:ro`, 'busybox', '/probe/netns-holder', 'keep', '/x/s', gateway)
+  t.regex(await logsUntil('atk4-holder', 'listening'), /listening/)
+  const what = kind === 'sock' ? 'sock 17777' : 'ns'
+  const give = await host.ok('run', '--name', 'atk4-x', '--network', 'atk4n', '-v', `${share}:/x`, '-v', `${tools}:/probe:ro`, 'busybox', 'sh', '-c', `hostname -i; /probe/netns-holder give /x/s ${what}`)
+  const ipX = give.split('\n')[0].trim()
+  t.regex(give, /given/)
+  t.regex(await logsUntil('atk4-holder', 'holding'), /holding/, 'control: the namespace is held by a container on no network')
+  await host.ok('rm', 'atk4-x')
+  for (let i = 0; i < 50 && (await ports(bridge)).length > 0; i++) await sleep(100)
+  t.deepEqual(await ports(bridge), [], `the removed container's veth is off ${bridge}, although its namespace lives on`)
+
+  // the next container gets the same address: datagrams to it never reach the old namespace
+  await host.ok('run', '-d', '--name', 'atk4-z', '--network', 'atk4n', 'busybox', 'sleep', '600')
+  const ipZ = JSON.parse(await host.ok('inspect', 'atk4-z'))[0].NetworkSettings.IPAddress as string
+  t.is(ipZ, ipX, 'control: the address was given again')
+  for (let i = 0; i < 5; i++) (await host.sh(`bash -c "echo secret${i} > /dev/udp/${ipZ}/17777"`), await sleep(100))
+  t.notRegex((await host.mr('logs', 'atk4-holder')).stdout, /got: secret/, 'traffic for the new container was read through the old namespace')
+  await host.ok('rm', '-f', 'atk4-holder', 'atk4-z')
+  t.deepEqual(await host.leaks(), [])
+}
+
+test.serial("a container that hands out a socket of its namespace loses its veth at rm: the holder never reads the traffic of the next container on its address", (t) => handOut(t, 'sock'))
+test.serial('a container that hands out its namespace (an nsfs fd) loses its veth at rm: the old namespace never answers for the next container on its address', (t) => handOut(t, 'ns'))
