@@ -110,7 +110,11 @@ export async function syncNames(networks: string[]): Promise<void> {
     const owners = await Promise.all(
       all.filter((c) => c.netns && !c.netnsOwner && named.some((n) => c.networks[n.name])).map(async (c) => ({id: c.id, netns: c.netns!, rs: await resolversOf(c, nets, all)})),
     )
-    for (const o of owners) if (needsForwarder(o.rs)) await syncForwarder(o.id, o.netns, o.rs)
+    // one container's forwarder that cannot start (it holds 127.0.0.11:53 itself) spoils its own
+    // names only: never the runs, names and removals of everyone else on its networks
+    for (const o of owners) {
+      if (needsForwarder(o.rs)) await syncForwarder(o.id, o.netns, o.rs).catch((e: Error) => process.stderr.write(`Warning: ${e.message}\n`))
+    }
     for (const c of all) {
       if (!named.some((n) => networksOf(c, all)[n.name])) continue
       const file = path.join(paths.container(c.id), 'resolv.conf')

@@ -68,3 +68,34 @@ async function handOut(t: ExecutionContext, kind: 'sock' | 'ns'): Promise<void> 
 
 test.serial("a container that hands out a socket of its namespace loses its veth at rm: the holder never reads the traffic of the next container on its address", (t) => handOut(t, 'sock'))
 test.serial('a container that hands out its namespace (an nsfs fd) loses its veth at rm: the old namespace never answers for the next container on its address', (t) => handOut(t, 'ns'))
+
+test.serial("a container that holds 127.0.0.11:53 itself when it joins a second network spoils only its own names: the other containers of both networks still run, resolve and go", async (t) => {
+  await host.ok('network', 'create', 'atk4a')
+  await host.ok('network', 'create', 'atk4b')
+  t.teardown(async () => {
+    await host.mr('rm', '-f', 'atk4-squat', 'atk4-peer', 'atk4-both')
+    await host.mr('network', 'rm', 'atk4a', 'atk4b')
+  })
+  // control: a container that squats nothing gets its forwarder on connect
+  await host.ok('run', '-d', '--name', 'atk4-both', '--network', 'atk4a', 'busybox', 'sleep', '600')
+  await host.ok('network', 'connect', 'atk4b', 'atk4-both')
+  t.regex(await host.ok('exec', 'atk4-both', 'cat', '/etc/resolv.conf'), /nameserver 127\.0\.0\.11/)
+  await host.ok('rm', '-f', 'atk4-both')
+  // the squatter listens on port 53 (tcp, every address, as a DNS server would) before it is
+  // connected to a second network: its forwarder cannot bind 127.0.0.11:53
+  await host.ok('run', '-d', '--name', 'atk4-squat', '--network', 'atk4a', 'busybox', 'nc', '-l', '-p', '53')
+  for (let i = 0; i < 50 && !(await host.mr('exec', 'atk4-squat', 'netstat', '-ltn')).stdout.includes(':53 '); i++) await sleep(100)
+  const connect = await host.mr('network', 'connect', 'atk4b', 'atk4-squat')
+  t.regex(connect.stderr, /cannot start the DNS forwarder of container .*Address already in use/, 'control: the squatter spoiled its own forwarder')
+  // everyone else on either network: a run, names, and rm
+  const run = await host.mr('run', '-d', '--name', 'atk4-peer', '--network', 'atk4a', 'busybox', 'sleep', '600')
+  t.is(run.exitCode, 0, run.stderr)
+  const lookup = await host.mr('run', '--rm', '--network', 'atk4b', 'busybox', 'true')
+  t.is(lookup.exitCode, 0, lookup.stderr)
+  const names = await host.mr('exec', 'atk4-peer', 'nslookup', 'atk4-peer')
+  t.is(names.exitCode, 0, names.stdout + names.stderr)
+  const rm = await host.mr('rm', '-f', 'atk4-peer')
+  t.is(rm.exitCode, 0, rm.stderr)
+  await host.ok('rm', '-f', 'atk4-squat')
+  t.deepEqual(await host.leaks(), [])
+})
