@@ -323,12 +323,24 @@ int main(int argc, char **argv) {
 
   static char buf[16384];
   size_t len = 0;
+  int skipping = 0; /* inside a line longer than buf: dropped to its end, then answered rc 2 */
   for (;;) {
     ssize_t n = read(STDIN_FILENO, buf + len, sizeof buf - len);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return 0; /* minirun is gone: exiting releases the lock */
     len += (size_t)n;
     char *nl;
+    if (skipping) {
+      if ((nl = memchr(buf, '\n', len)) == NULL) {
+        len = 0;
+        continue;
+      }
+      size_t used = (size_t)(nl - buf) + 1;
+      memmove(buf, nl + 1, len - used);
+      len -= used;
+      skipping = 0;
+      reply(2); /* one answer per request line, or minirun waits for it forever */
+    }
     while ((nl = memchr(buf, '\n', len)) != NULL) {
       *nl = '\0';
       if (strcmp(buf, "lock") == 0) {
@@ -362,6 +374,6 @@ int main(int argc, char **argv) {
       memmove(buf, nl + 1, len - used);
       len -= used;
     }
-    if (len == sizeof buf) len = 0; /* an over-long line: not a request */
+    if (len == sizeof buf) len = 0, skipping = 1; /* an over-long line: its tail is no request either */
   }
 }

@@ -173,7 +173,9 @@ test.serial('a subnet overlapping an existing network or a host route is refused
   t.regex(route.stderr, /^Error: subnet 198\.51\.100\.0\/25 overlaps the host route 198\.51\.100\.0\/24/)
   // a name whose DNS zone another network answers (first → first.dns.minirun) is refused too
   const zone = await host.mr('network', 'create', 'First')
-  t.is(zone.stderr, 'Error: network First would answer names under first.dns.minirun, as network first does; choose another name\n')
+  t.is(zone.stderr, "Error: network First would answer names under first.dns.minirun, which meets network first's first.dns.minirun; choose another name\n")
+  // and a zone inside it: web.first's would hold the full name of container web on first
+  t.regex((await host.mr('network', 'create', 'web.first')).stderr, /^Error: network web\.first would answer names under web\.first\.dns\.minirun, which meets network first's/)
   await host.ok('network', 'rm', 'first')
   await host.ok('network', 'create', 'First') // the control: free once first is gone
   await host.ok('network', 'rm', 'First')

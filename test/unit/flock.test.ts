@@ -59,3 +59,15 @@ test('release lets the next locker in, within one process too', async (t) => {
   await otherHolder(t, file)
   t.pass()
 })
+
+test('the helper answers every request line once: an over-long one is refused (rc 2) and the next is served', async (t) => {
+  const file = lockFile(t)
+  const child = spawn(new URL('../../tools/lockhold', import.meta.url).pathname, [file, '1'], {stdio: ['pipe', 'pipe', 'inherit']})
+  t.teardown(() => child.kill('SIGKILL'))
+  let out = ''
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()))
+  // longer than its 16 KiB line buffer: before, its tail ("lock") was read as a request of its own
+  child.stdin.end(`${'x'.repeat(16384)}lock\nlock\nunlock\n`)
+  await once(child, 'exit')
+  t.is(out, 'rc 2\nrc 0\nrc 0\n')
+})

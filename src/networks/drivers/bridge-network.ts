@@ -11,11 +11,15 @@ import {assertBridgeUsable, checkSubnetFree, ensureDefaultBridge, makeBridgeNow,
 
 const IFNAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,14}$/
 
-/** Two networks answering one DNS zone (my_net and my-net, Web and web) would mix their names. */
+/**
+ * Two networks answering one DNS zone (my_net and my-net, Web and web) would mix their names, and
+ * one zone inside another (web.b inside b) would hide the full name of container web on b.
+ */
 async function assertZoneFree(name: string): Promise<void> {
   const zone = networkDomain(name)
-  const twin = (await listNetworks()).find((n) => hasResolver(n) && networkDomain(n.name) === zone)
-  if (twin) throw new UserError(`network ${name} would answer names under ${zone}, as network ${twin.name} does; choose another name`)
+  const nested = (a: string, b: string) => a === b || a.endsWith(`.${b}`)
+  const twin = (await listNetworks()).find((n) => hasResolver(n) && (nested(zone, networkDomain(n.name)) || nested(networkDomain(n.name), zone)))
+  if (twin) throw new UserError(`network ${name} would answer names under ${zone}, which meets network ${twin.name}'s ${networkDomain(twin.name)}; choose another name`)
 }
 
 export const bridgeNetworks: NetworkFactory = {
