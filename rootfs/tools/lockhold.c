@@ -49,6 +49,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/mount.h>
+#include <time.h>
 #include <unistd.h>
 #include "netns_init.h"
 
@@ -245,8 +246,17 @@ static void netns_refs_probe(const char *netns) {
   long refs = 0;
   DIR *proc = opendir("/proc");
   if (!proc) return reply_error("/proc", errno);
+  /* The scan pays off only while it costs less than deleting the veths (an RCU grace period,
+   * 10-25 ms): on a host with very many processes or fds it gives up, and they are deleted. */
+  struct timespec t0, now;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   for (struct dirent *d; (d = readdir(proc)) != NULL;) {
     if (d->d_name[0] < '1' || d->d_name[0] > '9') continue; /* not a pid */
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if ((now.tv_sec - t0.tv_sec) * 1000000000L + (now.tv_nsec - t0.tv_nsec) > 8000000L) {
+      closedir(proc);
+      return reply_error("too many processes to scan in 8 ms", EBUSY);
+    }
     snprintf(path, sizeof path, "/proc/%s/ns/net", d->d_name);
     if (links_to(path, want)) {
       refs++;
