@@ -14,7 +14,8 @@
  *                                      netnsinit's setup (netns_init.h) done inside it
  *   link     NAME      → "rc 0 IFINDEX UP ADDR/PREFIX" (UP 0 or 1, ADDR - when none), or
  *                        "rc 1 <why>" (no such device): a bridge checked without `ip`
- *   nftable  NAME      → "rc 0 HANDLE" of table ip NAME, or "rc 1 <why>": checked without `nft`
+ *   nftable  NAME      → "rc 0 HANDLE RULES" of table ip NAME (its handle, new each time a
+ *                        table is made, and how many rules it holds), or "rc 1 <why>"
  *   netnsrefs NETNS    → "rc 0 N": what else holds the namespace persisted at NETNS alive
  *                        (processes in it, open fds of it, sockets in it, whoever has them
  *                        now); 0 when releasing NETNS frees it, and the links inside with it
@@ -120,6 +121,51 @@ static void link_probe(const char *name) {
 }
 
 /* NFT_MSG_GETTABLE for table ip NAME: its handle, unique to each time the table is made. */
+/* How many rules table ip NAME holds (an NFT_MSG_GETRULE dump), or -errno. */
+static long count_rules(const char *name, size_t len) {
+  struct {
+    struct nlmsghdr nh;
+    struct nfgenmsg nf;
+    struct nlattr attr;
+    char name[256];
+  } req;
+  memset(&req, 0, sizeof req);
+  req.attr.nla_type = NFTA_RULE_TABLE;
+  req.attr.nla_len = (uint16_t)(NLA_HDRLEN + len);
+  memcpy(req.name, name, len);
+  req.nh.nlmsg_len = (uint32_t)(NLMSG_LENGTH(sizeof req.nf) + NLA_ALIGN(req.attr.nla_len));
+  req.nh.nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETRULE;
+  req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  req.nh.nlmsg_seq = 2;
+  req.nf.nfgen_family = NFPROTO_IPV4;
+  req.nf.version = NFNETLINK_V0;
+  int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+  if (s < 0) return -errno;
+  if (send(s, &req, req.nh.nlmsg_len, 0) != (ssize_t)req.nh.nlmsg_len) {
+    int err = errno;
+    close(s);
+    return -err;
+  }
+  static char answer[65536];
+  long rules = 0;
+  for (;;) {
+    int n = (int)recv(s, answer, sizeof answer, 0);
+    if (n <= 0) {
+      int err = n < 0 ? errno : EPROTO;
+      close(s);
+      return -err;
+    }
+    for (struct nlmsghdr *h = (struct nlmsghdr *)answer; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+      if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+        int err = h->nlmsg_type == NLMSG_ERROR ? -((struct nlmsgerr *)NLMSG_DATA(h))->error : 0;
+        close(s);
+        return err ? -err : rules;
+      }
+      rules++;
+    }
+  }
+}
+
 static void nftable_probe(const char *name) {
   size_t len = strlen(name) + 1;
   if (len > 256) return reply_error(name, ENAMETOOLONG);
@@ -160,8 +206,10 @@ static void nftable_probe(const char *name) {
     if ((a->nla_type & NLA_TYPE_MASK) == NFTA_TABLE_HANDLE && a->nla_len >= NLA_HDRLEN + 8) {
       uint64_t be;
       memcpy(&be, p + NLA_HDRLEN, 8);
+      long rules = count_rules(name, len);
+      if (rules < 0) return reply_error("netlink: the table's rules", (int)-rules);
       char line[64];
-      int m = snprintf(line, sizeof line, "rc 0 %llu\n", (unsigned long long)be64toh(be));
+      int m = snprintf(line, sizeof line, "rc 0 %llu %ld\n", (unsigned long long)be64toh(be), rules);
       if (write(STDOUT_FILENO, line, (size_t)m) != m) _exit(1);
       return;
     }

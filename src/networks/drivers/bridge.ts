@@ -150,9 +150,10 @@ async function ensureBridge(net: NetworkRecord, rb: Rollback): Promise<void> {
 
 /**
  * A bridge checked complete once (ours, up, its gateway, forwarding, its network's rules) is
- * not read again with `ip` and `nft` on every run while it is the same link (ifindex) and the
- * same table (handle: new each time a table is made) and still up with its gateway: the lock
- * helper reads those without a spawn. minirun removes a network's rules only with its bridge.
+ * not read again with `ip` and `nft` on every run while it is the same link (ifindex), still up
+ * with its gateway, and the same table (handle: new each time a table is made) with as many
+ * rules: the lock helper reads those without a spawn. Anything else (a rule deleted behind
+ * minirun's back, another network's rules added) takes the full check once, which repairs.
  */
 async function checkedBefore(br: string, tag: string, gateway: string): Promise<boolean> {
   const stamp = await readJson<{ifindex: number; table: string}>(paths.bridgeChecked(br)).catch(() => undefined)
