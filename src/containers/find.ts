@@ -4,6 +4,7 @@ import {paths} from '../state/paths.js'
 import {NAME} from '../util/names.js'
 import {nameOwner} from './name-index.js'
 import {type ContainerRecord, readRecord} from './record.js'
+import {byText} from '../util/compare.js'
 
 const ID = /^[0-9a-f]{64}$/
 
@@ -25,7 +26,7 @@ export async function scanContainers(): Promise<ContainerScan> {
       scan.corrupt.push({id, error})
     }
   }
-  scan.records.sort((a, b) => b.created.localeCompare(a.created))
+  scan.records.sort((a, b) => byText(b.created, a.created))
   return scan
 }
 

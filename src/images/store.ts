@@ -11,6 +11,7 @@ import {addBlobFile, pruneBlobs} from './blobs.js'
 import type {ImageSource} from './formats.js'
 import {looksLikeId, normalizeRef, parseImageRef} from './refs.js'
 import {isVerified, type ImageConfig, type ImageRecord} from './types.js'
+import {byText} from '../util/compare.js'
 
 // The image store: $MINIRUN_ROOT/images/<id>/{image.json,rootfs/}.
 // Long work (unpacking, building busybox) happens in a private dir under paths.tmp() (same
@@ -36,7 +37,7 @@ export async function listImages(): Promise<ImageRecord[]> {
     const rec = await readRecord(id).catch(() => undefined)
     if (rec) out.push(rec)
   }
-  return out.sort((a, b) => b.created.localeCompare(a.created))
+  return out.sort((a, b) => byText(b.created, a.created))
 }
 
 /** A fresh private working dir under the store's tmp (same filesystem as images/, so rename works). */

@@ -1,5 +1,6 @@
 import {UserError} from '../errors.js'
 import {isIp} from './ipam/cidr.js'
+import {byText} from '../util/compare.js'
 
 // -p / -P: Docker's port-spec grammar, duplicate checks, and the three ways Docker shows
 // published ports (inspect's NetworkSettings.Ports, `docker port`, the ps PORTS column). Pure.
@@ -119,7 +120,7 @@ export function parseExposedPorts(keys: string[]): Array<{containerPort: number;
     if (start < 1 || end > 65535 || end < start) continue
     for (let p = start; p <= end; p++) out.set(`${p}/${protocol}`, {containerPort: p, protocol})
   }
-  return [...out.values()].sort((a, b) => a.containerPort - b.containerPort || a.protocol.localeCompare(b.protocol))
+  return [...out.values()].sort((a, b) => a.containerPort - b.containerPort || byText(a.protocol, b.protocol))
 }
 
 export type DockerPortsView = Record<string, Array<{HostIp: string; HostPort: string}> | null>
@@ -174,7 +175,7 @@ export function formatPortsColumn(mappings: PortMapping[]): string {
 
 function sortMappings(mappings: PortMapping[]): PortMapping[] {
   return [...mappings].sort(
-    (a, b) => a.protocol.localeCompare(b.protocol) || a.containerPort - b.containerPort || a.hostIp.localeCompare(b.hostIp) || a.hostPort - b.hostPort,
+    (a, b) => byText(a.protocol, b.protocol) || a.containerPort - b.containerPort || byText(a.hostIp, b.hostIp) || a.hostPort - b.hostPort,
   )
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path'
 import {UserError} from '../errors.js'
 import {listDir, readAllSkipping, readJson, writeJsonAtomic} from '../state/files.js'
 import {paths} from '../state/paths.js'
+import {byText} from '../util/compare.js'
 
 // Network records: $MINIRUN_ROOT/networks/<name>.json. `host` and `none` are built in and never
 // stored; `bridge` is stored the first time a container uses it (its subnet is chosen then).
@@ -75,7 +76,7 @@ export async function listNetworks(): Promise<NetworkRecord[]> {
   const files = (await listDir(paths.networks())).filter((f) => f.endsWith('.json'))
   const stored = await readAllSkipping(files, (f) => readJson<NetworkRecord>(path.join(paths.networks(), f), isNetworkRecord))
   const all = [...stored, builtinRecord('host'), builtinRecord('none')]
-  return all.sort((a, b) => a.name.localeCompare(b.name))
+  return all.sort((a, b) => byText(a.name, b.name))
 }
 
 export function writeNetwork(rec: NetworkRecord): Promise<void> {

@@ -10,6 +10,7 @@ import {instanceTag} from '../state/paths.js'
 import {UserError} from '../errors.js'
 import {podMembers} from './pods.js'
 import {findPod, type PodRecord} from './records.js'
+import {byText} from '../util/compare.js'
 
 // pod start | stop | restart | kill | logs | top | stats: the container commands, over a pod.
 // The pause container comes up first and goes down last: it holds the namespaces.
@@ -19,7 +20,7 @@ async function parts(ref: string): Promise<{pod: PodRecord; infra: ContainerReco
   const infra = await findContainer(pod.infraId).catch(() => {
     throw new UserError(`pod ${pod.name} has no pause container any more; remove it (minirun pod rm -f ${pod.name})`)
   })
-  return {pod, infra, members: (await podMembers(pod)).sort((a, b) => a.created.localeCompare(b.created))}
+  return {pod, infra, members: (await podMembers(pod)).sort((a, b) => byText(a.created, b.created))}
 }
 
 export async function startPod(ref: string): Promise<PodRecord> {

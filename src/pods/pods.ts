@@ -12,6 +12,7 @@ import {hostnameFor, validateHostname, validateRefLength} from '../containers/va
 import {withLock} from '../state/lock.js'
 import {comment, phase} from '../kernel/runner.js'
 import {deletePodDir, findPod, listPods, readPod, writePod, type PodRecord} from './records.js'
+import {byText} from '../util/compare.js'
 
 // The pause container does nothing but hold the pod's namespaces: busybox `sleep` as PID 1,
 // a few hundred KiB, like Kubernetes' pause image.
@@ -118,6 +119,6 @@ export function podInspect(s: Awaited<ReturnType<typeof podSummary>>) {
     Network: pod.network,
     Ports: pod.ports,
     NumContainers: s.members.length + (infra ? 1 : 0),
-    Containers: [...(infra ? [infra] : []), ...[...s.members].sort((a, b) => a.created.localeCompare(b.created))].map((c) => ({Id: c.id, Name: c.name, State: liveStatus(c)})),
+    Containers: [...(infra ? [infra] : []), ...[...s.members].sort((a, b) => byText(a.created, b.created))].map((c) => ({Id: c.id, Name: c.name, State: liveStatus(c)})),
   }
 }

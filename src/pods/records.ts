@@ -3,6 +3,7 @@ import path from 'node:path'
 import {UserError} from '../errors.js'
 import {listDir, readAllSkipping, readJson, writeJsonAtomic} from '../state/files.js'
 import {paths} from '../state/paths.js'
+import {byText} from '../util/compare.js'
 
 // A pod: a pause ("infra") container holding network, UTS and IPC namespaces, and members that
 // join them. $MINIRUN_ROOT/pods/<name>/pod.json; emptyDir volumes live beside it.
@@ -36,7 +37,7 @@ export const deletePodDir = (name: string) => fs.rm(podDir(name), {recursive: tr
 /** Every pod; a corrupt record is skipped with a warning. */
 export async function listPods(): Promise<PodRecord[]> {
   const out = await readAllSkipping(await listDir(paths.pods()), readPod)
-  return out.sort((a, b) => a.created.localeCompare(b.created))
+  return out.sort((a, b) => byText(a.created, b.created))
 }
 
 export async function findPod(ref: string): Promise<PodRecord> {

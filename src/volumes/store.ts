@@ -8,6 +8,7 @@ import {withLock} from '../state/lock.js'
 import {rootDir} from '../state/paths.js'
 import type {ContainerRecord} from '../containers/record.js'
 import {validateVolumeName} from './spec.js'
+import {byText} from '../util/compare.js'
 
 // Named and anonymous volumes, as Docker's local driver keeps them: a directory per volume,
 // $MINIRUN_ROOT/volumes/NAME/_data (what is mounted), beside NAME/volume.json (its metadata).
@@ -48,7 +49,7 @@ export async function listVolumes(): Promise<VolumeRecord[]> {
     const v = await readJson<VolumeRecord>(metaFile(name), isVolumeRecord).catch(() => undefined)
     if (v) out.push(v)
   }
-  return out.sort((a, b) => a.name.localeCompare(b.name))
+  return out.sort((a, b) => byText(a.name, b.name))
 }
 
 /** Docker's CreatedAt: RFC 3339, seconds. */

@@ -3,6 +3,7 @@ import {clusterStoreFlag, useClusterStore} from '../../cli/flags.js'
 import {formatList} from '../../cli/format.js'
 import {goTime} from '../../cli/views/container-row.js'
 import {listNetworks} from '../../networks/records.js'
+import {byText} from '../../util/compare.js'
 
 const FORMAT = {
   typeName: '*formatter.networkContext',
@@ -47,7 +48,7 @@ export default class NetworkLs extends Command {
         return []
       })
       for (const o of cluster) if (!nets.some((n) => n.name === o.name)) nets.push(o)
-      nets.sort((a, b) => a.name.localeCompare(b.name))
+      nets.sort((a, b) => byText(a.name, b.name))
     }
     if (!nets.some((n) => n.name === 'bridge')) nets.unshift({id: '', name: 'bridge', driver: 'bridge', options: {}, created: '', isDefault: true})
     if (flags.quiet) {
