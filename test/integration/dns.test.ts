@@ -195,9 +195,15 @@ test.serial("a container on two networks asks a forwarder of its own on 127.0.0.
   t.regex(fs.readFileSync(`/proc/${fwd}/status`, 'utf8'), /^Uid:\s+65534\s/m, 'it answers as nobody')
   t.is(fs.readFileSync(`/proc/${fwd}/environ`, 'utf8'), 'LC_ALL=C\0', 'a fixed environment, nothing of the caller\'s')
   t.is(await host.ok('exec', 'fwd-multi', 'cat', '/etc/resolv.conf'), 'nameserver 127.0.0.11\nsearch dnsfa.dns.minirun dnsfb.dns.minirun\noptions ndots:0')
-  // it listens on 127.0.0.11:53 only (udp and tcp), nothing on the container's addresses
-  const listening = (await host.sh(`nsenter --net=${JSON.parse(await host.ok('inspect', 'fwd-multi'))[0].NetworkSettings.SandboxKey} ss -Hlntu`)).stdout
-  t.deepEqual([...listening.matchAll(/(\S+):53\s/g)].map((m) => m[1]).sort(), ['127.0.0.11', '127.0.0.11'])
+  // it listens on 127.0.0.11 only (udp and tcp, one high port), nothing on the container's
+  // addresses, and port 53 is left to the container: 127.0.0.11:53 is redirected to it (as Docker)
+  const listening = (await host.sh(`nsenter --net=${JSON.parse(await host.ok('inspect', 'fwd-multi'))[0].NetworkSettings.SandboxKey} ss -Hlntup`)).stdout
+  const bound = [...listening.matchAll(/(\S+):(\d+)\s.*dnsmasq/g)].map((m) => `${m[1]}:${m[2]}`)
+  t.is(bound.length, 2, listening)
+  t.true(bound.every((b) => b === bound[0] && b.startsWith('127.0.0.11:') && b !== '127.0.0.11:53'), bound.join(' '))
+  await host.ok('exec', '-d', 'fwd-multi', 'nc', '-l', '-p', '53')
+  const own53 = async () => /(\*|0\.0\.0\.0|\[::\]):53\s/.test((await host.sh(`nsenter --net=${JSON.parse(await host.ok('inspect', 'fwd-multi'))[0].NetworkSettings.SandboxKey} ss -Hltn`)).stdout)
+  t.true(await until(own53, 5000), 'the container listens on port 53 (all addresses) itself')
   // names of both networks, short and in their zones, PTR of both, external names, unknown zones stay unknown
   t.deepEqual(await lookup('fwd-multi', 'fwd-one'), [await ipOf('fwd-one')])
   t.deepEqual(await lookup('fwd-multi', 'fwd-bee'), [await ipOf('fwd-bee')])

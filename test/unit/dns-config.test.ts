@@ -1,5 +1,5 @@
 import test from 'ava'
-import {containerResolvConf, hasResolver, hostsEntry, networkDomain, parseDnsSettings, parseNetworkAliases, resolverConf, upstreamServers, forwarderConf, forwarderServers, reverseZones, withDnsSettings} from '../../src/networks/dns/config.js'
+import {containerResolvConf, hasResolver, hostsEntry, networkDomain, parseDnsSettings, parseNetworkAliases, resolverConf, upstreamServers, forwarderConf, forwarderRedirect, forwarderServers, reverseZones, withDnsSettings} from '../../src/networks/dns/config.js'
 import {networkRulesScript} from '../../src/networks/firewall/nft-script.js'
 
 const files = {hostsDir: '/run/minirun/dns/n1/hosts', pidFile: '/run/minirun/dns/n1/dnsmasq.pid', logFile: '/run/minirun/dns/n1/dnsmasq.log'}
@@ -21,11 +21,13 @@ test('resolver configuration: the gateway only, our hosts files only, a zone of 
 
 test("a container's forwarder: 127.0.0.11 only, each network's zones to its own resolver, the rest to the first one's", (t) => {
   const fwd = {serversFile: '/run/minirun/dns-forwarders/c1/servers', pidFile: '/run/minirun/dns-forwarders/c1/dnsmasq.pid', logFile: '/run/minirun/dns-forwarders/c1/dnsmasq.log'}
-  const lines = forwarderConf({container: 'c1', files: fwd}).split('\n')
-  for (const l of ['port=53', 'listen-address=127.0.0.11', 'bind-interfaces', 'no-resolv', 'no-hosts', `servers-file=${fwd.serversFile}`, 'local=/dns.minirun/', 'cache-size=0', 'user=nobody']) t.true(lines.includes(l), l)
+  const lines = forwarderConf({container: 'c1', port: 41053, files: fwd}).split('\n')
+  for (const l of ['port=41053', 'listen-address=127.0.0.11', 'bind-interfaces', 'no-resolv', 'no-hosts', `servers-file=${fwd.serversFile}`, 'local=/dns.minirun/', 'cache-size=0', 'user=nobody']) t.true(lines.includes(l), l)
   t.false(lines.some((l) => /^(dhcp|interface=|hostsdir|addn-hosts|resolv-file|server=)/.test(l)), 'no DHCP, no interface, no names of its own, servers only from the servers file')
   const two = [{network: 'a', gateway: '10.5.0.1', ip: '10.5.0.7', prefixLen: 24}, {network: 'My_B', gateway: '10.6.0.1', ip: '10.6.0.9', prefixLen: 16}]
   t.is(forwarderServers(two), 'server=/a.dns.minirun/10.5.0.1\nserver=/0.5.10.in-addr.arpa/10.5.0.1\nserver=/my-b.dns.minirun/10.6.0.1\nserver=/6.10.in-addr.arpa/10.6.0.1\nserver=10.5.0.1\n')
+  // port 53 of 127.0.0.11 is redirected to it (udp and tcp), so the container keeps its own port 53
+  t.is(forwarderRedirect(41053), 'add table ip minirun_dns\nadd chain ip minirun_dns output { type nat hook output priority -100; policy accept; }\nflush chain ip minirun_dns output\nadd rule ip minirun_dns output ip daddr 127.0.0.11 udp dport 53 dnat to 127.0.0.11:41053\nadd rule ip minirun_dns output ip daddr 127.0.0.11 tcp dport 53 dnat to 127.0.0.11:41053\n')
 })
 
 test('reverse zones cover exactly the subnet, one per whole-octet block', (t) => {

@@ -115,14 +115,15 @@ export interface ForwarderFiles {
 }
 
 /**
- * The forwarder's dnsmasq: 127.0.0.11:53 inside the container's namespace only, no DHCP, no
- * hosts, no cache (a name that goes must go at once); which server answers what is in the
- * servers file (forwarderServers).
+ * The forwarder's dnsmasq: 127.0.0.11 inside the container's namespace only, on a high `port`
+ * that forwarderRedirect sends port 53 to (as Docker's embedded DNS: the container keeps port 53
+ * for a server of its own), no DHCP, no hosts, no cache (a name that goes must go at once); which
+ * server answers what is in the servers file (forwarderServers).
  */
-export function forwarderConf(o: {container: string; files: ForwarderFiles}): string {
+export function forwarderConf(o: {container: string; port: number; files: ForwarderFiles}): string {
   const lines = [
     `# minirun: the DNS forwarder of container ${o.container}, in its network namespace`,
-    'port=53',
+    `port=${o.port}`,
     `listen-address=${FORWARDER_ADDRESS}`,
     'bind-interfaces',
     'no-resolv',
@@ -137,6 +138,21 @@ export function forwarderConf(o: {container: string; files: ForwarderFiles}): st
     'group=nogroup',
   ]
   return lines.join('\n') + '\n'
+}
+
+/**
+ * nft, inside the container's namespace: what its processes send to 127.0.0.11:53 goes to the
+ * forwarder's port (conntrack turns the answers back into port 53's). The container, without
+ * CAP_NET_ADMIN, can neither see nor change it; the table goes with the namespace.
+ */
+export function forwarderRedirect(port: number): string {
+  const t = 'ip minirun_dns'
+  return [
+    `add table ${t}`,
+    `add chain ${t} output { type nat hook output priority -100; policy accept; }`,
+    `flush chain ${t} output`,
+    ...['udp', 'tcp'].map((p) => `add rule ${t} output ip daddr ${FORWARDER_ADDRESS} ${p} dport 53 dnat to ${FORWARDER_ADDRESS}:${port}`),
+  ].join('\n') + '\n'
 }
 
 /**

@@ -1,12 +1,13 @@
+import {randomInt} from 'node:crypto'
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
 import {signal} from '../../kernel/proc.js'
 import type {Rollback} from '../../kernel/rollback.js'
-import {already, note, phase} from '../../kernel/runner.js'
+import {already, note, phase, run} from '../../kernel/runner.js'
 import {listDir, readJson, writeJsonAtomic} from '../../state/files.js'
 import {runtimeDir} from '../../state/paths.js'
-import {FORWARDER_ADDRESS, forwarderConf, forwarderServers, needsForwarder, type ForwarderFiles, type ResolverNetwork} from './config.js'
+import {FORWARDER_ADDRESS, forwarderConf, forwarderRedirect, forwarderServers, needsForwarder, type ForwarderFiles, type ResolverNetwork} from './config.js'
 import {DNSMASQ, isOurDnsmasq, pidFromFile, readableByNobody, requireDnsmasq, startDnsmasq, stopDnsmasq, writeReadable} from './dnsmasq.js'
 
 // A container's own DNS forwarder (config.ts forwarderConf): one dnsmasq inside its network
@@ -67,19 +68,29 @@ export async function syncForwarder(id: string, netns: string, resolvers: Resolv
   note(`mkdir -p ${dirOf(id)}`, "the forwarder's files, on the host: the container never sees them")
   await fsp.mkdir(dirOf(id), {recursive: true})
   await readableByNobody([root(), dirOf(id)])
-  const conf = forwarderConf({container: id.slice(0, 12), files})
-  note(`cat > ${confFile(id)} <<'EOF'\n${conf.replace(/\n$/, '')}\nEOF`, `the forwarder's configuration: ${FORWARDER_ADDRESS}:53 in the container's namespace only, no DHCP, no cache`)
-  await fsp.writeFile(confFile(id), conf)
   note(`cat > ${files.serversFile} <<'EOF'\n${servers.replace(/\n$/, '')}\nEOF`, "each network's zone (and reverse zone) to that network's resolver, from the container's address on it; the rest to the first network's resolver")
   await writeReadable(files.serversFile, servers)
-  const {pid, pidStart} = await startDnsmasq({
-    confFile: confFile(id),
-    pidFile: files.pidFile,
-    netns,
-    why: `the container's DNS forwarder, as Docker's 127.0.0.11: it binds ${FORWARDER_ADDRESS}:53 in the container's network namespace (nothing else of the container's), then answers as nobody`,
-    failure: (why) => `cannot start the DNS forwarder of container ${id.slice(0, 12)} on ${FORWARDER_ADDRESS}:53: ${why}; remove the container and run it again`,
-  })
-  await writeJsonAtomic(stateFile(id), {pid, pidStart, netns} satisfies ForwarderState)
+  // a high port of the namespace's, not 53: a port the container already uses is tried again
+  for (let attempt = 1; ; attempt++) {
+    const port = 20000 + randomInt(40000)
+    const conf = forwarderConf({container: id.slice(0, 12), port, files})
+    note(`cat > ${confFile(id)} <<'EOF'\n${conf.replace(/\n$/, '')}\nEOF`, `the forwarder's configuration: ${FORWARDER_ADDRESS}:${port} in the container's namespace only, no DHCP, no cache`)
+    await fsp.writeFile(confFile(id), conf)
+    const started = await startDnsmasq({
+      confFile: confFile(id),
+      pidFile: files.pidFile,
+      netns,
+      why: `the container's DNS forwarder, as Docker's 127.0.0.11: it binds ${FORWARDER_ADDRESS}:${port} in the container's network namespace (nothing else of the container's), then answers as nobody`,
+      failure: (why) => `cannot start the DNS forwarder of container ${id.slice(0, 12)} on ${FORWARDER_ADDRESS}:${port}: ${why}; remove the container and run it again`,
+    }).catch((error) => {
+      if (attempt < 3 && /in use/i.test((error as Error).message)) return undefined
+      throw error
+    })
+    if (!started) continue
+    await writeJsonAtomic(stateFile(id), {...started, netns} satisfies ForwarderState)
+    await run(['nsenter', `--net=${netns}`, '--', 'nft', '-f', '-'], {input: forwarderRedirect(port), why: `inside the container's namespace: its queries to ${FORWARDER_ADDRESS}:53 go to the forwarder's port ${port}`})
+    return
+  }
 }
 
 /** SIGTERM to the container's forwarder (verified against /proc), then its files go. Idempotent, one stat when there is none. */
