@@ -68,6 +68,6 @@ test('the helper answers every request line once: an over-long one is refused (r
   child.stdout.on('data', (b: Buffer) => (out += b.toString()))
   // longer than its 16 KiB line buffer: before, its tail ("lock") was read as a request of its own
   child.stdin.end(`${'x'.repeat(16384)}lock\nlock\nunlock\n`)
-  await once(child, 'exit')
+  await once(child, 'close') // its output read to the end, not only its exit
   t.is(out, 'rc 2\nrc 0\nrc 0\n')
 })
