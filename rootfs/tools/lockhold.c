@@ -120,9 +120,9 @@ static void link_probe(const char *name) {
   if (write(STDOUT_FILENO, line, (size_t)n) != n) _exit(1);
 }
 
-/* NFT_MSG_GETTABLE for table ip NAME: its handle, unique to each time the table is made. */
-/* How many rules table ip NAME holds (an NFT_MSG_GETRULE dump), or -errno. */
-static long count_rules(const char *name, size_t len) {
+/* One nftables request about table ip NAME (NAME's length with its NUL: len) on a new netlink
+ * socket: the socket to read the answer from, or -errno. */
+static int nft_request(int type, int flags, int name_attr, const char *name, size_t len) {
   struct {
     struct nlmsghdr nh;
     struct nfgenmsg nf;
@@ -130,13 +130,13 @@ static long count_rules(const char *name, size_t len) {
     char name[256];
   } req;
   memset(&req, 0, sizeof req);
-  req.attr.nla_type = NFTA_RULE_TABLE;
+  req.attr.nla_type = (uint16_t)name_attr;
   req.attr.nla_len = (uint16_t)(NLA_HDRLEN + len);
   memcpy(req.name, name, len);
   req.nh.nlmsg_len = (uint32_t)(NLMSG_LENGTH(sizeof req.nf) + NLA_ALIGN(req.attr.nla_len));
-  req.nh.nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETRULE;
-  req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  req.nh.nlmsg_seq = 2;
+  req.nh.nlmsg_type = (uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | type);
+  req.nh.nlmsg_flags = (uint16_t)(NLM_F_REQUEST | flags);
+  req.nh.nlmsg_seq = 1;
   req.nf.nfgen_family = NFPROTO_IPV4;
   req.nf.version = NFNETLINK_V0;
   int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
@@ -146,7 +146,15 @@ static long count_rules(const char *name, size_t len) {
     close(s);
     return -err;
   }
-  static char answer[65536];
+  return s;
+}
+
+static char answer[65536];
+
+/* How many rules table ip NAME holds (an NFT_MSG_GETRULE dump), or -errno. */
+static long count_rules(const char *name, size_t len) {
+  int s = nft_request(NFT_MSG_GETRULE, NLM_F_DUMP, NFTA_RULE_TABLE, name, len);
+  if (s < 0) return s;
   long rules = 0;
   for (;;) {
     int n = (int)recv(s, answer, sizeof answer, 0);
@@ -166,30 +174,14 @@ static long count_rules(const char *name, size_t len) {
   }
 }
 
+/* NFT_MSG_GETTABLE for table ip NAME: its handle (unique to each time the table is made) and
+ * how many rules it holds. */
 static void nftable_probe(const char *name) {
   size_t len = strlen(name) + 1;
   if (len > 256) return reply_error(name, ENAMETOOLONG);
-  struct {
-    struct nlmsghdr nh;
-    struct nfgenmsg nf;
-    struct nlattr attr;
-    char name[256];
-  } req;
-  memset(&req, 0, sizeof req);
-  req.attr.nla_type = NFTA_TABLE_NAME;
-  req.attr.nla_len = (uint16_t)(NLA_HDRLEN + len);
-  memcpy(req.name, name, len);
-  req.nh.nlmsg_len = (uint32_t)(NLMSG_LENGTH(sizeof req.nf) + NLA_ALIGN(req.attr.nla_len));
-  req.nh.nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
-  req.nh.nlmsg_flags = NLM_F_REQUEST;
-  req.nh.nlmsg_seq = 1;
-  req.nf.nfgen_family = NFPROTO_IPV4;
-  req.nf.version = NFNETLINK_V0;
-  int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
-  if (s < 0) return reply_error("netlink socket", errno);
-  static char answer[65536];
-  ssize_t n = -1;
-  if (send(s, &req, req.nh.nlmsg_len, 0) == (ssize_t)req.nh.nlmsg_len) n = recv(s, answer, sizeof answer, 0);
+  int s = nft_request(NFT_MSG_GETTABLE, 0, NFTA_TABLE_NAME, name, len);
+  if (s < 0) return reply_error("netlink", -s);
+  ssize_t n = recv(s, answer, sizeof answer, 0);
   int err = errno;
   close(s);
   if (n < (ssize_t)sizeof(struct nlmsghdr)) return reply_error("netlink", n < 0 ? err : EPROTO);
