@@ -210,6 +210,25 @@ static void nftable_probe(const char *name) {
   reply_error("netlink: no table handle", EPROTO);
 }
 
+/* Into the network namespace persisted at `netns`: the fd to come home with (leave_netns), or -errno. */
+static int enter_netns(const char *netns) {
+  int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), target = open(netns, O_RDONLY | O_CLOEXEC);
+  if (home < 0 || target < 0 || setns(target, CLONE_NEWNET) != 0) {
+    int err = errno;
+    if (home >= 0) close(home);
+    if (target >= 0) close(target);
+    return -err;
+  }
+  close(target);
+  return home;
+}
+
+/* Never stay in another namespace: later requests (and this process) belong to the host's. */
+static void leave_netns(int home) {
+  if (setns(home, CLONE_NEWNET) != 0) _exit(1);
+  close(home);
+}
+
 static int set_in4(struct sockaddr *sa, const char *text) {
   struct sockaddr_in *in = (struct sockaddr_in *)sa;
   memset(in, 0, sizeof *in);
@@ -231,14 +250,8 @@ static void ifup(char *args) {
   struct rtentry rt;
   memset(&rt, 0, sizeof rt);
   if (strcmp(gateway, "-") != 0 && set_in4(&rt.rt_gateway, gateway) != 0) return reply(2);
-  int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), target = open(netns, O_RDONLY | O_CLOEXEC);
-  if (home < 0 || target < 0 || setns(target, CLONE_NEWNET) != 0) {
-    int err = errno;
-    if (home >= 0) close(home);
-    if (target >= 0) close(target);
-    return reply_error(netns, err);
-  }
-  close(target);
+  int home = enter_netns(netns);
+  if (home < 0) return reply_error(netns, -home);
   const char *what = NULL;
   int err = 0, s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (s < 0) what = "socket", err = errno;
@@ -260,8 +273,7 @@ static void ifup(char *args) {
     if (ioctl(s, SIOCADDRT, &rt) != 0) what = "add the default route", err = errno;
   }
   if (s >= 0) close(s);
-  if (setns(home, CLONE_NEWNET) != 0) _exit(1);
-  close(home);
+  leave_netns(home);
   if (what) return reply_error(what, err);
   reply(0);
 }
@@ -313,22 +325,15 @@ static void netns_refs_probe(const char *netns) {
     closedir(fds);
   }
   closedir(proc);
-  int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), target = open(netns, O_RDONLY | O_CLOEXEC);
-  if (home < 0 || target < 0 || setns(target, CLONE_NEWNET) != 0) {
-    int err = errno;
-    if (home >= 0) close(home);
-    if (target >= 0) close(target);
-    return reply_error(netns, err);
-  }
-  close(target);
+  int home = enter_netns(netns);
+  if (home < 0) return reply_error(netns, -home);
   /* /proc/PID/net is the namespace of the task that reads it: now the container's */
   FILE *f = fopen("/proc/thread-self/net/sockstat", "re");
   long sockets = -1;
   int err = errno;
   if (f && fscanf(f, "sockets: used %ld", &sockets) != 1) sockets = -1, err = EPROTO;
   if (f) fclose(f);
-  if (setns(home, CLONE_NEWNET) != 0) _exit(1);
-  close(home);
+  leave_netns(home);
   if (sockets < 0) return reply_error("sockstat", err);
   char line[64];
   int n = snprintf(line, sizeof line, "rc 0 %ld\n", refs + sockets);
@@ -347,9 +352,7 @@ static void new_netns(const char *file) {
   const char *what = NULL;
   if (netns_init() != 0) what = netns_init_error;
   else if (mount("/proc/thread-self/ns/net", file, NULL, MS_BIND, NULL) != 0) what = "bind-mount the namespace", err = errno;
-  /* never stay in the new namespace: later requests (and this process) belong to the host's */
-  if (setns(home, CLONE_NEWNET) != 0) _exit(1);
-  close(home);
+  leave_netns(home);
   if (what) return reply_error(what, err);
   reply(0);
 }
