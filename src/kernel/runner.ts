@@ -1,4 +1,5 @@
 import {spawn} from 'node:child_process'
+import fs from 'node:fs'
 import {constants as osConstants} from 'node:os'
 import {KernelError} from '../errors.js'
 
@@ -124,7 +125,6 @@ export async function spawnAttached(argv: string[], opts: {stdin: boolean; env?:
 
 /** Start a process that outlives minirun (a detached container's monitor): new session, stdio to a file. */
 export async function spawnDetached(argv: string[], opts: {logFile: string; env?: Record<string, string>; why?: string}): Promise<number> {
-  const fs = await import('node:fs')
   if (sink) note(`${shellLine(argv)} </dev/null >>${shellQuote(opts.logFile)} 2>&1 &`, opts.why)
   const out = fs.openSync(opts.logFile, 'a')
   try {

@@ -1,0 +1,16 @@
+#!/bin/bash
+# The fast path (src/cli/fast.ts) as one CommonJS bundle, which bin/run.js runs with a V8 code
+# cache (src/cli/code-cache.ts), and the CNI plugin as one ES module. Neither loads oclif.
+set -euo pipefail
+esbuild=node_modules/.bin/esbuild
+common=(--bundle --platform=node --packages=external --log-level=warning)
+"$esbuild" dist/src/cli/fast.js "${common[@]}" --format=cjs --outfile=dist/src/fast/fast.cjs \
+  --define:import.meta.url=__import_meta_url \
+  --banner:js="var __import_meta_url = require('node:url').pathToFileURL(__filename).href;"
+"$esbuild" dist/src/cni-plugin/plugin.js "${common[@]}" --format=esm --outfile=dist/src/fast/plugin.js
+# import() inside a vm.Script goes to Node's default loader, not the bundle: there must be none
+if grep -n '\bimport(' dist/src/fast/fast.cjs >&2; then
+  echo 'build-fast: dist/src/fast/fast.cjs calls import(); make it a static import' >&2
+  exit 1
+fi
+mkdir -p dist/src/fast/cache

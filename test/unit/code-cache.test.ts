@@ -1,0 +1,55 @@
+import test from 'ava'
+import {execFileSync} from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {cacheKey, loadBundle} from '../../src/cli/code-cache.js'
+
+// A bundle like dist/src/fast/fast.cjs: CommonJS, requiring a builtin and a file beside it.
+function bundleDir(t: {teardown(f: () => void): void}): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'code-cache-'))
+  t.teardown(() => fs.rmSync(dir, {recursive: true, force: true}))
+  fs.writeFileSync(path.join(dir, 'dep.cjs'), 'module.exports = 40')
+  fs.writeFileSync(path.join(dir, 'b.cjs'), `const p = require('node:path'); exports.answer = () => require('./dep.cjs') + p.basename(__dirname).length * 0 + 2; exports.file = __filename`)
+  return dir
+}
+
+test('cacheKey: the command word, or other', (t) => {
+  t.is(cacheKey(['exec', 'c', 'true']), 'exec')
+  t.is(cacheKey(['container', 'cleanup', 'x']), 'container')
+  for (const argv of [[], ['--help'], ['../x'], ['Run'], ['a'.repeat(40)]]) t.is(cacheKey(argv), 'other', argv.join(' '))
+})
+
+// Each load in a process of its own, as the CLI does: V8 compiles a source once per process and
+// would not look at the cache again.
+const MODULE = new URL('../../src/cli/code-cache.js', import.meta.url).href
+function load(file: string, cache: string, save = true): {used: boolean; answer: number; file: string} {
+  const code = `import {loadBundle} from ${JSON.stringify(MODULE)}
+    const b = loadBundle(${JSON.stringify(file)}, ${JSON.stringify(cache)})
+    console.log(JSON.stringify({used: b.usedCache, answer: b.exports.answer(), file: b.exports.file}))
+    if (${save}) b.saveCache()`
+  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', code], {encoding: 'utf8'}))
+}
+
+test('loadBundle: runs the bundle; the cache is written once, then used; a bad cache is rejected and rewritten', (t) => {
+  const dir = bundleDir(t)
+  const file = path.join(dir, 'b.cjs')
+  const cache = path.join(dir, 'b.v8')
+  t.deepEqual(load(file, cache), {used: false, answer: 42, file})
+  const written = fs.readFileSync(cache)
+  t.true(written.length > 0)
+  t.deepEqual(load(file, cache), {used: true, answer: 42, file}, 'V8 takes the cache')
+  fs.writeFileSync(cache, Buffer.alloc(written.length, 7))
+  t.false(load(file, cache).used, 'V8 rejects a bad one')
+  t.true(load(file, cache).used, 'which was replaced by a good one')
+  fs.appendFileSync(file, '\n// changed')
+  t.false(load(file, cache, false).used, 'a changed bundle does not take the old cache')
+  t.deepEqual(fs.readdirSync(dir).sort(), ['b.cjs', 'b.v8', 'dep.cjs'], 'no temporary file left')
+})
+
+test('loadBundle: a cache that cannot be written is skipped without a word', (t) => {
+  const dir = bundleDir(t)
+  const loaded = loadBundle<{answer(): number}>(path.join(dir, 'b.cjs'), path.join(dir, 'missing-dir', 'b.v8'))
+  t.notThrows(() => loaded.saveCache())
+  t.is(loaded.exports.answer(), 42)
+})
