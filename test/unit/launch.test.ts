@@ -1,4 +1,5 @@
 import test from 'ava'
+import {execFileSync} from 'node:child_process'
 import {effectiveCaps, DEFAULT_CAPS} from '../../src/containers/capabilities.js'
 import {execArgv, LAUNCHER, launchArgv, orderMounts} from '../../src/containers/launch.js'
 
@@ -54,4 +55,18 @@ test("capabilities: Docker's default set, --cap-add/--cap-drop, ALL, --privilege
   t.deepEqual(effectiveCaps(['net_bind_service'], ['ALL'], false), ['net_bind_service'])
   t.true(effectiveCaps([], [], true).includes('sys_admin'))
   t.throws(() => effectiveCaps(['NOT_A_CAP'], [], false), {message: /unknown capability "NOT_A_CAP"/})
+})
+
+test("the launcher's prebuilt seccomp filter is the one libseccomp builds for Docker's default capabilities", (t) => {
+  const exported = (...args: string[]) => execFileSync(LAUNCHER, ['seccomp-export', ...args], {encoding: 'utf8'})
+  const prebuilt = exported('--prebuilt')
+  t.regex(prebuilt, /^#define PREBUILT_FILTER_KEY 1u$/m, 'seccomp on, none of the capabilities that open a syscall')
+  t.true(prebuilt.split('\n').length > 500)
+  t.is(exported('--caps', DEFAULT_CAPS.join(',')), prebuilt)
+  t.is(exported('--caps', DEFAULT_CAPS.filter((c) => c !== 'chown').join(',')), prebuilt, 'dropping a capability the filter does not look at keeps it')
+  // controls: another key builds another filter (these containers take libseccomp's path)
+  const admin = exported('--caps', [...DEFAULT_CAPS, 'sys_admin'].join(','))
+  t.regex(admin, /^#define PREBUILT_FILTER_KEY 5u$/m)
+  t.not(admin.replace(/KEY \d+u/, ''), prebuilt.replace(/KEY \d+u/, ''))
+  t.not(exported('--caps', DEFAULT_CAPS.join(','), '--seccomp', 'unconfined'), prebuilt)
 })
