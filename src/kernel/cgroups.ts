@@ -116,11 +116,12 @@ export const parentName = (tag: string) => `minirun${tag}`
  * Pure given `layout`: the dirs to make and the files to write for container `id` of the store
  * tagged `tag` (instanceTag()). No limits: an empty plan (version 0).
  */
-export function cgroupPlan(id: string, tag: string, limits: Limits, layout: Layout = detectLayout()): CgroupPlan {
+export function cgroupPlan(id: string, tag: string, limits: Limits, layout?: Layout): CgroupPlan {
   validateLimits(limits)
   const need = controllersFor(limits)
   const plan: CgroupPlan = {version: 0, id, leaves: [], parents: [], writes: []}
-  if (need.length === 0) return plan
+  if (need.length === 0) return plan // without reading /proc/self/mounts: most containers have no limits
+  layout ??= detectLayout()
   const v2 = layout.v2
   if (v2 && need.every((c) => v2.controllers.includes(c))) {
     const parent = path.join(v2.mount, parentName(tag))
