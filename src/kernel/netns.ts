@@ -46,8 +46,8 @@ export function inNetns(file: string, argv: string[]): string[] {
  * process in it (a container: joiner, a helper), no open fd of it, no socket open in it. What a
  * container hands out (an fd over a volume's unix socket) keeps its namespace alive after rm:
  * with its veth still on the bridge, a socket's holder would read the traffic of the next
- * container given that address (and MAC). Unsure (no helper, or too many processes to scan in
- * the time the deletions take): false, the links are deleted.
+ * container given that address (and MAC). Unsure (no helper, or more processes and fds to scan
+ * than the deletions would take): false, the links are deleted.
  */
 export async function netnsFreedOnRelease(file: string): Promise<boolean> {
   try {
