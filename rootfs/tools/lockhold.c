@@ -19,6 +19,9 @@
  *   netnsrefs NETNS    → "rc 0 N": what else holds the namespace persisted at NETNS alive
  *                        (processes in it, open fds of it, sockets in it, whoever has them
  *                        now); 0 when releasing NETNS frees it, and the links inside with it
+ *   veth     NAME PEER MAC NETNS MASTER MTU|- ALIAS
+ *                      a new bridge endpoint's veth pair, PEER moved into NETNS, NAME marked,
+ *                      enslaved, hairpin, up: the host side's `ip -batch` (all or nothing)
  *   ifup     NETNS IFNAME ADDR PREFIX GATEWAY|-
  *                      inside the namespace persisted at NETNS: the address (broadcast the
  *                      subnet's last), the link up, a default route via GATEWAY; what
@@ -40,6 +43,10 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <net/if.h>
 #include <linux/sockios.h>
 #include <net/route.h>
 #include <netinet/in.h>
@@ -278,6 +285,134 @@ static void ifup(char *args) {
   reply(0);
 }
 
+/* ---- veth: a new endpoint's pair, host side, in rtnetlink messages instead of `ip -batch` ---- */
+
+struct nlmsg {
+  struct nlmsghdr nh;
+  struct ifinfomsg ifi;
+  char attrs[1024];
+};
+
+static struct nlattr *nl_put(struct nlmsg *m, int type, const void *data, size_t len) {
+  struct nlattr *a = (struct nlattr *)((char *)m + NLMSG_ALIGN(m->nh.nlmsg_len));
+  if (NLMSG_ALIGN(m->nh.nlmsg_len) + NLA_HDRLEN + NLA_ALIGN(len) > sizeof *m) return NULL;
+  a->nla_type = (uint16_t)type;
+  a->nla_len = (uint16_t)(NLA_HDRLEN + len);
+  if (len) memcpy((char *)a + NLA_HDRLEN, data, len);
+  m->nh.nlmsg_len = (uint32_t)(NLMSG_ALIGN(m->nh.nlmsg_len) + NLA_ALIGN(a->nla_len));
+  return a;
+}
+
+/* A nested attribute's length, once its content is in. */
+static void nl_end(struct nlmsg *m, struct nlattr *nest) {
+  if (nest) nest->nla_len = (uint16_t)((char *)m + m->nh.nlmsg_len - (char *)nest);
+}
+
+static void nl_start(struct nlmsg *m, int type, int flags, int family, int index) {
+  memset(m, 0, sizeof *m);
+  m->nh.nlmsg_len = NLMSG_LENGTH(sizeof m->ifi);
+  m->nh.nlmsg_type = (uint16_t)type;
+  m->nh.nlmsg_flags = (uint16_t)(NLM_F_REQUEST | NLM_F_ACK | flags);
+  m->ifi.ifi_family = (unsigned char)family;
+  m->ifi.ifi_index = index;
+}
+
+/* Send one rtnetlink request on `s` and read its ack: 0, or -errno. */
+static int nl_talk(int s, struct nlmsg *m) {
+  if (send(s, m, m->nh.nlmsg_len, 0) != (ssize_t)m->nh.nlmsg_len) return -errno;
+  ssize_t n = recv(s, answer, sizeof answer, 0);
+  if (n < 0) return -errno;
+  struct nlmsghdr *h = (struct nlmsghdr *)answer;
+  if (n < (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr)) || h->nlmsg_type != NLMSG_ERROR) return -EPROTO;
+  return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+}
+
+/*
+ * veth NAME PEER MAC NETNS MASTER MTU|- ALIAS: what `ip -batch` did for a new bridge endpoint (its
+ * lines in src/kernel/ip.ts addOwnedVeth): the pair NAME/PEER with PEER (address MAC) moved into
+ * the namespace persisted at NETNS, NAME marked with ALIAS, plugged into bridge MASTER with
+ * hairpin on, then up. All or nothing: a pair made here is deleted again when a later step fails.
+ */
+static void veth(char *args) {
+  char *f[7];
+  if (fields(args, f, 7) != 0) return reply_error("veth: 7 fields", EINVAL);
+  const char *name = f[0], *peer = f[1], *netns = f[3], *alias = f[6];
+  unsigned char mac[6];
+  unsigned mtu = strcmp(f[5], "-") == 0 ? 0 : (unsigned)strtoul(f[5], NULL, 10);
+  if (strlen(name) >= IFNAMSIZ || strlen(peer) >= IFNAMSIZ || strlen(alias) >= 256) return reply_error("veth: name or alias too long", ENAMETOOLONG);
+  if (sscanf(f[2], "%2hhx:%2hhx:%2hhx:%2hhx:%2hhx:%2hhx", &mac[0], &mac[1], &mac[2], &mac[3], &mac[4], &mac[5]) != 6) return reply_error("veth: MAC", EINVAL);
+  int master = (int)if_nametoindex(f[4]);
+  if (!master) return reply_error(f[4], errno);
+  int nsfd = open(netns, O_RDONLY | O_CLOEXEC);
+  if (nsfd < 0) return reply_error(netns, errno);
+  int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (s < 0) {
+    close(nsfd);
+    return reply_error("netlink", errno);
+  }
+  static struct nlmsg m;
+  const char *what = "add";
+  /* 1. link add NAME type veth peer name PEER address MAC netns NETNS (mtu MTU on both) */
+  nl_start(&m, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, AF_UNSPEC, 0);
+  nl_put(&m, IFLA_IFNAME, name, strlen(name) + 1);
+  if (mtu) nl_put(&m, IFLA_MTU, &mtu, sizeof mtu);
+  struct nlattr *info = nl_put(&m, IFLA_LINKINFO | NLA_F_NESTED, NULL, 0);
+  nl_put(&m, IFLA_INFO_KIND, "veth", 5);
+  struct nlattr *data = nl_put(&m, IFLA_INFO_DATA | NLA_F_NESTED, NULL, 0);
+  struct nlattr *p = nl_put(&m, VETH_INFO_PEER | NLA_F_NESTED, NULL, 0);
+  struct ifinfomsg pifi = {.ifi_family = AF_UNSPEC};
+  /* the peer's ifinfomsg, then its attributes, all inside VETH_INFO_PEER */
+  memcpy((char *)&m + m.nh.nlmsg_len, &pifi, sizeof pifi);
+  m.nh.nlmsg_len += NLMSG_ALIGN(sizeof pifi);
+  nl_put(&m, IFLA_IFNAME, peer, strlen(peer) + 1);
+  nl_put(&m, IFLA_ADDRESS, mac, sizeof mac);
+  if (mtu) nl_put(&m, IFLA_MTU, &mtu, sizeof mtu);
+  uint32_t fd32 = (uint32_t)nsfd;
+  nl_put(&m, IFLA_NET_NS_FD, &fd32, sizeof fd32);
+  nl_end(&m, p);
+  nl_end(&m, data);
+  nl_end(&m, info);
+  int r = nl_talk(s, &m);
+  close(nsfd);
+  int index = r == 0 ? (int)if_nametoindex(name) : 0;
+  if (r == 0 && !index) r = -errno;
+  /* 2. link set dev NAME alias ALIAS; link set NAME master MASTER */
+  if (r == 0) {
+    what = "alias and master";
+    nl_start(&m, RTM_NEWLINK, 0, AF_UNSPEC, index);
+    nl_put(&m, IFLA_IFALIAS, alias, strlen(alias));
+    uint32_t master32 = (uint32_t)master;
+    nl_put(&m, IFLA_MASTER, &master32, sizeof master32);
+    r = nl_talk(s, &m);
+  }
+  /* 3. link set NAME type bridge_slave hairpin on: a container reaching its own published port
+   * through the host comes back out the same port */
+  if (r == 0) {
+    what = "hairpin";
+    nl_start(&m, RTM_SETLINK, 0, AF_BRIDGE, index);
+    struct nlattr *proto = nl_put(&m, IFLA_PROTINFO | NLA_F_NESTED, NULL, 0);
+    uint8_t on = 1;
+    nl_put(&m, IFLA_BRPORT_MODE, &on, sizeof on);
+    nl_end(&m, proto);
+    r = nl_talk(s, &m);
+  }
+  /* 4. link set NAME up */
+  if (r == 0) {
+    what = "up";
+    nl_start(&m, RTM_NEWLINK, 0, AF_UNSPEC, index);
+    m.ifi.ifi_flags = IFF_UP;
+    m.ifi.ifi_change = IFF_UP;
+    r = nl_talk(s, &m);
+  }
+  if (r != 0 && index) {
+    nl_start(&m, RTM_DELLINK, 0, AF_UNSPEC, index);
+    nl_talk(s, &m);
+  }
+  close(s);
+  if (r != 0) return reply_error(what, -r);
+  reply(0);
+}
+
 /* Does `link` (a /proc symlink) read `want`? */
 static int links_to(const char *link, const char *want) {
   char text[64];
@@ -415,6 +550,8 @@ int main(int argc, char **argv) {
         new_netns(buf + 6);
       } else if (strncmp(buf, "ifup\t", 5) == 0) {
         ifup(buf + 5);
+      } else if (strncmp(buf, "veth\t", 5) == 0) {
+        veth(buf + 5);
       } else if (strncmp(buf, "link\t", 5) == 0) {
         link_probe(buf + 5);
       } else if (strncmp(buf, "nftable\t", 8) == 0) {

@@ -72,11 +72,11 @@ export async function holdFlock(file: string, waitSeconds: number, what: string)
 
 /**
  * A mount-table change made by this process's lock helper instead of a spawned tool (see
- * lockhold.c: overlay, umount, netns, ifup): undefined when there is no helper (nothing was locked
+ * lockhold.c: overlay, umount, netns, ifup, veth): undefined when there is no helper (nothing was locked
  * yet) or an argument could not travel on its request line, so the caller spawns the tool.
  * Otherwise '' when done, or why it failed.
  */
-export async function helperOp(op: 'overlay' | 'umount' | 'netns' | 'ifup', ...args: string[]): Promise<string | undefined> {
+export async function helperOp(op: 'overlay' | 'umount' | 'netns' | 'ifup' | 'veth', ...args: string[]): Promise<string | undefined> {
   const h = holders.values().next().value as Holder | undefined
   if (!h || args.some((a) => a === '' || /[\t\n\0]/.test(a))) return undefined
   const reply = await request(h, [op, ...args].join('\t'))

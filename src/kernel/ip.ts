@@ -88,6 +88,27 @@ export async function endpointUp(o: {netns: string; ifname: string; ip: string; 
 }
 
 /**
+ * A bridge endpoint's veth pair, host side: `name` stays on the host, marked, plugged into
+ * `master` with hairpin on (a container reaching its own published port through the host comes
+ * back out the same port) and up; `peer` (address `mac`) goes into the namespace at `netns`. The
+ * lock helper makes it in rtnetlink messages, all or nothing (no `ip` to spawn); --explain prints
+ * the `ip -batch` it stands for, which also runs when the helper cannot or fails (so that its
+ * error, "File exists" above all, reads as ip's).
+ */
+export async function addOwnedVeth(o: {name: string; peer: string; mac: string; netns: string; master: string; mtu?: number; why: string}): Promise<void> {
+  const mtu = o.mtu ? ` mtu ${o.mtu}` : ''
+  const add = `link add ${o.name}${mtu} type veth peer name ${o.peer}${mtu} address ${o.mac} netns ${o.netns}`
+  const more = [`link set ${o.name} master ${o.master}`, `link set ${o.name} type bridge_slave hairpin on`, `link set ${o.name} up`]
+  await fs.mkdir(paths.linksMade(), {recursive: true})
+  await fs.writeFile(madeRecord(o.name), '')
+  if ((await helperOp('veth', o.name, o.peer, o.mac, o.netns, o.master, o.mtu ? String(o.mtu) : '-', ownerMark())) === '') {
+    note(shellLine(['ip', '-batch', '-'], [add, `link set dev ${o.name} alias ${ownerMark()}`, ...more].join('\n') + '\n'), o.why)
+    return fs.rm(madeRecord(o.name), {force: true})
+  }
+  await addOwnedLinkBatch(o.name, add, more, o.why)
+}
+
+/**
  * addOwnedLink in one `ip -batch`: `add` is the `link add` line (without `ip`), then the mark,
  * then `more` (enslave, addresses, up). The record written first covers a crash anywhere in it.
  */

@@ -19,7 +19,7 @@ test.after.always(async () => {
 
 const FLOCK = new URL('../../src/kernel/flock.js', import.meta.url).href
 
-test('overlay, umount, netns, ifup, link and nftable, asked of the helper, are what the kernel then shows', async (t) => {
+test('overlay, umount, netns, veth, ifup, link and nftable, asked of the helper, are what the kernel then shows', async (t) => {
   const d = fs.mkdtempSync(path.join(host.dir, 'lh-'))
   for (const sub of ['lower', 'upper', 'work', 'merged']) fs.mkdirSync(path.join(d, sub))
   fs.writeFileSync(path.join(d, 'lower', 'hello'), 'from below\n')
@@ -40,6 +40,16 @@ test('overlay, umount, netns, ifup, link and nftable, asked of the helper, are w
     out.mountedAfter = fs.readFileSync('/proc/self/mounts', 'utf8').includes(d + '/merged')
     out.netns = await helperOp('netns', ns)
     out.lo = sh('nsenter --net=' + ns + ' ip -o link show lo')
+    sh('ip link add tlhbr type bridge')
+    out.veth = await helperOp('veth', 'tlv0', 'eth1', '02:42:0a:4d:00:03', ns, 'tlhbr', '1450', 'minirun:test')
+    out.hostEnd = JSON.parse(sh('ip -d -j link show tlv0'))[0]
+    out.peer = JSON.parse(sh('nsenter --net=' + ns + ' ip -j link show eth1'))[0]
+    out.dupPeer = await helperOp('veth', 'tlv2', 'eth1', '02:42:0a:4d:00:04', ns, 'tlhbr', '-', 'minirun:test')
+    out.notBridge = await helperOp('veth', 'tlv3', 'eth3', '02:42:0a:4d:00:05', ns, 'lo', '-', 'minirun:test')
+    out.noMaster = await helperOp('veth', 'tlv4', 'eth4', '02:42:0a:4d:00:06', ns, 'tlhnope', '-', 'minirun:test')
+    out.hostLinks = sh('ip -o link show').match(/tlv[0-9]/g)
+    out.nsLinks = sh('nsenter --net=' + ns + ' ip -o link show').match(/eth[0-9]/g)
+    sh('ip link del tlv0; ip link del tlhbr')
     sh('ip link add tlh0 type veth peer name eth0 netns ' + ns)
     out.ifup = await helperOp('ifup', ns, 'eth0', '10.77.0.2', '24', '10.77.0.1')
     out.addr = sh('nsenter --net=' + ns + ' ip -o -4 addr show dev eth0')
@@ -68,6 +78,15 @@ test('overlay, umount, netns, ifup, link and nftable, asked of the helper, are w
   t.false(o.mountedAfter, 'umount took it away')
   t.is(o.netns, '')
   t.regex(o.lo, /<LOOPBACK,UP,LOWER_UP>/, 'loopback up inside the new namespace')
+  t.is(o.veth, '', 'a veth pair made')
+  t.like(o.hostEnd, {master: 'tlhbr', ifalias: 'minirun:test', mtu: 1450, linkinfo: {info_kind: 'veth', info_slave_kind: 'bridge', info_slave_data: {hairpin: true}}})
+  t.true(o.hostEnd.flags.includes('UP'), 'the host end up')
+  t.like(o.peer, {address: '02:42:0a:4d:00:03', mtu: 1450}, 'its peer in the namespace, with the MAC asked for')
+  t.regex(o.dupPeer, /^add: File exists/, "control: the peer's name taken in the namespace")
+  t.regex(o.notBridge, /^alias and master: /, 'control: a master that is no bridge')
+  t.regex(o.noMaster, /^tlhnope: No such device/, 'control: no such bridge')
+  t.deepEqual(o.hostLinks, ['tlv0'], 'all or nothing: the pair that could not be plugged in was deleted again')
+  t.deepEqual(o.nsLinks, ['eth1'])
   t.is(o.ifup, '')
   t.regex(o.addr, /inet 10\.77\.0\.2\/24 brd 10\.77\.0\.255 scope global eth0/)
   t.regex(o.route, /^default via 10\.77\.0\.1 dev eth0/)

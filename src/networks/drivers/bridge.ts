@@ -1,6 +1,6 @@
 import {UserError} from '../../errors.js'
 import fs from 'node:fs'
-import {addOwnedLinkBatch, adoptIfMade, deleteMadeLink, deleteOwnedLink, endpointUp, hostRoutes, ipBatch, linkExists, links, linkState, ownsLink, setSysctl} from '../../kernel/ip.js'
+import {addOwnedLinkBatch, addOwnedVeth, adoptIfMade, deleteMadeLink, deleteOwnedLink, endpointUp, hostRoutes, ipBatch, linkExists, links, linkState, ownsLink, setSysctl} from '../../kernel/ip.js'
 import {applyNft, readTable} from '../firewall/nft.js'
 import type {Rollback} from '../../kernel/rollback.js'
 import {already, comment, phase, run} from '../../kernel/runner.js'
@@ -232,20 +232,21 @@ export const bridgeDriver: NetworkDriver = {
     const veth = vethName(ep.containerId, ep.ifname)
     // Docker's MTU option (an overlay sets 1450: room for the VXLAN headers on a 1500 underlay)
     const mtuOpt = net.options['com.docker.network.driver.mtu']
-    const mtu = mtuOpt ? ` mtu ${Number(mtuOpt)}` : ''
 
-    // Two processes for the whole pair: the host side in one `ip -batch`, the container side in another.
+    // No process for the whole pair: the lock helper makes the host side and sets the container side.
     rb.push('veth', async () => {
       if (await ownsLink(veth)) await deleteMadeLink(veth)
     })
     const addVeth = () =>
-      addOwnedLinkBatch(
-        veth,
-        `link add ${veth}${mtu} type veth peer name ${ep.ifname}${mtu} address ${mac} netns ${ep.netns}`,
-        // hairpin: a container reaching its own published port through the host comes back out the same port
-        [`link set ${veth} master ${net.bridge!}`, `link set ${veth} type bridge_slave hairpin on`, `link set ${veth} up`],
-        `a veth pair: ${veth} stays on the host, plugged into bridge ${net.bridge}; its peer becomes the container's ${ep.ifname}, with a MAC derived from the IP as Docker does`,
-      )
+      addOwnedVeth({
+        name: veth,
+        peer: ep.ifname,
+        mac,
+        netns: ep.netns,
+        master: net.bridge!,
+        mtu: mtuOpt ? Number(mtuOpt) : undefined,
+        why: `a veth pair: ${veth} stays on the host, plugged into bridge ${net.bridge}; its peer becomes the container's ${ep.ifname}, with a MAC derived from the IP as Docker does`,
+      })
     await addVeth().catch(async (error) => {
       // the same container started again (stop+start, restart): its previous pair may still be
       // going with its previous namespace, which the kernel frees asynchronously
