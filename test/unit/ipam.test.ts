@@ -82,6 +82,13 @@ test.serial('persisted leases: one file per address, O_EXCL, release by owner', 
   await release('my_net', 'aaa') // idempotent
   t.deepEqual(await leases('my_net'), new Map([['10.1.0.3', 'bbb']]))
   t.is(await allocate('my_net', small, '10.1.0.1', 'ddd'), '10.1.0.2')
+  // with the address its attachment records: that lease goes, others' stay
+  await release('my_net', 'ddd', '10.1.0.3')
+  t.deepEqual(await leases('my_net'), new Map([['10.1.0.3', 'bbb']]), "a recorded address that is another's: its owner's leases are found by reading them all")
+  await release('my_net', 'bbb', '10.1.0.3')
+  t.deepEqual(await leases('my_net'), new Map())
+  t.is(await allocate('my_net', small, '10.1.0.1', 'ddd'), '10.1.0.2')
+  t.is(await allocate('my_net', small, '10.1.0.1', 'bbb'), '10.1.0.3')
   for (const o of ['e', 'f', 'g']) await allocate('my_net', small, '10.1.0.1', o)
   await t.throwsAsync(allocate('my_net', small, '10.1.0.1', 'h'), {message: /no free address left in network my_net/})
   await releaseAll('my_net')

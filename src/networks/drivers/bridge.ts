@@ -227,7 +227,7 @@ export const bridgeDriver: NetworkDriver = {
     // a block's first address (10.50.1.0 of 10.50.0.0/16) is valid but reads as a network address: not handed out
     const skip = net.options.block ? [parseCidr(net.options.block, {anyPrefix: true}).network] : []
     const ip = await allocate(net.name, subnet, net.gateway!, ep.containerId, ep.requestedIp, range, skip)
-    rb.push('ip lease', () => release(net.name, ep.containerId))
+    rb.push('ip lease', () => release(net.name, ep.containerId, ip))
     const mac = macFromIp(ip)
     const veth = vethName(ep.containerId, ep.ifname)
     // Docker's MTU option (an overlay sets 1450: room for the VXLAN headers on a 1500 underlay)
@@ -273,7 +273,7 @@ export const bridgeDriver: NetworkDriver = {
     // not unpublish what the first one serves
     if (att?.ports?.length) await unpublishPorts(ep.containerId, att.ports)
     await deleteVeth(ep, att?.hostIfname ?? vethName(ep.containerId, ep.ifname))
-    await release(net.name, ep.containerId)
+    await release(net.name, ep.containerId, att?.ip)
     if (hasResolver(net)) {
       const dns = await import('../dns/resolver.js')
       await dns.forgetNames(net.name, ep.containerId)
