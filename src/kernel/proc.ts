@@ -7,7 +7,9 @@ export function pidStartTime(pid: number): number {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    if (rest[0] === 'Z') return 0
+    // "Z" is the state of the thread-group leader: a process whose first thread exited while
+    // another runs reads "Z" too, and is alive (a container's PID 1 can do that to look exited)
+    if (rest[0] === 'Z' && fs.readdirSync(`/proc/${pid}/task`).length < 2) return 0
     return Number(rest[19])
   } catch {
     return 0
