@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import {createRequire} from 'node:module'
 import path from 'node:path'
@@ -7,10 +8,12 @@ import vm from 'node:vm'
 // code cache, as v8-compile-cache does for Node < 22 (Node 22's module.enableCompileCache is not
 // in Node 20): compiling the bundle's functions again on every start was about a tenth of an
 // `exec` (docs/BENCHMARKS.md). There is one cache per command, written after that command first
-// succeeds, so it holds the functions the command ran. V8 checks a cache against the source, its
-// own version and flags, and rejects it when they differ; a rejected or missing cache is written
-// again. Writing is best effort (a read-only install runs without one), and atomic (rename), as
-// commands run in parallel.
+// succeeds, so it holds the functions the command ran. V8 checks a cache against its own version
+// and flags but against the source's length only, not its text: a rebuilt bundle of the same
+// length would run the old build's functions. So the file starts with the SHA-256 of the source it
+// was made from (0.5 ms for the bundle), and a cache of another source is not given to V8. A
+// rejected, missing or other source's cache is written again. Writing is best effort (a read-only
+// install runs without one), and atomic (rename), as commands run in parallel.
 
 export interface LoadedBundle<T> {
   exports: T
@@ -28,9 +31,11 @@ export function cacheKey(argv: string[]): string {
 
 export function loadBundle<T>(file: string, cacheFile: string): LoadedBundle<T> {
   const source = fs.readFileSync(file, 'utf8')
+  const digest = createHash('sha256').update(source).digest()
   let cached: Buffer | undefined
   try {
-    cached = fs.readFileSync(cacheFile)
+    const data = fs.readFileSync(cacheFile)
+    if (data.length > digest.length && data.subarray(0, digest.length).equals(digest)) cached = data.subarray(digest.length)
   } catch {}
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: file,
@@ -48,7 +53,7 @@ export function loadBundle<T>(file: string, cacheFile: string): LoadedBundle<T> 
       if (usedCache) return
       const tmp = `${cacheFile}.${process.pid}.tmp`
       try {
-        fs.writeFileSync(tmp, script.createCachedData())
+        fs.writeFileSync(tmp, Buffer.concat([digest, script.createCachedData()]))
         fs.renameSync(tmp, cacheFile)
       } catch {
         try {

@@ -47,6 +47,24 @@ test('loadBundle: runs the bundle; the cache is written once, then used; a bad c
   t.deepEqual(fs.readdirSync(dir).sort(), ['b.cjs', 'b.v8', 'dep.cjs'], 'no temporary file left')
 })
 
+// V8 checks a code cache against the source's length only, not its text: a rebuilt bundle of the
+// same length (a one-character fix: '<' for '>', 0o700 for 0o755) would run the functions compiled
+// from the old one. npm run build:fast, or a copy of dist over an install, keeps dist/src/fast/cache.
+test('loadBundle: a bundle changed to one of the same length does not run the old cache', (t) => {
+  const dir = bundleDir(t)
+  const file = path.join(dir, 'b.cjs')
+  const cache = path.join(dir, 'b.v8')
+  t.deepEqual(load(file, cache), {used: false, answer: 42, file})
+  t.true(load(file, cache).used, 'control: the unchanged bundle takes its cache')
+  const before = fs.readFileSync(file, 'utf8')
+  const after = before.replace('+ 2', '+ 3')
+  t.is(after.length, before.length)
+  fs.writeFileSync(file, after)
+  t.deepEqual(load(file, cache), {used: false, answer: 43, file}, 'the new code runs, not the cached old one')
+  t.true(load(file, cache).used, 'and its own cache is written and used')
+  t.deepEqual(fs.readdirSync(dir).sort(), ['b.cjs', 'b.v8', 'dep.cjs'], 'no temporary file left')
+})
+
 test('loadBundle: a cache that cannot be written is skipped without a word', (t) => {
   const dir = bundleDir(t)
   const loaded = loadBundle<{answer(): number}>(path.join(dir, 'b.cjs'), path.join(dir, 'missing-dir', 'b.v8'))
