@@ -1,4 +1,4 @@
-import {createHash} from 'node:crypto'
+import {createHash, randomBytes} from 'node:crypto'
 import fs from 'node:fs'
 import {createRequire} from 'node:module'
 import path from 'node:path'
@@ -10,9 +10,10 @@ import vm from 'node:vm'
 // `exec` (docs/BENCHMARKS.md). There is one cache per command, written after that command first
 // succeeds, so it holds the functions the command ran. V8 checks a cache against its own version
 // and flags but against the source's length only, not its text: a rebuilt bundle of the same
-// length would run the old build's functions. So the file starts with the SHA-256 of the source it
-// was made from (0.5 ms for the bundle), and a cache of another source is not given to V8. A
-// rejected, missing or other source's cache is written again. Writing is best effort (a read-only
+// length would run the old build's functions. Nor does it check the cache's own bytes (no checksum
+// in release builds): a torn or corrupted file crashes the process. So the file starts with the
+// SHA-256 of the source it was made from and that of the cache (0.6 ms for both), and any other is
+// not given to V8. A rejected, missing, stale or damaged cache is written again. Writing is best effort (a read-only
 // install runs without one), and atomic (rename), as commands run in parallel.
 
 export interface LoadedBundle<T> {
@@ -31,11 +32,14 @@ export function cacheKey(argv: string[]): string {
 
 export function loadBundle<T>(file: string, cacheFile: string): LoadedBundle<T> {
   const source = fs.readFileSync(file, 'utf8')
-  const digest = createHash('sha256').update(source).digest()
+  const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest()
+  const digest = sha256(source)
   let cached: Buffer | undefined
   try {
+    // SHA-256 of the source, SHA-256 of the cache, the cache
     const data = fs.readFileSync(cacheFile)
-    if (data.length > digest.length && data.subarray(0, digest.length).equals(digest)) cached = data.subarray(digest.length)
+    const payload = data.subarray(64)
+    if (payload.length > 0 && data.subarray(0, 32).equals(digest) && data.subarray(32, 64).equals(sha256(payload))) cached = payload
   } catch {}
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: file,
@@ -51,9 +55,11 @@ export function loadBundle<T>(file: string, cacheFile: string): LoadedBundle<T> 
     usedCache,
     saveCache() {
       if (usedCache) return
-      const tmp = `${cacheFile}.${process.pid}.tmp`
+      // pid and random: a process of another PID namespace may have this pid ('wx': never shared)
+      const tmp = `${cacheFile}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`
       try {
-        fs.writeFileSync(tmp, Buffer.concat([digest, script.createCachedData()]))
+        const payload = script.createCachedData()
+        fs.writeFileSync(tmp, Buffer.concat([digest, sha256(payload), payload]), {flag: 'wx'})
         fs.renameSync(tmp, cacheFile)
       } catch {
         try {

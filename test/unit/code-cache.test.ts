@@ -65,6 +65,23 @@ test('loadBundle: a bundle changed to one of the same length does not run the ol
   t.deepEqual(fs.readdirSync(dir).sort(), ['b.cjs', 'b.v8', 'dep.cjs'], 'no temporary file left')
 })
 
+// Nor does V8 check the cache's own bytes (no checksum in release builds): a cache torn or
+// corrupted on disk was deserialized, and the CLI died (SIGSEGV, SIGTRAP) on every run of that
+// command, without rewriting it. The file also carries the SHA-256 of the cache itself.
+test('loadBundle: a corrupted cache is not given to V8, and is rewritten', (t) => {
+  const dir = bundleDir(t)
+  const file = path.join(dir, 'b.cjs')
+  const cache = path.join(dir, 'b.v8')
+  load(file, cache)
+  t.true(load(file, cache).used, 'control: the intact cache is used')
+  const good = fs.readFileSync(cache)
+  const bad = Buffer.from(good)
+  bad[bad.length - 20] ^= 0x5a
+  fs.writeFileSync(cache, bad)
+  t.deepEqual(load(file, cache), {used: false, answer: 42, file}, 'the corrupted cache is not used')
+  t.true(load(file, cache).used, 'and a good one replaced it')
+})
+
 test('loadBundle: a cache that cannot be written is skipped without a word', (t) => {
   const dir = bundleDir(t)
   const loaded = loadBundle<{answer(): number}>(path.join(dir, 'b.cjs'), path.join(dir, 'missing-dir', 'b.v8'))
