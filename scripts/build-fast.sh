@@ -6,7 +6,9 @@ esbuild=node_modules/.bin/esbuild
 common=(--bundle --platform=node --packages=external --log-level=warning)
 "$esbuild" dist/src/cli/fast.js "${common[@]}" --format=cjs --outfile=dist/src/fast/fast.cjs \
   --define:import.meta.url=__import_meta_url \
-  --banner:js="var __import_meta_url = require('node:url').pathToFileURL(__filename).href;"
+  --banner:js="\"use strict\"; var __import_meta_url = require('node:url').pathToFileURL(__filename).href;"
+# ("use strict" first: the ES modules it is made from were strict code, and esbuild's own comes
+# after the banner, where it is no directive)
 "$esbuild" dist/src/cni-plugin/plugin.js "${common[@]}" --format=esm --outfile=dist/src/fast/plugin.js
 # import() inside a vm.Script goes to Node's default loader, not the bundle: there must be none
 if grep -n '\bimport(' dist/src/fast/fast.cjs >&2; then

@@ -3,6 +3,7 @@ import {execFileSync} from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import vm from 'node:vm'
 import {cacheKey, loadBundle} from '../../src/cli/code-cache.js'
 
 // A bundle like dist/src/fast/fast.cjs: CommonJS, requiring a builtin and a file beside it.
@@ -87,4 +88,16 @@ test('loadBundle: a cache that cannot be written is skipped without a word', (t)
   const loaded = loadBundle<{answer(): number}>(path.join(dir, 'b.cjs'), path.join(dir, 'missing-dir', 'b.v8'))
   t.notThrows(() => loaded.saveCache())
   t.is(loaded.exports.answer(), 42)
+})
+
+// The fast path was ES modules (strict code); bundled to CommonJS behind a banner, esbuild's
+// "use strict" came second and was no directive, so the bundle ran as sloppy code: writes to
+// read-only properties silently dropped, `this` the global object in plain calls. A `with`
+// statement, a SyntaxError in strict code only, shows which mode the bundle's top level is in.
+test('the fast bundle (dist/src/fast/fast.cjs) is strict code, as the ES modules it is made from', (t) => {
+  const file = new URL('../../src/fast/fast.cjs', import.meta.url)
+  const source = fs.readFileSync(file, 'utf8')
+  const compile = (text: string) => new vm.Script(`(function (exports, require, module, __filename, __dirname) {${text}\n;with ({}) {}\n})`)
+  t.notThrows(() => compile('void 0;\n' + source.replace(/^("use strict";\s*)+/, '')), 'control: sloppy code takes a with statement')
+  t.throws(() => compile(source), {instanceOf: SyntaxError}, 'the bundle as run is strict')
 })
