@@ -325,8 +325,9 @@ const NOTES = `## Reading the figures
   6 ms to build the same filter at every launch and exec).
 - **Bridge.** The default bridge and its nft table are kept after the last container, as
   docker0 is, until \`system prune\`; a bridge run then adds a veth pair (the lock helper
-  makes it by rtnetlink and sets the container side: no \`ip\` to spawn) and leaves it to go
-  with the container's namespace when nothing else holds that namespace. The row after a prune shows
+  makes it by rtnetlink and sets the container side: no \`ip\` to spawn); at the exit it takes
+  the host end off the bridge and down, and leaves the pair to go with the container's namespace
+  (deleting it would wait out an RCU grace period). The row after a prune shows
   what making the bridge and the table costs (one \`ip -batch\`, one \`nft -f\`, sysctls written
   by Node).
 - **Exit path.** The monitor writes the exit code within milliseconds; \`container cleanup\`

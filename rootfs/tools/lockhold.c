@@ -16,12 +16,11 @@
  *                        "rc 1 <why>" (no such device): a bridge checked without `ip`
  *   nftable  NAME      → "rc 0 HANDLE RULES" of table ip NAME (its handle, new each time a
  *                        table is made, and how many rules it holds), or "rc 1 <why>"
- *   netnsrefs NETNS    → "rc 0 N": what else holds the namespace persisted at NETNS alive
- *                        (processes in it, open fds of it, sockets in it, whoever has them
- *                        now); 0 when releasing NETNS frees it, and the links inside with it
  *   veth     NAME PEER MAC NETNS MASTER MTU|- ALIAS
  *                      a new bridge endpoint's veth pair, PEER moved into NETNS, NAME marked,
  *                      enslaved, hairpin, up: the host side's `ip -batch` (all or nothing)
+ *   unplug   NAME MARK          the host end of a bridge endpoint off its bridge and down,
+ *                               if NAME's ifalias is MARK (before its namespace is released)
  *   ifup     NETNS IFNAME ADDR PREFIX GATEWAY|-
  *                      inside the namespace persisted at NETNS: the address (broadcast the
  *                      subnet's last), the link up, a default route via GATEWAY; what
@@ -53,11 +52,9 @@
 #include <sched.h>
 #include <endian.h>
 #include <stdint.h>
-#include <dirent.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/mount.h>
-#include <time.h>
 #include <unistd.h>
 #include "netns_init.h"
 
@@ -413,67 +410,50 @@ static void veth(char *args) {
   reply(0);
 }
 
-/* Does `link` (a /proc symlink) read `want`? */
-static int links_to(const char *link, const char *want) {
-  char text[64];
-  ssize_t n = readlink(link, text, sizeof text - 1);
-  return n > 0 && (text[n] = '\0', strcmp(text, want) == 0);
-}
-
 /*
- * What holds the namespace at `netns` besides that file: processes in it and open fds of it
- * (from /proc, as `ip netns pids` reads them), and sockets open in it ("sockets: used" of its
- * sockstat, which counts every socket holding its namespace, whoever has it now).
+ * unplug NAME MARK: a bridge endpoint's host end taken off its bridge and down, when NAME is
+ * marked MARK (its ifalias: minirun's own). What a container leaves behind in its namespace (a
+ * socket, an nsfs fd, an open /proc/PID/net file, given to a process that lives on) can keep that
+ * namespace, and the veth with it, alive after the container is gone: off the bridge and down,
+ * the old end carries nothing for the next container given its address. Deleting it instead
+ * would wait out an RCU grace period (10-25 ms here); the veth goes when its namespace does.
  */
-static void netns_refs_probe(const char *netns) {
-  struct stat st;
-  if (stat(netns, &st) != 0) return reply_error(netns, errno);
-  char want[64], path[600];
-  snprintf(want, sizeof want, "net:[%llu]", (unsigned long long)st.st_ino);
-  long refs = 0;
-  DIR *proc = opendir("/proc");
-  if (!proc) return reply_error("/proc", errno);
-  /* The scan pays off only while it costs less than deleting the veths (an RCU grace period,
-   * 10-25 ms): on a host with very many processes or fds it gives up, and they are deleted. The
-   * limit counts what is read (about 5 us each here: 20 ms at most), not the time, so that a
-   * loaded machine gets the same answer as a quiet one. */
-  long budget = 4000;
-  for (struct dirent *d; (d = readdir(proc)) != NULL;) {
-    if (d->d_name[0] < '1' || d->d_name[0] > '9') continue; /* not a pid */
-    if (--budget < 0) {
-      closedir(proc);
-      return reply_error("too many processes and open files to scan", EBUSY);
+static void unplug(char *args) {
+  char *f[2];
+  if (fields(args, f, 2) != 0) return reply_error("unplug: 2 fields", EINVAL);
+  if (strlen(f[0]) >= IFNAMSIZ) return reply_error(f[0], ENAMETOOLONG);
+  int index = (int)if_nametoindex(f[0]);
+  if (!index) return reply_error(f[0], errno);
+  int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (s < 0) return reply_error("netlink", errno);
+  /* its ifalias, from the kernel (not /sys/class/net: sysfs shows the namespace it was mounted in) */
+  static struct nlmsg m;
+  nl_start(&m, RTM_GETLINK, 0, AF_UNSPEC, index);
+  m.nh.nlmsg_flags = NLM_F_REQUEST;
+  ssize_t n = send(s, &m, m.nh.nlmsg_len, 0) == (ssize_t)m.nh.nlmsg_len ? recv(s, answer, sizeof answer, 0) : -1;
+  const char *alias = NULL;
+  struct nlmsghdr *h = (struct nlmsghdr *)answer;
+  if (n >= (ssize_t)NLMSG_LENGTH(sizeof(struct ifinfomsg)) && h->nlmsg_type == RTM_NEWLINK && h->nlmsg_len <= (size_t)n) {
+    char *p = (char *)NLMSG_DATA(h) + NLMSG_ALIGN(sizeof(struct ifinfomsg)), *end = (char *)h + h->nlmsg_len;
+    for (struct nlattr *a; p + NLA_HDRLEN <= end; p += NLA_ALIGN(a->nla_len)) {
+      a = (struct nlattr *)p;
+      if (a->nla_len < NLA_HDRLEN || p + a->nla_len > end) break;
+      /* a string attribute, NUL-terminated by the kernel */
+      if ((a->nla_type & NLA_TYPE_MASK) == IFLA_IFALIAS && a->nla_len > NLA_HDRLEN && p[a->nla_len - 1] == '\0') alias = p + NLA_HDRLEN;
     }
-    snprintf(path, sizeof path, "/proc/%s/ns/net", d->d_name);
-    if (links_to(path, want)) {
-      refs++;
-      continue;
-    }
-    snprintf(path, sizeof path, "/proc/%s/fd", d->d_name);
-    DIR *fds = opendir(path);
-    if (!fds) continue; /* gone meanwhile */
-    for (struct dirent *f; (f = readdir(fds)) != NULL;) {
-      if (f->d_name[0] == '.') continue;
-      budget--;
-      snprintf(path, sizeof path, "/proc/%s/fd/%s", d->d_name, f->d_name);
-      refs += links_to(path, want);
-    }
-    closedir(fds);
   }
-  closedir(proc);
-  int home = enter_netns(netns);
-  if (home < 0) return reply_error(netns, -home);
-  /* /proc/PID/net is the namespace of the task that reads it: now the container's */
-  FILE *f = fopen("/proc/thread-self/net/sockstat", "re");
-  long sockets = -1;
-  int err = errno;
-  if (f && fscanf(f, "sockets: used %ld", &sockets) != 1) sockets = -1, err = EPROTO;
-  if (f) fclose(f);
-  leave_netns(home);
-  if (sockets < 0) return reply_error("sockstat", err);
-  char line[64];
-  int n = snprintf(line, sizeof line, "rc 0 %ld\n", refs + sockets);
-  if (write(STDOUT_FILENO, line, (size_t)n) != n) _exit(1);
+  if (!alias || strcmp(alias, f[1]) != 0) {
+    close(s);
+    return reply_error("unplug: not marked as this root's", EPERM);
+  }
+  nl_start(&m, RTM_NEWLINK, 0, AF_UNSPEC, index);
+  m.ifi.ifi_change = IFF_UP; /* ifi_flags 0: down */
+  uint32_t none = 0;
+  nl_put(&m, IFLA_MASTER, &none, sizeof none);
+  int r = nl_talk(s, &m);
+  close(s);
+  if (r != 0) return reply_error("unplug", -r);
+  reply(0);
 }
 
 /* Into a new network namespace and back: the bind mount on `file` is what keeps it. */
@@ -556,8 +536,8 @@ int main(int argc, char **argv) {
         link_probe(buf + 5);
       } else if (strncmp(buf, "nftable\t", 8) == 0) {
         nftable_probe(buf + 8);
-      } else if (strncmp(buf, "netnsrefs\t", 10) == 0) {
-        netns_refs_probe(buf + 10);
+      } else if (strncmp(buf, "unplug\t", 7) == 0) {
+        unplug(buf + 7);
       } else {
         reply(2);
       }

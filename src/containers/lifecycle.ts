@@ -3,7 +3,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {UserError} from '../errors.js'
-import {deleteNetns, netnsFreedOnRelease} from '../kernel/netns.js'
+import {deleteNetns, holdsNetns} from '../kernel/netns.js'
 import {unmount} from '../kernel/mount.js'
 import {childrenOf, isAlive, pidStartTime, signal, sleep, waitFor} from '../kernel/proc.js'
 import {type Rollback, transaction} from '../kernel/rollback.js'
@@ -279,9 +279,9 @@ async function releaseKernelState(rec: ContainerRecord): Promise<void> {
   if (!rec.netnsOwner) {
     // its DNS forwarder runs inside the namespace and would keep it alive: it goes first
     await stopForwarder(rec.id, 'the container stopped')
-    // with no process and no socket left in the namespace, its release frees the veths inside: deleting each one
-    // first would wait out the kernel's RCU grace period per link (10-25 ms here), on every exit
-    const netnsReleased = Object.keys(rec.networks).length > 0 && !!rec.netns && (await netnsFreedOnRelease(rec.netns))
+    // the namespace's release frees the veths inside: deleting each one first would wait out the
+    // kernel's RCU grace period per link (10-25 ms here), on every exit
+    const netnsReleased = Object.keys(rec.networks).length > 0 && !!rec.netns && holdsNetns(rec.netns)
     for (const att of Object.values(rec.networks)) await detachNetwork(endpointOf(rec, att.ifname, {netnsReleased}), att)
     if (rec.netns) await deleteNetns(rec.netns)
   }

@@ -72,11 +72,11 @@ export async function holdFlock(file: string, waitSeconds: number, what: string)
 
 /**
  * A mount-table change made by this process's lock helper instead of a spawned tool (see
- * lockhold.c: overlay, umount, netns, ifup, veth): undefined when there is no helper (nothing was locked
+ * lockhold.c: overlay, umount, netns, ifup, veth, unplug): undefined when there is no helper (nothing was locked
  * yet) or an argument could not travel on its request line, so the caller spawns the tool.
  * Otherwise '' when done, or why it failed.
  */
-export async function helperOp(op: 'overlay' | 'umount' | 'netns' | 'ifup' | 'veth', ...args: string[]): Promise<string | undefined> {
+export async function helperOp(op: 'overlay' | 'umount' | 'netns' | 'ifup' | 'veth' | 'unplug', ...args: string[]): Promise<string | undefined> {
   const h = holders.values().next().value as Holder | undefined
   if (!h || args.some((a) => a === '' || /[\t\n\0]/.test(a))) return undefined
   const reply = await request(h, [op, ...args].join('\t'))
@@ -84,8 +84,8 @@ export async function helperOp(op: 'overlay' | 'umount' | 'netns' | 'ifup' | 've
   return reply.startsWith('rc 1 ') ? reply.slice(5) : reply
 }
 
-/** A read-only probe of the lock helper (lockhold.c: link, nftable, netnsrefs): its answer, or undefined. */
-export async function helperProbe(op: 'link' | 'nftable' | 'netnsrefs', arg: string): Promise<string | undefined> {
+/** A read-only probe of the lock helper (lockhold.c: link, nftable): its answer, or undefined. */
+export async function helperProbe(op: 'link' | 'nftable', arg: string): Promise<string | undefined> {
   const h = holders.values().next().value as Holder | undefined
   if (!h || arg === '' || /[\t\n\0]/.test(arg)) return undefined
   const reply = await request(h, `${op}\t${arg}`)

@@ -2,7 +2,7 @@ import fsSync from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {helperOp, helperProbe} from './flock.js'
+import {helperOp} from './flock.js'
 import {unmount} from './mount.js'
 import {note, run, shellLine, shellQuote} from './runner.js'
 
@@ -41,20 +41,16 @@ export function inNetns(file: string, argv: string[]): string[] {
 }
 
 /**
- * Whether releasing the namespace persisted at `file` frees it, and the links inside with it:
- * the file holds a namespace (nsfs) and nothing else holds it, as the lock helper reads it: no
- * process in it (a container: joiner, a helper), no open fd of it, no socket open in it. What a
- * container hands out (an fd over a volume's unix socket) keeps its namespace alive after rm:
- * with its veth still on the bridge, a socket's holder would read the traffic of the next
- * container given that address (and MAC). Unsure (no helper, or more processes and fds to scan
- * than the deletions would take): false, the links are deleted.
+ * Whether `file` holds a network namespace (an nsfs bind mount), whose release then frees it and
+ * the links inside once nothing else holds it. Something may: a socket, an nsfs fd or an open
+ * /proc/PID/net file a container handed out lives on after it. So a bridge endpoint's host end is
+ * first taken off its bridge (networks/drivers/bridge.ts deleteVeth), rather than deleted.
  */
-export async function netnsFreedOnRelease(file: string): Promise<boolean> {
+export function holdsNetns(file: string): boolean {
   try {
-    if (fsSync.statfsSync(file).type !== NSFS_MAGIC) return false
+    return fsSync.statfsSync(file).type === NSFS_MAGIC
   } catch {
     return false
   }
-  return (await helperProbe('netnsrefs', file)) === '0'
 }
 const NSFS_MAGIC = 0x6e736673

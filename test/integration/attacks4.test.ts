@@ -31,7 +31,7 @@ async function logsUntil(name: string, text: string): Promise<string> {
  * what the receiver keeps holds its namespace alive. Its veth must still leave the bridge, or the
  * old namespace answers for the address (and MAC) the next container is given.
  */
-async function handOut(t: ExecutionContext, kind: 'sock' | 'ns'): Promise<void> {
+async function handOut(t: ExecutionContext, kind: 'sock' | 'ns' | 'procnet'): Promise<void> {
   const share = fs.mkdtempSync(path.join(host.dir, 'share-'))
   await host.ok('network', 'create', 'atk4n')
   t.teardown(async () => {
@@ -47,7 +47,7 @@ async function handOut(t: ExecutionContext, kind: 'sock' | 'ns'): Promise<void> 
   // bridge learns the MAC behind the old port, which is also the next container's)
   await host.ok('run', '-d', '--name', 'atk4-holder', '--network', 'none', '-v', `${share}:/x`, '-v', `${tools}:/probe:ro`, 'busybox', '/probe/netns-holder', 'keep', '/x/s', gateway)
   t.regex(await logsUntil('atk4-holder', 'listening'), /listening/)
-  const what = kind === 'sock' ? 'sock 17777' : 'ns'
+  const what = kind === 'sock' ? 'sock 17777' : kind
   const give = await host.ok('run', '--name', 'atk4-x', '--network', 'atk4n', '-v', `${share}:/x`, '-v', `${tools}:/probe:ro`, 'busybox', 'sh', '-c', `hostname -i; /probe/netns-holder give /x/s ${what}`)
   const ipX = give.split('\n')[0].trim()
   t.regex(give, /given/)
@@ -68,6 +68,9 @@ async function handOut(t: ExecutionContext, kind: 'sock' | 'ns'): Promise<void> 
 
 test.serial("a container that hands out a socket of its namespace loses its veth at rm: the holder never reads the traffic of the next container on its address", (t) => handOut(t, 'sock'))
 test.serial('a container that hands out its namespace (an nsfs fd) loses its veth at rm: the old namespace never answers for the next container on its address', (t) => handOut(t, 'ns'))
+// found by a red-team pass: an open /proc/PID/net file holds the namespace too, and reads as a
+// path, so no scan of fds for the namespace sees it: the host end is taken off the bridge anyway
+test.serial('a container that hands out an open /proc/self/net/dev loses its veth at rm as well', (t) => handOut(t, 'procnet'))
 
 test.serial("a container that serves port 53 itself and joins a second network keeps its port, gets its forwarder, and spoils nobody's names", async (t) => {
   await host.ok('network', 'create', 'atk4a')

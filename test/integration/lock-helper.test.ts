@@ -19,7 +19,7 @@ test.after.always(async () => {
 
 const FLOCK = new URL('../../src/kernel/flock.js', import.meta.url).href
 
-test('overlay, umount, netns, veth, ifup, link and nftable, asked of the helper, are what the kernel then shows', async (t) => {
+test('overlay, umount, netns, veth, unplug, ifup, link and nftable, asked of the helper, are what the kernel then shows', async (t) => {
   const d = fs.mkdtempSync(path.join(host.dir, 'lh-'))
   for (const sub of ['lower', 'upper', 'work', 'merged']) fs.mkdirSync(path.join(d, sub))
   fs.writeFileSync(path.join(d, 'lower', 'hello'), 'from below\n')
@@ -48,6 +48,11 @@ test('overlay, umount, netns, veth, ifup, link and nftable, asked of the helper,
     out.notBridge = await helperOp('veth', 'tlv3', 'eth3', '02:42:0a:4d:00:05', ns, 'lo', '-', 'minirun:test')
     out.noMaster = await helperOp('veth', 'tlv4', 'eth4', '02:42:0a:4d:00:06', ns, 'tlhnope', '-', 'minirun:test')
     out.hostLinks = sh('ip -o link show').match(/tlv[0-9]/g)
+    out.unplugOthers = await helperOp('unplug', 'tlv0', 'minirun:other')
+    out.stillPlugged = JSON.parse(sh('ip -j link show tlv0'))[0]
+    out.unplug = await helperOp('unplug', 'tlv0', 'minirun:test')
+    out.unplugged = JSON.parse(sh('ip -j link show tlv0'))[0]
+    out.unplugNone = await helperOp('unplug', 'tlvnope', 'minirun:test')
     out.nsLinks = sh('nsenter --net=' + ns + ' ip -o link show').match(/eth[0-9]/g)
     sh('ip link del tlv0; ip link del tlhbr')
     sh('ip link add tlh0 type veth peer name eth0 netns ' + ns)
@@ -87,6 +92,13 @@ test('overlay, umount, netns, veth, ifup, link and nftable, asked of the helper,
   t.regex(o.noMaster, /^tlhnope: No such device/, 'control: no such bridge')
   t.deepEqual(o.hostLinks, ['tlv0'], 'all or nothing: the pair that could not be plugged in was deleted again')
   t.deepEqual(o.nsLinks, ['eth1'])
+  t.regex(o.unplugOthers, /not marked as this root's/, "control: a link without this root's mark is left alone")
+  t.like(o.stillPlugged, {master: 'tlhbr'})
+  t.true(o.stillPlugged.flags.includes('UP'))
+  t.is(o.unplug, '', 'unplug: off the bridge and down')
+  t.is(o.unplugged.master, undefined)
+  t.false(o.unplugged.flags.includes('UP'))
+  t.regex(o.unplugNone, /^tlvnope: No such device/, 'control: no such link')
   t.is(o.ifup, '')
   t.regex(o.addr, /inet 10\.77\.0\.2\/24 brd 10\.77\.0\.255 scope global eth0/)
   t.regex(o.route, /^default via 10\.77\.0\.1 dev eth0/)

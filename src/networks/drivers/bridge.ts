@@ -3,8 +3,8 @@ import fs from 'node:fs'
 import {addOwnedLinkBatch, addOwnedVeth, adoptIfMade, deleteMadeLink, deleteOwnedLink, endpointUp, hostRoutes, ipBatch, linkExists, links, linkState, ownsLink, setSysctl} from '../../kernel/ip.js'
 import {applyNft, readTable} from '../firewall/nft.js'
 import type {Rollback} from '../../kernel/rollback.js'
-import {already, comment, phase, run} from '../../kernel/runner.js'
-import {helperProbe} from '../../kernel/flock.js'
+import {already, comment, note, phase, run} from '../../kernel/runner.js'
+import {helperOp, helperProbe} from '../../kernel/flock.js'
 import {readJson, writeJsonAtomic} from '../../state/files.js'
 import {instanceTag, ownerMark, paths} from '../../state/paths.js'
 import {DEFAULT_POOL, findOverlap, firstHost, parseCidr, parseRoutesForOverlap, pickFreeSubnet, type Cidr} from '../ipam/cidr.js'
@@ -294,7 +294,10 @@ async function waitForLinkGone(name: string): Promise<void> {
  * check, only when the namespace is already gone.
  */
 async function deleteVeth(ep: Endpoint, hostIfname: string): Promise<void> {
-  if (ep.netnsReleased) return comment(`the veth pair ${hostIfname}/${ep.ifname} goes with the container's namespace: the kernel frees both when it is released`)
+  if (ep.netnsReleased && (await helperOp('unplug', hostIfname, ownerMark())) === '') {
+    note(`ip link set ${hostIfname} nomaster down`, "off the bridge: whatever the container left holding its namespace, the old end carries nothing for the next container on its address")
+    return comment(`the veth pair ${hostIfname}/${ep.ifname} goes with the container's namespace: the kernel frees both when it is released`)
+  }
   if (fs.existsSync(ep.netns)) {
     const r = await run(['nsenter', `--net=${ep.netns}`, '--', 'ip', 'link', 'del', 'dev', ep.ifname], {allowFail: true, why: `remove the veth pair from the container's side (${hostIfname} goes with it)`})
     if (r.exitCode === 0) return
