@@ -9,12 +9,13 @@ import vm from 'node:vm'
 // in Node 20): compiling the bundle's functions again on every start was about a tenth of an
 // `exec` (docs/BENCHMARKS.md). There is one cache per command, written after that command first
 // succeeds, so it holds the functions the command ran. V8 checks a cache against its own version
-// and flags but against the source's length only, not its text: a rebuilt bundle of the same
-// length would run the old build's functions. Nor does it check the cache's own bytes (no checksum
-// in release builds): a torn or corrupted file crashes the process. So the file starts with the
-// SHA-256 of the source it was made from and that of the cache (0.6 ms for both), and any other is
-// not given to V8. A rejected, missing, stale or damaged cache is written again. Writing is best effort (a read-only
-// install runs without one), and atomic (rename), as commands run in parallel.
+// and flags, but against the source's length only, not its text: a rebuilt bundle of the same
+// length would run the old build's functions. Nor does it check the cache's own bytes (no
+// checksum in release builds): a torn or corrupted file crashes the process. So the file starts
+// with the SHA-256 of the source it was made from and that of the cache (0.6 ms for both), and
+// any other is not given to V8. A rejected, missing, stale or damaged cache is written again.
+// Writing is best effort (a read-only install runs without one), and atomic (rename), as
+// commands run in parallel.
 
 export interface LoadedBundle<T> {
   exports: T
