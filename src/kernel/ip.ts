@@ -1,3 +1,4 @@
+import fsSync from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {ownerMark, paths} from '../state/paths.js'
@@ -99,11 +100,13 @@ export async function addOwnedVeth(o: {name: string; peer: string; mac: string; 
   const mtu = o.mtu ? ` mtu ${o.mtu}` : ''
   const add = `link add ${o.name}${mtu} type veth peer name ${o.peer}${mtu} address ${o.mac} netns ${o.netns}`
   const more = [`link set ${o.name} master ${o.master}`, `link set ${o.name} type bridge_slave hairpin on`, `link set ${o.name} up`]
-  await fs.mkdir(paths.linksMade(), {recursive: true})
-  await fs.writeFile(madeRecord(o.name), '')
+  // the record covers a crash between the pair and its mark (written synchronously: an empty
+  // file in a directory of minirun's, three of them async cost more than the helper's request)
+  fsSync.mkdirSync(paths.linksMade(), {recursive: true})
+  fsSync.writeFileSync(madeRecord(o.name), '')
   if ((await helperOp('veth', o.name, o.peer, o.mac, o.netns, o.master, o.mtu ? String(o.mtu) : '-', ownerMark())) === '') {
     note(shellLine(['ip', '-batch', '-'], [add, `link set dev ${o.name} alias ${ownerMark()}`, ...more].join('\n') + '\n'), o.why)
-    return fs.rm(madeRecord(o.name), {force: true})
+    return fsSync.rmSync(madeRecord(o.name), {force: true})
   }
   await addOwnedLinkBatch(o.name, add, more, o.why)
 }

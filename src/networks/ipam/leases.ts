@@ -1,3 +1,4 @@
+import fsSync from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {UserError} from '../../errors.js'
@@ -79,14 +80,25 @@ export async function allocate(network: string, subnet: Cidr, gateway: string, o
  */
 export async function release(network: string, owner: string, ip?: string): Promise<void> {
   const dir = paths.ipam(network)
-  const at = ip && isIp(ip) ? await fs.readFile(path.join(dir, ip), 'utf8').catch(() => undefined) : undefined
-  if (at?.trim() === owner) await fs.rm(path.join(dir, ip!), {force: true})
+  const at = ip && isIp(ip) ? readIfThere(path.join(dir, ip)) : undefined
+  if (at?.trim() === owner) fsSync.rmSync(path.join(dir, ip!), {force: true})
   else {
     for (const [leased, o] of await leases(network)) {
       if (o === owner) await fs.rm(path.join(dir, leased), {force: true})
     }
   }
-  await fs.rmdir(dir).catch(() => {}) // gone with the last lease
+  try {
+    fsSync.rmdirSync(dir) // gone with the last lease
+  } catch {}
+}
+
+/** A small file's text, or undefined (read synchronously: a lease is a few bytes, on every exit). */
+function readIfThere(file: string): string | undefined {
+  try {
+    return fsSync.readFileSync(file, 'utf8')
+  } catch {
+    return undefined
+  }
 }
 
 /** Drop all leases of `network` (network rm). Idempotent. Caller holds withLock(). */
