@@ -93,12 +93,12 @@ static void overlay(char *args) {
   reply(0);
 }
 
-static void unmount(const char *target) {
+static void unmount(char *target) {
   if (umount2(target, UMOUNT_NOFOLLOW) == 0 || (errno == EBUSY && umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)) return reply(0);
   reply_error("umount", errno);
 }
 
-static void link_probe(const char *name) {
+static void link_probe(char *name) {
   struct ifreq ifr;
   memset(&ifr, 0, sizeof ifr);
   if (strlen(name) >= IFNAMSIZ) return reply_error(name, ENAMETOOLONG);
@@ -180,7 +180,7 @@ static long count_rules(const char *name, size_t len) {
 
 /* NFT_MSG_GETTABLE for table ip NAME: its handle (unique to each time the table is made) and
  * how many rules it holds. */
-static void nftable_probe(const char *name) {
+static void nftable_probe(char *name) {
   size_t len = strlen(name) + 1;
   if (len > 256) return reply_error(name, ENAMETOOLONG);
   int s = nft_request(NFT_MSG_GETTABLE, 0, NFTA_TABLE_NAME, name, len);
@@ -457,7 +457,7 @@ static void unplug(char *args) {
 }
 
 /* Into a new network namespace and back: the bind mount on `file` is what keeps it. */
-static void new_netns(const char *file) {
+static void new_netns(char *file) {
   int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
   if (home < 0) return reply_error("open /proc/self/ns/net", errno);
   if (unshare(CLONE_NEWNET) != 0) {
@@ -472,6 +472,15 @@ static void new_netns(const char *file) {
   if (what) return reply_error(what, err);
   reply(0);
 }
+
+/* The requests with arguments (the header comment says what each does). */
+static const struct {
+  const char *name;
+  void (*serve)(char *args);
+} REQUESTS[] = {
+    {"overlay", overlay}, {"umount", unmount}, {"netns", new_netns}, {"ifup", ifup},
+    {"veth", veth},       {"unplug", unplug},  {"link", link_probe}, {"nftable", nftable_probe},
+};
 
 int main(int argc, char **argv) {
   if (argc != 3) {
@@ -522,24 +531,16 @@ int main(int argc, char **argv) {
         reply(rc);
       } else if (strcmp(buf, "unlock") == 0) {
         reply(flock(fd, LOCK_UN) == 0 ? 0 : 1);
-      } else if (strncmp(buf, "overlay\t", 8) == 0) {
-        overlay(buf + 8);
-      } else if (strncmp(buf, "umount\t", 7) == 0) {
-        unmount(buf + 7);
-      } else if (strncmp(buf, "netns\t", 6) == 0) {
-        new_netns(buf + 6);
-      } else if (strncmp(buf, "ifup\t", 5) == 0) {
-        ifup(buf + 5);
-      } else if (strncmp(buf, "veth\t", 5) == 0) {
-        veth(buf + 5);
-      } else if (strncmp(buf, "link\t", 5) == 0) {
-        link_probe(buf + 5);
-      } else if (strncmp(buf, "nftable\t", 8) == 0) {
-        nftable_probe(buf + 8);
-      } else if (strncmp(buf, "unplug\t", 7) == 0) {
-        unplug(buf + 7);
       } else {
-        reply(2);
+        /* NAME<tab>ARGS: the request of that name, or rc 2 */
+        char *tab = strchr(buf, '\t');
+        size_t i = 0, n = sizeof REQUESTS / sizeof *REQUESTS;
+        if (tab) {
+          *tab = '\0';
+          while (i < n && strcmp(REQUESTS[i].name, buf) != 0) i++;
+        }
+        if (tab && i < n) REQUESTS[i].serve(tab + 1);
+        else reply(2);
       }
       size_t used = (size_t)(nl - buf) + 1;
       memmove(buf, nl + 1, len - used);
