@@ -1,6 +1,7 @@
 import test, {type ExecutionContext} from 'ava'
 import fs from 'node:fs'
 import path from 'node:path'
+import {vethName} from '../../src/networks/drivers/bridge.js'
 import {compileFixtures, sleep, TestHost} from '../helpers/host.js'
 
 // Attacks on what changed with the lock helper and the per-container DNS forwarder (veths that
@@ -52,6 +53,9 @@ async function handOut(t: ExecutionContext, kind: 'sock' | 'ns' | 'procnet'): Pr
   const ipX = give.split('\n')[0].trim()
   t.regex(give, /given/)
   t.regex(await logsUntil('atk4-holder', 'holding'), /holding/, 'control: the namespace is held by a container on no network')
+  const oldVeth = vethName((await host.ok('inspect', '-f', '{{.Id}}', 'atk4-x')).trim(), 'eth0')
+  const exists = async () => (await host.sh(`ip link show ${oldVeth}`)).exitCode === 0
+  t.true(await exists(), "control: atk4-x's veth lives on with its namespace")
   await host.ok('rm', 'atk4-x')
   for (let i = 0; i < 50 && (await ports(bridge)).length > 0; i++) await sleep(100)
   t.deepEqual(await ports(bridge), [], `the removed container's veth is off ${bridge}, although its namespace lives on`)
@@ -63,6 +67,10 @@ async function handOut(t: ExecutionContext, kind: 'sock' | 'ns' | 'procnet'): Pr
   for (let i = 0; i < 5; i++) (await host.sh(`bash -c "echo secret${i} > /dev/udp/${ipZ}/17777"`), await sleep(100))
   t.notRegex((await host.mr('logs', 'atk4-holder')).stdout, /got: secret/, 'traffic for the new container was read through the old namespace')
   await host.ok('rm', '-f', 'atk4-holder', 'atk4-z')
+  // with its holder gone, the kernel frees the old namespace, and the old veth with it (in its
+  // own time: a prune before that would find the veth and delete it as an orphan)
+  for (let i = 0; i < 50 && (await exists()); i++) await sleep(100)
+  t.false(await exists(), 'the old veth goes with the namespace once nothing holds it')
   t.deepEqual(await host.leaks(), [])
 }
 
