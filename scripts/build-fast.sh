@@ -1,15 +1,17 @@
 #!/bin/bash
 # The fast path (src/cli/fast.ts) as one CommonJS bundle, which bin/run.js runs with a V8 code
-# cache (src/cli/code-cache.ts), and the CNI plugin as one ES module. Neither loads oclif.
+# cache (src/cli/code-cache.ts, bundled as loader.cjs), and the CNI plugin as another. Neither
+# loads oclif, and the entry files are CommonJS too (bin/package.json): no ES module loader starts.
 set -euo pipefail
 esbuild=node_modules/.bin/esbuild
-common=(--bundle --platform=node --packages=external --log-level=warning)
-"$esbuild" dist/src/cli/fast.js "${common[@]}" --format=cjs --outfile=dist/src/fast/fast.cjs \
-  --define:import.meta.url=__import_meta_url \
-  --banner:js="\"use strict\"; var __import_meta_url = require('node:url').pathToFileURL(__filename).href;"
-# ("use strict" first: the ES modules it is made from were strict code, and esbuild's own comes
+# ("use strict" first: the ES modules they are made from were strict code, and esbuild's own comes
 # after the banner, where it is no directive)
-"$esbuild" dist/src/cni-plugin/plugin.js "${common[@]}" --format=esm --outfile=dist/src/fast/plugin.js
+common=(--bundle --platform=node --packages=external --log-level=warning --format=cjs
+  --define:import.meta.url=__import_meta_url
+  --banner:js="\"use strict\"; var __import_meta_url = require('node:url').pathToFileURL(__filename).href;")
+"$esbuild" dist/src/cli/fast.js "${common[@]}" --outfile=dist/src/fast/fast.cjs
+"$esbuild" dist/src/cli/code-cache.js "${common[@]}" --outfile=dist/src/fast/loader.cjs
+"$esbuild" dist/src/cni-plugin/plugin.js "${common[@]}" --outfile=dist/src/fast/plugin.cjs
 # import() inside a vm.Script goes to Node's default loader, not the bundle: there must be none
 if grep -n '\bimport(' dist/src/fast/fast.cjs >&2; then
   echo 'build-fast: dist/src/fast/fast.cjs calls import(); make it a static import' >&2
