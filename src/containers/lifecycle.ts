@@ -219,7 +219,10 @@ async function checkExecutable(rec: ContainerRecord, beforeStart = false): Promi
     // A volume is mounted over the image at launch: look for the command in its source then.
     const bind = rec.hostConfig.binds.find((b) => c === b.containerPath || c.startsWith(b.containerPath + '/'))
     const host = bind ? await resolveInRoot(bind.hostPath, c.slice(bind.containerPath.length)) : await resolveInRoot(root, c)
-    const st = await fs.stat(host).catch(() => undefined)
+    let st: fsSync.Stats | undefined
+    try {
+      st = fsSync.statSync(host)
+    } catch {}
     if (st?.isFile()) return
     // a path to a directory: Docker's "permission denied", 126 as a shell says it
     if (st?.isDirectory() && cmd.includes('/')) throw new UserError(`exec: "${cmd}": permission denied (it is a directory)`, 126)

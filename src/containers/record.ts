@@ -1,4 +1,4 @@
-import fs from 'node:fs/promises'
+import {rmSync} from 'node:fs'
 import path from 'node:path'
 import type {NetworkAttachment} from '../networks/driver.js'
 import type {PortMapping} from '../networks/ports.js'
@@ -146,8 +146,11 @@ export function writeRecord(rec: ContainerRecord): Promise<void> {
   return writeJsonAtomic(recordFile(rec.id), rec, {durable: !rec.hostConfig.autoRemove})
 }
 
-/** Remove a container's state dir and give its name back. Idempotent. */
+/**
+ * Remove a container's state dir and give its name back. Idempotent. Synchronously: the
+ * asynchronous rm took a thread-pool trip per entry (6.5 ms of an rm -f).
+ */
 export async function removeStateDir(rec: Pick<ContainerRecord, 'id' | 'name'>): Promise<void> {
   if (rec.name) await releaseName(rec.name, rec.id)
-  await fs.rm(paths.container(rec.id), {recursive: true, force: true})
+  rmSync(paths.container(rec.id), {recursive: true, force: true})
 }

@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises'
+import {readFileSync} from 'node:fs'
 import {helperOp} from './flock.js'
 import {note, run, shellLine, shellQuote} from './runner.js'
 
@@ -21,14 +22,16 @@ export async function unmount(target: string, why = 'unmount the container root'
   if (await isMounted(target)) await run(['umount', '-l', target], {allowFail: true})
 }
 
+// /proc/self/mounts is read synchronously: a /proc file of unknown size is many read(2)s, each
+// a thread-pool trip when asynchronous (an rm -f asks three times)
 export async function isMounted(target: string): Promise<boolean> {
-  const mounts = await fs.readFile('/proc/self/mounts', 'utf8')
+  const mounts = readFileSync('/proc/self/mounts', 'utf8')
   return mounts.split('\n').some((l) => l.split(' ')[1] === encodeMountPath(target))
 }
 
 /** Mount points under `prefix` (as /proc/self/mounts shows them), deepest first. */
 export async function mountsUnder(prefix: string): Promise<string[]> {
-  const mounts = await fs.readFile('/proc/self/mounts', 'utf8')
+  const mounts = readFileSync('/proc/self/mounts', 'utf8')
   const enc = encodeMountPath(prefix)
   return mounts
     .split('\n')
