@@ -32,9 +32,11 @@ export function cacheKey(argv: string[]): string {
 }
 
 export function loadBundle<T>(file: string, cacheFile: string): LoadedBundle<T> {
-  const source = fs.readFileSync(file, 'utf8')
-  const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest()
-  const digest = sha256(source)
+  // an ASCII file (the build checks): as latin1, the same text in a one-byte string
+  const bytes = fs.readFileSync(file)
+  const source = bytes.toString('latin1')
+  const sha256 = (data: Buffer) => createHash('sha256').update(data).digest()
+  const digest = sha256(bytes)
   let cached: Buffer | undefined
   try {
     // SHA-256 of the source, SHA-256 of the cache, the cache

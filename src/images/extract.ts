@@ -166,7 +166,7 @@ class TreeWriter {
   private readonly touched = new Set<string>()
   private readonly written = new Set<string>()
   private readonly chown = process.getuid?.() === 0
-  /** Archive dir paths (as named) → their real root-relative components; see resolveDir. */
+  /** Archive dir paths (as named) -> their real root-relative components; see resolveDir. */
   private readonly resolved = new Map<string, string[]>()
   /**
    * Whether a new file is ours as root:root already (so 0:0 entries need no chown): not when the

@@ -63,7 +63,7 @@ export const paths = {
   images: () => path.join(rootDir(), 'images'),
   image: (id: string) => path.join(rootDir(), 'images', id),
   containers: () => path.join(rootDir(), 'containers'),
-  /** name → container links (containers/name-index.ts) */
+  /** name -> container links (containers/name-index.ts) */
   names: () => path.join(rootDir(), 'names'),
   container: (id: string) => path.join(rootDir(), 'containers', id),
   networks: () => path.join(rootDir(), 'networks'),
