@@ -6,6 +6,8 @@ import {ensureDefaultBridge} from './drivers/bridge.js'
 import {driverFor} from './drivers/index.js'
 import type {EndpointRequest, NetworkAttachment, NetworkDriver} from './driver.js'
 import {publishPorts} from './firewall/publish.js'
+import {readTable} from './firewall/nft.js'
+import {instanceTag} from '../state/paths.js'
 import type {NetworkMode} from './mode.js'
 import type {PortMapping} from './ports.js'
 import {readNetwork, type NetworkRecord} from './records.js'
@@ -78,6 +80,10 @@ export async function publishesPorts(network: string): Promise<boolean> {
 
 /** Publish `ports` to an existing attachment: they move to it when the attachment that held them goes. */
 export async function publishOn(req: Pick<EndpointRequest, 'containerId' | 'nameOf'>, att: NetworkAttachment, ports: PortMapping[], rb: Rollback): Promise<NetworkAttachment> {
-  await withLock(() => publishPorts({...req, ports}, att.ip, rb))
+  await withLock(async () => {
+    // a table of minirun's name that this root did not make is refused (attaching checks it too)
+    await readTable(instanceTag(), {terse: true})
+    await publishPorts({...req, ports}, att.ip, rb)
+  })
   return {...att, ports}
 }

@@ -1,7 +1,7 @@
 import test from 'ava'
 import {
   addPortsScript, baseTableScript, deleteCountersScript, deleteElementsScript, deleteNetworkRulesScript, deletePortsScript, deleteTableScript, elementOf,
-  networkComment, networkRulesScript, parseTable, portsOfOtherTables, tableName,
+  networkComment, networkRulesScript, parseTable, portsInTables, tableName,
 } from '../../src/networks/firewall/nft-script.js'
 import type {PortMapping} from '../../src/networks/ports.js'
 
@@ -154,9 +154,11 @@ test('unpublished ports forget their counters: add then delete, once per port an
   t.is(deleteCountersScript('ab12', [{hostPort: 0, protocol: 'tcp'}]), '', 'a port not chosen yet has no counter')
 })
 
-test("portsOfOtherTables: other minirun roots' published ports, never our own table's or a stranger's", (t) => {
+test("portsInTables: every minirun root's published ports with their table, never a stranger's", (t) => {
   const map = (table: string, port: number) => ({map: {family: 'ip', name: 'pub_tcp', table, elem: [[{elem: {val: port, comment: 'c:abc'}}, {concat: ['10.0.0.2', 80]}]]}})
   const json = {nftables: [{metainfo: {}}, map('minirun', 18500), map('minirunabc234', 18501), map('docker', 18502), map('miniruN-x', 18503)]}
-  t.deepEqual(portsOfOtherTables(json, 'minirun'), [{table: 'minirunabc234', entry: {mapping: m('0.0.0.0', 18501, 80), containerIp: '10.0.0.2', owner: 'abc'}}])
-  t.deepEqual(portsOfOtherTables(json, 'minirunabc234').map((o) => o.table), ['minirun'])
+  t.deepEqual(portsInTables(json), [
+    {table: 'minirun', entry: {mapping: m('0.0.0.0', 18500, 80), containerIp: '10.0.0.2', owner: 'abc'}},
+    {table: 'minirunabc234', entry: {mapping: m('0.0.0.0', 18501, 80), containerIp: '10.0.0.2', owner: 'abc'}},
+  ])
 })

@@ -275,14 +275,14 @@ export function parseTable(json: Json): ParsedTable {
 }
 
 /**
- * `nft -j list maps ip` → the ports published in the minirun tables other than `own` (other
- * roots in this namespace: the CNI plugin's state dir, another MINIRUN_ROOT). Their DNAT takes
- * the same host ports as ours, and no socket is bound to show it.
+ * `nft -j list maps ip` → the ports published in every minirun table of this namespace, each with
+ * its table: this root's, and other roots' (the CNI plugin's state dir, another MINIRUN_ROOT),
+ * whose DNAT takes the same host ports as ours while no socket is bound to show it.
  */
-export function portsOfOtherTables(json: Json, own: string): Array<{table: string; entry: PortEntry}> {
+export function portsInTables(json: Json): Array<{table: string; entry: PortEntry}> {
   const doc = typeof json === 'string' ? JSON.parse(json) : json
   return (doc?.nftables ?? [])
-    .filter((item: Json) => typeof item.map?.table === 'string' && item.map.table !== own && /^minirun[a-z2-7]*$/.test(item.map.table))
+    .filter((item: Json) => typeof item.map?.table === 'string' && /^minirun[a-z2-7]*$/.test(item.map.table))
     .flatMap((item: Json) => parseTable({nftables: [item]}).elements.flatMap((e) => (e.entry ? [{table: item.map.table as string, entry: e.entry}] : [])))
 }
 

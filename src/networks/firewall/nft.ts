@@ -1,6 +1,6 @@
 import {UserError} from '../../errors.js'
 import {tableRefusal} from '../owner.js'
-import {parseTable, portsOfOtherTables, tableName, type ParsedTable, type PortEntry} from './nft-script.js'
+import {parseTable, portsInTables, tableName, type ParsedTable, type PortEntry} from './nft-script.js'
 import {ownerMark} from '../../state/paths.js'
 import {run} from '../../kernel/runner.js'
 
@@ -25,8 +25,8 @@ export async function readTable(tag: string, opts: {terse?: boolean} = {}): Prom
   return table
 }
 
-/** Ports other minirun roots publish in this namespace (one `nft list maps`: elements only, every table). */
-export async function portsOfOtherRoots(tag: string): Promise<Array<{table: string; entry: PortEntry}>> {
+/** Ports every minirun root publishes in this namespace, this one's too (one `nft list maps`: elements only, every table). */
+export async function publishedInTables(): Promise<Array<{table: string; entry: PortEntry}>> {
   const res = await run(['nft', '-j', 'list', 'maps', 'ip'], {quiet: true, allowFail: true})
-  return res.exitCode === 0 && res.stdout.trim() ? portsOfOtherTables(res.stdout, tableName(tag)) : []
+  return res.exitCode === 0 && res.stdout.trim() ? portsInTables(res.stdout) : []
 }

@@ -1,10 +1,10 @@
 import {randomInt} from 'node:crypto'
 import {UserError} from '../../errors.js'
-import {applyNft, portsOfOtherRoots, readTable} from './nft.js'
+import {applyNft, publishedInTables, readTable} from './nft.js'
 import {probePort} from '../../kernel/portprobe.js'
 import type {Rollback} from '../../kernel/rollback.js'
 import {instanceTag} from '../../state/paths.js'
-import {addPortsScript, deleteCountersScript, deleteElementsScript, elementOf} from './nft-script.js'
+import {addPortsScript, deleteCountersScript, deleteElementsScript, elementOf, tableName} from './nft-script.js'
 import type {EndpointRequest} from '../driver.js'
 import type {PortMapping} from '../ports.js'
 
@@ -16,11 +16,16 @@ const EPHEMERAL = [32768, 60999] as const
 const clash = (a: PortMapping, b: PortMapping) =>
   a.protocol === b.protocol && a.hostPort === b.hostPort && (a.hostIp === b.hostIp || a.hostIp === '0.0.0.0' || b.hostIp === '0.0.0.0')
 
-/** Ports other containers publish, read from the kernel's maps (each element names its owner), this root's and other roots' (`root`: their table). */
+/**
+ * Ports other containers publish, read from the kernel's maps (each element names its owner),
+ * this root's and other roots' (`root`: their table), in one read of every table's maps. The
+ * caller's driver has checked that this root's table is its own (ensureBridge, same lock).
+ */
 async function publishedByOthers(containerId: string): Promise<Array<{owner: string; port: PortMapping; root?: string}>> {
-  const [table, elsewhere] = await Promise.all([readTable(instanceTag()), portsOfOtherRoots(instanceTag())])
-  const ours = (table?.elements ?? []).flatMap((e) => (e.entry && e.owner !== containerId ? [{owner: e.owner ?? '', port: e.entry.mapping}] : []))
-  return [...ours, ...elsewhere.map((o) => ({owner: o.entry.owner, port: o.entry.mapping, root: o.table}))]
+  const own = tableName(instanceTag())
+  return (await publishedInTables())
+    .filter((o) => o.table !== own || o.entry.owner !== containerId)
+    .map((o) => ({owner: o.entry.owner, port: o.entry.mapping, ...(o.table === own ? {} : {root: o.table})}))
 }
 
 /** Choose host ports for -P / `-p CTR`, check the others are free, and add the DNAT entries. */
