@@ -1,5 +1,6 @@
 import {randomBytes} from 'node:crypto'
 import fs from 'node:fs/promises'
+import {mkdirSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {UserError} from '../errors.js'
@@ -268,7 +269,7 @@ async function storeRecord(rec: ContainerRecord, name: string | undefined, rb: R
     if (name === undefined) for (let i = 0; !(await claimName((rec.name = randomName(i)), rec.id)); i++);
     else rec.name = name
     rb.push('container dir', () => removeStateDir(rec))
-    await fs.mkdir(paths.container(rec.id), {recursive: true})
+    mkdirSync(paths.container(rec.id), {recursive: true})
     await writeRecord(rec)
   })
 }

@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises'
+import {writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {note, phase} from '../kernel/runner.js'
 import {hasResolver} from '../networks/dns/config.js'
@@ -70,7 +71,7 @@ export async function writeEtcFiles(rec: ContainerRecord): Promise<void> {
   for (const [name, text] of [['hosts', hosts], ['hostname', hostname + '\n'], ['resolv.conf', resolv]] as const) {
     const why = name === 'hosts' ? "the container's /etc/hosts (bind-mounted over the image's)" : name === 'resolv.conf' ? "the container's /etc/resolv.conf: its network's resolver, or the host's nameservers" : undefined
     note(`cat > ${etcFile(rec.id, name)} <<'EOF'\n${text.replace(/\n$/, '')}\nEOF`, why)
-    await fs.writeFile(etcFile(rec.id, name), text)
+    writeFileSync(etcFile(rec.id, name), text)
   }
 }
 

@@ -67,8 +67,8 @@ export async function startContainer(ref: string, opts: {attach: boolean; intera
   const attached = await transaction(async (rb) => {
     rec = await withLock(async () => {
       const cur = (await readRecord(found.id)) ?? found
-      await fs.rm(exitFile(cur.id), {force: true})
-      await fs.rm(callerCleansFile(cur.id), {force: true})
+      fsSync.rmSync(exitFile(cur.id), {force: true})
+      fsSync.rmSync(callerCleansFile(cur.id), {force: true})
       cur.state = {...cur.state, status: 'created', exitCode: 0, stoppedByUser: false, creatorPid: process.pid, creatorStart: pidStartTime(process.pid)}
       cur.hostConfig.detached = !opts.attach
       await writeRecord(cur)
@@ -118,7 +118,7 @@ async function finish(rec: ContainerRecord, attached: Attached | undefined): Pro
 async function startDetached(rec: ContainerRecord, spec: LaunchSpec, rb: Rollback): Promise<void> {
   const socket = attachSocket(rec.id)
   note(`mkdir -p ${shellQuote(path.dirname(socket))}`, "where the monitor's attach socket goes")
-  await fs.mkdir(path.dirname(socket), {recursive: true})
+  fsSync.mkdirSync(path.dirname(socket), {recursive: true})
   const argv = launchArgv({...spec, detached: true, log: logFile(rec.id), exitFile: exitFile(rec.id), pidFile: pidFile(rec.id), attachSocket: socket, cleanup: [process.execPath, BIN, rec.id], cleanupUnless: callerCleansFile(rec.id)})
   // The monitor and the `container cleanup` it becomes are host processes: a fixed environment,
   // nothing of the container's (an image's NODE_OPTIONS or LD_PRELOAD would run as host root).
@@ -321,7 +321,10 @@ export async function stopContainer(ref: string, time?: number): Promise<Contain
  * in between leaves a record that the next rm -f or prune cleans up.
  */
 async function callerCleans(rec: ContainerRecord): Promise<void> {
-  if (rec.hostConfig.detached) await fs.writeFile(callerCleansFile(rec.id), '').catch(() => {})
+  if (!rec.hostConfig.detached) return
+  try {
+    fsSync.writeFileSync(callerCleansFile(rec.id), '')
+  } catch {}
 }
 
 /**

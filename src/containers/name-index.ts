@@ -1,4 +1,4 @@
-import fs from 'node:fs/promises'
+import {existsSync, mkdirSync, readlinkSync, rmSync, statSync, symlinkSync} from 'node:fs'
 import path from 'node:path'
 import {listDir} from '../state/files.js'
 import {paths} from '../state/paths.js'
@@ -8,21 +8,37 @@ import {readRecord} from './record.js'
 // check that a name is free, and finding a container by name reads one link, where both used to
 // read every record (run slowed down as containers piled up). A link whose container dir is gone
 // dangles, and a dangling link is a free name, so a crash can never keep a name taken.
+// Synchronous calls, as for records (state/files.ts): every command looks a name up.
 
 const link = (name: string) => path.join(paths.names(), name)
 
 /** Stores made before the index existed get it built from their records once. */
 async function ensureIndex(): Promise<void> {
+  if (existsSync(paths.names())) return
   try {
-    await fs.mkdir(paths.names())
+    mkdirSync(paths.names())
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-    await fs.mkdir(paths.names(), {recursive: true})
+    mkdirSync(paths.names(), {recursive: true})
   }
   for (const id of await listDir(paths.containers())) {
     const rec = await readRecord(id).catch(() => undefined) // a corrupt record has no name to index
-    if (rec?.name) await fs.symlink(path.join('..', 'containers', id), link(rec.name)).catch(() => {})
+    if (rec?.name) linkOrNot(id, rec.name)
+  }
+}
+
+function linkOrNot(id: string, name: string): void {
+  try {
+    symlinkSync(path.join('..', 'containers', id), link(name))
+  } catch {}
+}
+
+const readLink = (name: string) => {
+  try {
+    return readlinkSync(link(name))
+  } catch {
+    return ''
   }
 }
 
@@ -30,8 +46,8 @@ async function ensureIndex(): Promise<void> {
 export async function nameOwner(name: string): Promise<string | undefined> {
   await ensureIndex()
   try {
-    await fs.stat(link(name)) // follows the link: fails once the container is gone
-    return path.basename(await fs.readlink(link(name)))
+    // follows the link: none once the container is gone
+    return statSync(link(name), {throwIfNoEntry: false}) ? path.basename(readlinkSync(link(name))) : undefined
   } catch {
     return undefined
   }
@@ -42,30 +58,29 @@ export async function claimName(name: string, id: string): Promise<boolean> {
   await ensureIndex()
   for (;;) {
     try {
-      await fs.symlink(path.join('..', 'containers', id), link(name))
+      symlinkSync(path.join('..', 'containers', id), link(name))
       return true
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
       if (await nameOwner(name)) return false
-      await fs.rm(link(name), {force: true}) // dangling: its container is gone
+      rmSync(link(name), {force: true}) // dangling: its container is gone
     }
   }
 }
 
 /** Give `name` back, if `id` still holds it. Idempotent. */
 export async function releaseName(name: string, id: string): Promise<void> {
-  const target = await fs.readlink(link(name)).catch(() => '')
-  if (path.basename(target) === id) await fs.rm(link(name), {force: true})
+  if (path.basename(readLink(name)) === id) rmSync(link(name), {force: true})
 }
 
 /** Drop every link to container `id` (its record is unreadable, so its name is not known). */
 export async function releaseNamesOf(id: string): Promise<void> {
   for (const name of await listDir(paths.names())) {
-    if (path.basename(await fs.readlink(link(name)).catch(() => '')) === id) await fs.rm(link(name), {force: true})
+    if (path.basename(readLink(name)) === id) rmSync(link(name), {force: true})
   }
 }
 
 /** Drop links whose container is gone (system prune). */
 export async function sweepNames(): Promise<void> {
-  for (const name of await listDir(paths.names())) if (!(await nameOwner(name))) await fs.rm(link(name), {force: true})
+  for (const name of await listDir(paths.names())) if (!(await nameOwner(name))) rmSync(link(name), {force: true})
 }

@@ -1,5 +1,4 @@
 import fsSync from 'node:fs'
-import fs from 'node:fs/promises'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {helperOp} from './flock.js'
@@ -19,8 +18,8 @@ const NETNSINIT = fileURLToPath(new URL('../../tools/netnsinit', import.meta.url
  */
 export async function createNetns(file: string): Promise<void> {
   note(`mkdir -p ${shellQuote(path.dirname(file))} && touch ${shellQuote(file)}`, 'the mount point that will hold the new network namespace')
-  await fs.mkdir(path.dirname(file), {recursive: true})
-  await fs.writeFile(file, '', {flag: 'a'})
+  fsSync.mkdirSync(path.dirname(file), {recursive: true})
+  fsSync.writeFileSync(file, '', {flag: 'a'})
   const argv = ['unshare', `--net=${file}`, NETNSINIT]
   const why = 'create a network namespace, persist it as a bind mount; inside, netnsinit: net.ipv6.conf.{all,default}.disable_ipv6=1 (IPv4 only), loopback up'
   // the lock helper does the same without two spawns; if it cannot, unshare(1) does or says why not
@@ -32,7 +31,7 @@ export async function deleteNetns(file: string): Promise<void> {
   // cleanup is idempotent (rm of an exited container runs it again): unmount checks first
   await unmount(file, 'release the network namespace (the kernel frees it with its last user)')
   note(`rm -f ${shellQuote(file)}`)
-  await fs.rm(file, {force: true})
+  fsSync.rmSync(file, {force: true})
 }
 
 /** Run a tool inside a network namespace (ip, sysctl...). */

@@ -48,7 +48,7 @@ export async function leases(network: string): Promise<Map<string, string>> {
   const out = new Map<string, string>()
   for (const ip of await listDir(dir)) {
     if (!isIp(ip)) continue
-    const owner = await fs.readFile(path.join(dir, ip), 'utf8').catch(() => undefined)
+    const owner = readIfThere(path.join(dir, ip))
     if (owner !== undefined) out.set(ip, owner.trim())
   }
   return out
@@ -61,9 +61,9 @@ export async function allocate(network: string, subnet: Cidr, gateway: string, o
   // A lease file that appears between listing and creating (someone ignoring the lock) is skipped.
   for (;;) {
     const ip = pickAddress(network, subnet, gateway, used, requested, range, skip)
-    await fs.mkdir(dir, {recursive: true}) // only once there is something to lease: a refusal leaves nothing
+    fsSync.mkdirSync(dir, {recursive: true}) // only once there is something to lease: a refusal leaves nothing
     try {
-      await fs.writeFile(path.join(dir, ip), owner, {flag: 'wx'})
+      fsSync.writeFileSync(path.join(dir, ip), owner, {flag: 'wx'})
       return ip
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
@@ -84,7 +84,7 @@ export async function release(network: string, owner: string, ip?: string): Prom
   if (at?.trim() === owner) fsSync.rmSync(path.join(dir, ip!), {force: true})
   else {
     for (const [leased, o] of await leases(network)) {
-      if (o === owner) await fs.rm(path.join(dir, leased), {force: true})
+      if (o === owner) fsSync.rmSync(path.join(dir, leased), {force: true})
     }
   }
   try {
