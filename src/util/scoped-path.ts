@@ -25,8 +25,13 @@ export async function resolveInRoot(root: string, inside: string): Promise<strin
     try {
       st = lstatSync(candidate)
     } catch {
-      resolved.push(part, ...parts)
-      break
+      // Missing: appended as named, and the walk goes on, as securejoin's does. Appending the
+      // rest unresolved let path.join apply a later ".." lexically, above the root: an image's
+      // link to "/nope/../../.." resolved to the host's "/" (and a cp into it wrote there). What
+      // follows a missing component is missing too unless a ".." climbs back, and then it is
+      // resolved like any other component.
+      resolved.push(part)
+      continue
     }
     if (!st.isSymbolicLink()) {
       resolved.push(part)

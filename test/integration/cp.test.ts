@@ -21,9 +21,9 @@ test.afterEach.always(async () => {
 })
 
 const mr = (args: string[], input?: string | Buffer) => host.exec([process.execPath, BIN, ...args], {input: input as string})
-/** a running container that planted links to the host's / and /etc, and to .. */
+/** a running container that planted links to the host's / and /etc, and to .. (/gone: through a missing directory) */
 const hostile = async (name: string) => {
-  await host.ok('run', '-d', '--name', name, '--network', 'none', 'busybox', 'sh', '-c', 'mkdir -p /d/s && echo in > /d/s/f && ln -sfn /etc /out && ln -sfn / /link && ln -sfn .. /up && ln -sfn ../../../.. /d/deep && touch /ready && sleep 600')
+  await host.ok('run', '-d', '--name', name, '--network', 'none', 'busybox', 'sh', '-c', 'mkdir -p /d/s && echo in > /d/s/f && ln -sfn /etc /out && ln -sfn / /link && ln -sfn .. /up && ln -sfn ../../../.. /d/deep && ln -sfn /nope/../../../../../../../../../../../.. /gone && touch /ready && sleep 600')
   for (let i = 0; i < 100 && (await host.mr('exec', name, 'test', '-e', '/ready')).exitCode !== 0; i++) await new Promise((r) => setTimeout(r, 50))
 }
 
@@ -85,7 +85,7 @@ test.serial("attack: cp out through the container's links to /etc, / and .. read
   // the host (test host) has its own /etc/passwd; the container's busybox one has "nobody:x:65534"
   await host.ok('cp', 'ev1:/out/passwd', path.join(work, 'pw'))
   t.is(fs.readFileSync(path.join(work, 'pw'), 'utf8'), await host.ok('exec', 'ev1', 'cat', '/etc/passwd') + '\n')
-  for (const p of ['/link/etc/shadow', '/up/up/etc/shadow', '/d/deep/etc/shadow', '/../../../etc/shadow']) {
+  for (const p of ['/link/etc/shadow', '/up/up/etc/shadow', '/d/deep/etc/shadow', '/../../../etc/shadow', '/gone/etc/shadow']) {
     const r = await mr(['cp', `ev1:${p}`, path.join(work, 'shadow')])
     t.is(r.exitCode, 1, `${p}: ${r.stderr}`)
     t.false(fs.existsSync(path.join(work, 'shadow')), p)
@@ -103,7 +103,8 @@ test.serial("attack: cp into the container's links to /, .. and /etc never write
   await hostile('ev2')
   fs.writeFileSync(path.join(work, 'payload'), 'owned\n')
   const marker = `mr-cp-attack-${process.pid}`
-  const tries = [`/link/tmp/${marker}`, `/up/tmp/${marker}`, `/d/deep/tmp/${marker}`, `/../../tmp/${marker}`, `/link/${marker}`, `/up/${marker}`]
+  // /gone: a missing directory, then ".." above the root, once resolved as the host's /
+  const tries = [`/link/tmp/${marker}`, `/up/tmp/${marker}`, `/d/deep/tmp/${marker}`, `/../../tmp/${marker}`, `/link/${marker}`, `/up/${marker}`, `/gone/tmp/${marker}`]
   for (const p of tries) await mr(['cp', path.join(work, 'payload'), `ev2:${p}`])
   // a tar on stdin with .. and absolute names, and an entry that goes through the planted link
   const evil = path.join(host.dir, 'evil')
