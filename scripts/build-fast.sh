@@ -12,16 +12,20 @@ common=(--bundle --platform=node --packages=external --log-level=warning --forma
 "$esbuild" dist/src/cli/fast.js "${common[@]}" --outfile=dist/src/fast/fast.cjs
 "$esbuild" dist/src/cli/code-cache.js "${common[@]}" --outfile=dist/src/fast/loader.cjs
 "$esbuild" dist/src/cni-plugin/plugin.js "${common[@]}" --outfile=dist/src/fast/plugin.cjs
-# import() inside a vm.Script goes to Node's default loader, not the bundle: there must be none
-if grep -n '\bimport(' dist/src/fast/fast.cjs >&2; then
-  echo 'build-fast: dist/src/fast/fast.cjs calls import(); make it a static import' >&2
-  exit 1
-fi
-# ASCII only (esbuild escapes strings; comments it keeps are copied): bin/run.js reads the bundle as
-# latin1, a one-byte string, which one non-ASCII character would make a two-byte one (twice the
-# memory, 1 ms more to read and to hash at every start)
-if LC_ALL=C grep -nP '[^\x00-\x7F]' dist/src/fast/fast.cjs >&2; then
-  echo 'build-fast: dist/src/fast/fast.cjs has a non-ASCII character (above); write it as ASCII' >&2
-  exit 1
-fi
+# Checks of the bundle, in Node (a grep without -P, or one that fails, would pass them silently);
+# a bundle that fails one is deleted, so no later step or run uses it.
+# - import() inside a vm.Script goes to Node's default loader, not the bundle: there must be none.
+# - ASCII only (esbuild escapes strings; comments it keeps are copied): bin/run.js reads the bundle
+#   as latin1, a one-byte string, which one non-ASCII character would make a two-byte one (twice
+#   the memory, 1 ms more to read and to hash at every start).
+node - dist/src/fast/fast.cjs <<'CHECK' || { rm -f dist/src/fast/fast.cjs; exit 1; }
+const file = process.argv[2]
+const fail = (why) => (console.error(`build-fast: ${why}`), process.exit(1))
+const bytes = require('node:fs').readFileSync(file)
+const lineOf = (i) => bytes.subarray(0, i).toString('latin1').split('\n').length
+const dynamic = /\bimport\(/.exec(bytes.toString('latin1'))
+if (dynamic) fail(`${file}:${lineOf(dynamic.index)} calls import(); make it a static import`)
+const wide = bytes.findIndex((b) => b > 0x7f)
+if (wide >= 0) fail(`${file}:${lineOf(wide)} has a non-ASCII character; write it as ASCII`)
+CHECK
 mkdir -p dist/src/fast/cache
