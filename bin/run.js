@@ -27,7 +27,15 @@ async function main() {
   }
 }
 
-main().catch((error) => {
+// A command whose work never settles (the event loop ran dry while it waited) must not pass
+// for a success: exit 13, as Node does for an ES module's unfinished top-level await.
+let settled = false
+process.on('exit', (code) => {
+  if (!settled && code === 0) process.exitCode = 13
+})
+
+main().then(() => (settled = true), (error) => {
+  settled = true
   const exit = error?.oclif?.exit
   if (error?.code === 'EEXIT' && typeof exit === 'number') process.exit(exit)
   if (process.env.MINIRUN_DEBUG) console.error(error)
