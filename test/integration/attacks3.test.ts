@@ -1,5 +1,7 @@
 import test from 'ava'
+import fs from 'node:fs'
 import {fileURLToPath} from 'node:url'
+import {toolPath} from '../../src/kernel/runner.js'
 import {TestHost} from '../helpers/host.js'
 
 // Attacks on the networking of issues 15, 18 and 20 (DNS, the CNI plugin, the live page) that
@@ -70,6 +72,29 @@ test.serial("a port minirun publishes cannot be published again by the CNI plugi
   t.regex(run.stderr, /18502\/tcp is already published/)
   t.is((await plugin('DEL', netns, config(18502))).exitCode, 0)
   await host.mr('rm', '-f', 'atk3-web', 'atk3-web2')
+  t.deepEqual(await host.leaks(), [])
+})
+
+// The clash check reads every minirun table's maps in one nft command. If that read fails, the
+// publish must fail with it: taken for "no table", it would publish with nothing checked.
+test.serial('-p is refused when the read of the nft maps fails, not published unchecked', async (t) => {
+  const shims = `${host.dir}/nft-fails`
+  fs.mkdirSync(shims, {recursive: true})
+  fs.writeFileSync(`${shims}/nft`, '#!/bin/sh\ncase "$*" in *"list maps"*) echo "nft: injected failure" >&2; exit 1;; esac\nexec /usr/sbin/nft "$@"\n', {mode: 0o755})
+  const restore = () => delete host.extraEnv.PATH
+  t.teardown(async () => {
+    restore()
+    await host.mr('rm', '-f', 'atk3-chk')
+  })
+  // control: with the real nft, the same run publishes
+  const ok = await host.mr('run', '-d', '--name', 'atk3-chk', '-p', '18510:80', 'busybox', 'sleep', '600')
+  t.is(ok.exitCode, 0, ok.stderr)
+  await host.ok('rm', '-f', 'atk3-chk')
+  host.extraEnv.PATH = `${shims}:${toolPath()}`
+  const blind = await host.mr('run', '-d', '--name', 'atk3-chk', '-p', '18510:80', 'busybox', 'sleep', '600')
+  restore()
+  t.not(blind.exitCode, 0, 'published with the clash check unable to read the maps')
+  t.regex(blind.stderr, /injected failure/)
   t.deepEqual(await host.leaks(), [])
 })
 

@@ -25,8 +25,12 @@ export async function readTable(tag: string, opts: {terse?: boolean} = {}): Prom
   return table
 }
 
-/** Ports every minirun root publishes in this namespace, this one's too (one `nft list maps`: elements only, every table). */
+/**
+ * Ports every minirun root publishes in this namespace, this one's too (one `nft list maps`:
+ * elements only, every table). No table is an empty list, not a failure: a failing nft is an
+ * error here, or every port would pass the clash check unchecked.
+ */
 export async function publishedInTables(): Promise<Array<{table: string; entry: PortEntry}>> {
-  const res = await run(['nft', '-j', 'list', 'maps', 'ip'], {quiet: true, allowFail: true})
-  return res.exitCode === 0 && res.stdout.trim() ? portsInTables(res.stdout) : []
+  const res = await run(['nft', '-j', 'list', 'maps', 'ip'], {quiet: true})
+  return res.stdout.trim() ? portsInTables(res.stdout) : []
 }
