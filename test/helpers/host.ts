@@ -86,6 +86,16 @@ export class TestHost {
     return r.stdout.trim()
   }
 
+  /** The Linux bridge of a bridge network, as `network inspect` names it. */
+  async bridgeOf(network: string): Promise<string> {
+    return JSON.parse(await this.ok('network', 'inspect', network))[0].Options['com.docker.network.bridge.name'] as string
+  }
+
+  /** The links plugged into `bridge` (`ip -o link show master`), one line each. */
+  async bridgePorts(bridge: string): Promise<string[]> {
+    return (await this.sh(`ip -o link show master ${bridge}`)).stdout.trim().split('\n').filter(Boolean)
+  }
+
   /**
    * Another machine on a wire: a network namespace of its own (held by `sleep`, ended with the
    * host) joined to this host by a veth pair `hostIf` <-> `peerIf`, the peer end addressed.

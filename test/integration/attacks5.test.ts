@@ -19,8 +19,6 @@ test.after.always(async () => {
   await host?.close()
 })
 
-const bridgeOf = async (network: string) => JSON.parse(await host.ok('network', 'inspect', network))[0].Options['com.docker.network.bridge.name'] as string
-const ports = async (bridge: string) => (await host.sh(`ip -o link show master ${bridge}`)).stdout.trim().split('\n').filter(Boolean)
 const read = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '')
 
 test.serial('a container whose first thread exits is still running, is stopped, and is gone at rm -f with its veth', async (t) => {
@@ -31,13 +29,13 @@ test.serial('a container whose first thread exits is still running, is stopped, 
     await host.mr('rm', '-f', 'atk5-z', 'atk5-next', 'atk5-plain')
     await host.mr('network', 'rm', 'atk5n')
   })
-  const bridge = await bridgeOf('atk5n')
+  const bridge = await host.bridgeOf('atk5n')
   const gateway = JSON.parse(await host.ok('network', 'inspect', 'atk5n'))[0].IPAM.Config[0].Gateway as string
   // control: a plain container is running, and its veth leaves the bridge at rm -f
   await host.ok('run', '-d', '--name', 'atk5-plain', '--network', 'atk5n', 'busybox', 'sleep', '600')
   t.is((await host.ok('inspect', '-f', '{{.State.Status}}', 'atk5-plain')).trim(), 'running', 'control')
   await host.ok('rm', '-f', 'atk5-plain')
-  t.deepEqual(await ports(bridge), [], 'control: its veth is off the bridge')
+  t.deepEqual(await host.bridgePorts(bridge), [], 'control: its veth is off the bridge')
 
   await host.ok('run', '-d', '--name', 'atk5-z', '--network', 'atk5n', '-v', `${share}:/x`, '-v', `${tools}:/probe:ro`, 'busybox', '/probe/leader-exit', '/x', '17778', gateway)
   const ip = JSON.parse(await host.ok('inspect', 'atk5-z'))[0].NetworkSettings.IPAddress as string
@@ -49,8 +47,8 @@ test.serial('a container whose first thread exits is still running, is stopped, 
   const beat = read(path.join(share, 'beat'))
   await sleep(500)
   t.is(read(path.join(share, 'beat')), beat, 'nothing of the container runs after rm -f')
-  for (let i = 0; i < 50 && (await ports(bridge)).length > 0; i++) await sleep(100)
-  t.deepEqual(await ports(bridge), [], "the removed container's veth is off the bridge")
+  for (let i = 0; i < 50 && (await host.bridgePorts(bridge)).length > 0; i++) await sleep(100)
+  t.deepEqual(await host.bridgePorts(bridge), [], "the removed container's veth is off the bridge")
 
   // the next container gets the same address: nothing of the old one reads its traffic
   await host.ok('run', '-d', '--name', 'atk5-next', '--network', 'atk5n', 'busybox', 'sleep', '600')

@@ -52,7 +52,7 @@ test.serial('the textbook picture: eth0@ifN is the peer of a veth on the bridge;
   const veth = links.find((l) => l.ifindex === hostIndex)!
   t.truthy(veth)
   t.is(veth.linkinfo?.info_kind, 'veth')
-  t.is(veth.master, JSON.parse(await host.ok('network', 'inspect', 'bridge'))[0].Options['com.docker.network.bridge.name'])
+  t.is(veth.master, await host.bridgeOf('bridge'))
   t.is(veth.link_index, ctrIndex)
   t.regex(await host.ok('exec', 'ca', 'ip', 'route'), /^default via 172\.17\.0\.1 dev eth0/m)
   const hosts = await host.ok('exec', 'ca', 'cat', '/etc/hosts')
@@ -201,7 +201,7 @@ test.serial('the default bridge stays after its last container (as docker0 does)
 
 test.serial('a kept bridge is checked without ip and nft, yet a table or bridge removed behind its back is made again', async (t) => {
   await host.ok('run', '--rm', 'busybox', 'true')
-  const br = JSON.parse(await host.ok('network', 'inspect', 'bridge'))[0].Options['com.docker.network.bridge.name'] as string
+  const br = await host.bridgeOf('bridge')
   const table = (await host.sh('nft list tables')).stdout.match(/table ip (minirun\w+)/)![1]
   const published = async () => {
     await host.ok('run', '-d', '--name', 'kept1', '-p', '18620:80', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc')

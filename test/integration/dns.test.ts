@@ -107,7 +107,7 @@ test.serial('--network-alias: one alias on three containers answers with all thr
   const all = [await ipOf('rr1'), await ipOf('rr2'), await ipOf('rr3')]
   t.deepEqual(JSON.parse(await host.ok('inspect', 'rr1'))[0].NetworkSettings.Networks.dnsrr.Aliases, ['rr1', 'svc'])
   t.deepEqual((await lookup('rr1', 'svc')).sort(), [...all].sort())
-  const bridge = JSON.parse(await host.ok('network', 'inspect', 'dnsrr'))[0].Options['com.docker.network.bridge.name'] as string
+  const bridge = await host.bridgeOf('dnsrr')
   const mac = async () => JSON.parse((await host.sh(`ip -j link show ${bridge}`)).stdout)[0].address as string
   const before = await mac()
   await host.ok('rm', '-f', 'rr2')

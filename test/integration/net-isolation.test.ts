@@ -29,7 +29,6 @@ test.after.always(async () => {
 
 const inspect = async (name: string) => JSON.parse(await host.ok('inspect', name))[0]
 const table = () => `minirun${tagOf(host.root)}`
-const bridgeOf = async (network: string) => JSON.parse(await host.ok('network', 'inspect', network))[0].Options['com.docker.network.bridge.name'] as string
 const ping = (from: string, ip: string) => host.mr('exec', from, 'ping', '-c1', '-W1', ip)
 /** Packets counted by the rules of `chain` in minirun's table (they all count drops). */
 async function dropped(chain: string): Promise<number> {
@@ -64,7 +63,7 @@ test.serial('5: a default container cannot reach a host service on 127.0.0.1 wit
   // network's missing rules back on each run, so the control below removes the rule after this.
   await host.ok('run', '-d', '--name', 'attacker', '-v', `${dir}:/probe:ro`, 'busybox', 'sleep', '600')
   // read after the attacker joined: a bridge takes the lowest MAC of its ports, so it can change
-  const gwMac = JSON.parse((await host.sh(`ip -j link show ${await bridgeOf('bridge')}`)).stdout)[0].address as string
+  const gwMac = JSON.parse((await host.sh(`ip -j link show ${await host.bridgeOf('bridge')}`)).stdout)[0].address as string
   // exec right after `run -d` can race the launch ("cannot open /proc/PID/root"): wait until it works
   for (let i = 0; i < 50 && (await host.mr('exec', 'attacker', 'true')).exitCode !== 0; i++) await new Promise((r) => setTimeout(r, 100))
   const attack = async () => {
@@ -75,7 +74,7 @@ test.serial('5: a default container cannot reach a host service on 127.0.0.1 wit
   const before = await dropped('input')
   t.is(await attack(), 'no answer')
   t.true((await dropped('input')) > before, 'the guard rule dropped it')
-  t.regex((await host.sh('sysctl -n net.ipv4.conf.' + (await bridgeOf('bridge')) + '.route_localnet')).stdout, /1/, 'route_localnet is still on: the rule is what stops it')
+  t.regex((await host.sh('sysctl -n net.ipv4.conf.' + (await host.bridgeOf('bridge')) + '.route_localnet')).stdout, /1/, 'route_localnet is still on: the rule is what stops it')
 
   // control: without the guard rule (in this test host only), the same probe gets the host's SYN-ACK
   await removeRules('input')
