@@ -18,8 +18,6 @@ test.after.always(async () => {
   await host?.close()
 })
 
-const bridgeOf = async (network: string) => JSON.parse(await host.ok('network', 'inspect', network))[0].Options['com.docker.network.bridge.name'] as string
-const ports = async (bridge: string) => (await host.sh(`ip -o link show master ${bridge}`)).stdout.trim().split('\n').filter(Boolean)
 async function logsUntil(name: string, text: string): Promise<string> {
   let out = ''
   for (let i = 0; i < 100 && !(out = (await host.mr('logs', name)).stdout).includes(text); i++) await sleep(100)
@@ -39,7 +37,7 @@ async function handOut(t: ExecutionContext, kind: 'sock' | 'ns' | 'procnet'): Pr
     await host.mr('rm', '-f', 'atk4-holder', 'atk4-x', 'atk4-z')
     await host.mr('network', 'rm', 'atk4n')
   })
-  const bridge = await bridgeOf('atk4n')
+  const bridge = await host.bridgeOf('atk4n')
   const gateway = JSON.parse(await host.ok('network', 'inspect', 'atk4n'))[0].IPAM.Config[0].Gateway as string
   // control: a container that hands nothing out leaves its veths to its namespace's release
   const plain = await host.mr('run', '--rm', '--explain', '--network', 'atk4n', 'busybox', 'true')
@@ -49,7 +47,9 @@ async function handOut(t: ExecutionContext, kind: 'sock' | 'ns' | 'procnet'): Pr
   await host.ok('run', '-d', '--name', 'atk4-holder', '--network', 'none', '-v', `${share}:/x`, '-v', `${tools}:/probe:ro`, 'busybox', '/probe/netns-holder', 'keep', '/x/s', gateway)
   t.regex(await logsUntil('atk4-holder', 'listening'), /listening/)
   const what = kind === 'sock' ? 'sock 17777' : kind
-  const give = await host.ok('run', '--name', 'atk4-x', '--network', 'atk4n', '-v', `${share}:/x`, '-v', `${tools}:/probe:ro`, 'busybox', 'sh', '-c', `hostname -i; /probe/netns-holder give /x/s ${what}`)
+  // its address from eth0, not `hostname -i`: on a user network that asks the resolver first,
+  // which an attached run's name reaches only after its command has started
+  const give = await host.ok('run', '--name', 'atk4-x', '--network', 'atk4n', '-v', `${share}:/x`, '-v', `${tools}:/probe:ro`, 'busybox', 'sh', '-c', `ip -4 addr show eth0 | sed -n 's/.*inet \\([0-9.]*\\)\\/.*/\\1/p'; /probe/netns-holder give /x/s ${what}`)
   const ipX = give.split('\n')[0].trim()
   t.regex(give, /given/)
   t.regex(await logsUntil('atk4-holder', 'holding'), /holding/, 'control: the namespace is held by a container on no network')
@@ -57,8 +57,8 @@ async function handOut(t: ExecutionContext, kind: 'sock' | 'ns' | 'procnet'): Pr
   const exists = async () => (await host.sh(`ip link show ${oldVeth}`)).exitCode === 0
   t.true(await exists(), "control: atk4-x's veth lives on with its namespace")
   await host.ok('rm', 'atk4-x')
-  for (let i = 0; i < 50 && (await ports(bridge)).length > 0; i++) await sleep(100)
-  t.deepEqual(await ports(bridge), [], `the removed container's veth is off ${bridge}, although its namespace lives on`)
+  for (let i = 0; i < 50 && (await host.bridgePorts(bridge)).length > 0; i++) await sleep(100)
+  t.deepEqual(await host.bridgePorts(bridge), [], `the removed container's veth is off ${bridge}, although its namespace lives on`)
 
   // the next container gets the same address: datagrams to it never reach the old namespace
   await host.ok('run', '-d', '--name', 'atk4-z', '--network', 'atk4n', 'busybox', 'sleep', '600')
